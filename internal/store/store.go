@@ -1,0 +1,125 @@
+// Package store defines the one storage interface of paylinks. Every method
+// is covered by the conformance suite in storetest, which runs against
+// SQLite always and against PostgreSQL when PAYLINKS_TEST_POSTGRES is set.
+//
+// Rules every implementation keeps:
+//   - Methods take ctx and wrap errors with the operation's name and %w.
+//   - "No such row" is paylinks.ErrNotFound (wrapped), never nil, nil.
+//   - A refused uniqueness or state condition is paylinks.ErrConflict (wrapped).
+//   - A write and the events passed with it commit in one transaction; when
+//     a method returns nil the write is durable (fsync'd on SQLite).
+//   - Objects are scoped: a method that takes accountID and livemode never
+//     returns or changes a row of another account or mode (ErrNotFound).
+//   - Times are stored with microsecond precision, in UTC.
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/paylinks/paylinks"
+)
+
+// Store is the storage of paylinks.
+type Store interface {
+	// Ping reports whether the database is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+
+	// CreateAccount inserts an account.
+	CreateAccount(ctx context.Context, a *paylinks.Account) error
+	// GetAccount returns an account by id.
+	GetAccount(ctx context.Context, id paylinks.ID) (*paylinks.Account, error)
+	// AccountByName returns the account with that name (names are unique).
+	AccountByName(ctx context.Context, name string) (*paylinks.Account, error)
+	// CountAccounts returns how many accounts exist (0 on a new database).
+	CountAccounts(ctx context.Context) (int, error)
+
+	// CreateKey inserts an API key (its hash and prefix; never the key).
+	CreateKey(ctx context.Context, k *paylinks.APIKey) error
+	// KeyByHash returns the key whose SHA-256 hash is hash, revoked or not.
+	KeyByHash(ctx context.Context, hash []byte) (*paylinks.APIKey, error)
+	// ListKeys returns every key of every account, oldest first.
+	ListKeys(ctx context.Context) ([]paylinks.APIKey, error)
+	// RevokeKey sets revoked_at on the one unrevoked key whose prefix is
+	// prefix. ErrNotFound when none matches, ErrConflict when several do.
+	RevokeKey(ctx context.Context, prefix string, at time.Time) (*paylinks.APIKey, error)
+
+	// CreateLink inserts a link and its event. ErrConflict when the slug is
+	// taken (by any link, deleted or not).
+	CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error
+	// GetLink returns a link of the account and mode, deleted ones included
+	// (DeletedAt set).
+	GetLink(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Link, error)
+	// LinkBySlug returns the link with that slug, deleted ones included.
+	LinkBySlug(ctx context.Context, slug string) (*paylinks.Link, error)
+	// ListLinks returns a page of the account's undeleted links in the mode
+	// and the window [From, To], ordered by (created_at, id) in f.Order, and
+	// the number of links in the whole window. With f.After set it pages by
+	// keyset and the total is -1 (not counted).
+	ListLinks(ctx context.Context, f paylinks.LinkFilter) ([]paylinks.Link, int, error)
+	// UpdateLink writes the mutable fields of an undeleted link (title,
+	// description, amount, currency, multiple, active, success_url,
+	// cancel_url, updated_at) and its event. ErrNotFound when the link is
+	// missing or deleted.
+	UpdateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error
+	// DeleteLink marks an undeleted link deleted at the given time, writes
+	// its event and returns the deleted link. ErrNotFound when it is missing
+	// or already deleted.
+	DeleteLink(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID, at time.Time, ev *paylinks.Event) (*paylinks.Link, error)
+
+	// ClaimLink reserves a single-use link for one payment attempt until
+	// `until`, so that at most one attempt reaches the processor at a time.
+	// ErrConflict when the link is used, deleted, or claimed by another
+	// attempt whose claim has not expired at now. A multi-use link is never
+	// claimed (nil, no write).
+	ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, until time.Time) error
+	// ReleaseClaim drops the claim claimID on the link, if it still holds it.
+	ReleaseClaim(ctx context.Context, linkID, claimID paylinks.ID) error
+
+	// CreateCharge inserts a charge and its events in one transaction. When
+	// w.ClaimID is set and the charge is successful, the same transaction
+	// marks the single-use link used (used, used_at = charge time) and drops
+	// the claim; ErrConflict, with nothing written, if the link does not hold
+	// that claim. When w.TokenID is set, the token's charge_status is set to
+	// the charge's status.
+	CreateCharge(ctx context.Context, w ChargeWrite) error
+	// GetCharge returns a charge of the account and mode.
+	GetCharge(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Charge, error)
+	// ListCharges returns a page of charges and the number in the window.
+	ListCharges(ctx context.Context, f paylinks.ChargeFilter) ([]paylinks.Charge, int, error)
+
+	// CreateToken inserts a token.
+	CreateToken(ctx context.Context, t *paylinks.Token) error
+	// GetToken returns a token of the account and mode.
+	GetToken(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Token, error)
+	// UseToken marks an unused token used and returns it. ErrConflict when
+	// it is already used, ErrNotFound when missing.
+	UseToken(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Token, error)
+
+	// GetEvent returns an event of the account and mode.
+	GetEvent(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Event, error)
+	// ListEvents returns a page of the account's events in the mode, and the
+	// number in the window.
+	ListEvents(ctx context.Context, f EventFilter) ([]paylinks.Event, int, error)
+}
+
+// ChargeWrite is one CreateCharge call: the charge, the events it emits, and
+// optionally the single-use claim it consumes and the token it spent.
+type ChargeWrite struct {
+	Charge  *paylinks.Charge
+	Events  []paylinks.Event
+	ClaimID *paylinks.ID
+	TokenID *paylinks.ID
+}
+
+// EventFilter selects events of one account and mode.
+type EventFilter struct {
+	AccountID paylinks.ID
+	Livemode  bool
+	From, To  time.Time
+	Order     paylinks.Order
+	Offset    int
+	Limit     int
+}

@@ -1,0 +1,66 @@
+package paylinks
+
+import "time"
+
+// Link is a payment link: one row, whichever dialect created it. Amount 0
+// means the payer chooses the amount. A single-use link (Multiple false) is
+// consumed by its first successful charge.
+type Link struct {
+	ID          ID
+	AccountID   ID
+	Livemode    bool
+	Slug        string // the hosted page is {public-url}/l/{Slug}
+	Title       string
+	Description string // "" renders as null where a dialect allows it
+	Amount      int64  // minor units; 0 = payer chooses
+	Currency    string // uppercase ISO 4217
+	Multiple    bool
+	Active      bool
+	Used        bool
+	SuccessURL  string
+	CancelURL   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	UsedAt      *time.Time
+	DeletedAt   *time.Time
+}
+
+// Deleted reports whether the link has been deleted.
+func (l *Link) Deleted() bool { return l.DeletedAt != nil }
+
+// Payable reports why the link cannot take a new payment: "" when it can,
+// else "deleted", "inactive" or "used".
+func (l *Link) Payable() string {
+	switch {
+	case l.DeletedAt != nil:
+		return "deleted"
+	case !l.Active:
+		return "inactive"
+	case !l.Multiple && l.Used:
+		return "used"
+	}
+	return ""
+}
+
+// Order is the direction of a time-ordered list.
+type Order int
+
+// The list orders.
+const (
+	Chronological Order = iota
+	ReverseChronological
+)
+
+// LinkFilter selects the links of one account and mode for a list. From and
+// To bound created_at inclusively; zero values mean unbounded. Offset and
+// Limit page the result; After (a link id), when set, starts the page after
+// that link in the list's order (keyset paging) instead of Offset.
+type LinkFilter struct {
+	AccountID ID
+	Livemode  bool
+	From, To  time.Time
+	Order     Order
+	Offset    int
+	Limit     int
+	After     *ID
+}
