@@ -1,0 +1,199 @@
+// Package omise speaks the Omise Links API (and the charges and tokens a
+// link flow touches) on the paylinks core: it decodes requests, calls the
+// service and renders Omise's objects in the version the caller asks for.
+// No business rules live here.
+package omise
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/api"
+	"github.com/paylinks/paylinks/internal/service"
+)
+
+// Versions of the Omise API that paylinks renders.
+const (
+	V20140727 = "2014-07-27"
+	V20151117 = "2015-11-17"
+	V20171102 = "2017-11-02"
+	V20190529 = "2019-05-29" // the default
+)
+
+// Handler serves the Omise dialect.
+type Handler struct {
+	svc       *service.Service
+	publicURL string
+	log       *slog.Logger
+}
+
+// New returns the Omise dialect over svc. publicURL is the base of every
+// payment_uri ("https://pay.example.com").
+func New(svc *service.Service, publicURL string, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Handler{svc: svc, publicURL: strings.TrimRight(publicURL, "/"), log: log}
+}
+
+// request is what every Omise endpoint gets: who calls, in which version,
+// with which parameters.
+type request struct {
+	*http.Request
+	pr      paylinks.Principal
+	version string
+	params  params
+}
+
+// modern reports whether the caller reads the 2019-05-29 shapes.
+func (q *request) modern() bool { return q.version == V20190529 }
+
+// Authed adapts an endpoint: it checks the version header, authenticates
+// the key (any key kind; the service checks what the kind may do), decodes
+// the parameters, and writes any returned error as an Omise error object.
+func (h *Handler) Authed(fn func(w http.ResponseWriter, q *request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := &request{Request: r}
+		err := h.prepare(q)
+		if err == nil {
+			err = fn(w, q)
+		}
+		if err != nil {
+			h.Error(w, r, err)
+		}
+	})
+}
+
+func (h *Handler) prepare(q *request) error {
+	switch v := q.Header.Get("Omise-Version"); v {
+	case "", V20190529:
+		q.version = V20190529
+	case V20140727, V20151117, V20171102:
+		q.version = v
+	default:
+		return paylinks.Invalid("bad_request", "Omise-Version", "Omise-Version %q is not supported; use 2019-05-29, 2017-11-02 or 2015-11-17", v)
+	}
+	pr, err := h.svc.Authenticate(q.Context(), api.KeyFromRequest(q.Request))
+	if err != nil {
+		return err
+	}
+	q.pr = pr
+	q.params, err = decodeParams(q.Request)
+	return err
+}
+
+// errorBody is Omise's Error object.
+type errorBody struct {
+	Object   string `json:"object"`
+	Location string `json:"location"`
+	Status   int    `json:"status"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+}
+
+// Error writes err as an Omise error object with its status. Internal
+// errors are logged with the request id and shown as a generic message.
+func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
+	status, code, msg := http.StatusInternalServerError, "internal_error", "an internal error occurred; quote request id "+api.RequestID(r.Context())
+	var bp *badParam
+	if errors.As(err, &bp) {
+		status, code, msg = http.StatusBadRequest, "bad_request", bp.msg
+	} else if e := paylinks.AsError(err); e != nil {
+		code, msg = e.Code, e.Message
+		switch e.Kind {
+		case paylinks.KindInvalid, paylinks.KindConflict, paylinks.KindGone, paylinks.KindPayment:
+			status = http.StatusBadRequest
+		case paylinks.KindUnauthenticated, paylinks.KindForbidden:
+			// Omise refuses a public key on secret-key endpoints as a failed
+			// authentication, not a permission error.
+			status, code = http.StatusUnauthorized, "authentication_failure"
+		case paylinks.KindNotFound:
+			status = http.StatusNotFound
+		case paylinks.KindRateLimited:
+			status = http.StatusTooManyRequests
+		case paylinks.KindUnavailable:
+			status = http.StatusServiceUnavailable
+		default:
+			status, code, msg = http.StatusInternalServerError, "internal_error", "an internal error occurred; quote request id "+api.RequestID(r.Context())
+		}
+		if status == http.StatusInternalServerError {
+			h.log.ErrorContext(r.Context(), "omise: request failed", "err", err)
+		}
+	} else {
+		h.log.ErrorContext(r.Context(), "omise: request failed", "err", err)
+	}
+	api.WriteJSON(w, r, status, errorBody{Object: "error",
+		Location: "https://www.omise.co/api-errors#" + strings.ReplaceAll(code, "_", "-"),
+		Status:   status, Code: code, Message: msg})
+}
+
+// NotFound answers a path the dialect does not serve.
+func (h *Handler) NotFound(w http.ResponseWriter, r *http.Request) {
+	h.Error(w, r, &paylinks.Error{Kind: paylinks.KindNotFound, Code: "not_found", Message: fmt.Sprintf("%s %s is not an endpoint", r.Method, r.URL.Path)})
+}
+
+// Object id prefixes.
+const (
+	prefixLink   = "link"
+	prefixCharge = "chrg"
+	prefixCard   = "card"
+	prefixToken  = "tokn"
+	prefixTrxn   = "trxn"
+	prefixEvent  = "evnt"
+)
+
+// formatID renders an id as Omise does: "link_test_…" or "link_…".
+func formatID(prefix string, livemode bool, id paylinks.ID) string {
+	if livemode {
+		return prefix + "_" + paylinks.FormatBase36(id)
+	}
+	return prefix + "_test_" + paylinks.FormatBase36(id)
+}
+
+// parseID parses an Omise id of the caller's mode. An id of the other mode
+// or of another kind is not found, never an error that would reveal it.
+func parseID(prefix, s string, livemode bool) (paylinks.ID, error) {
+	want := prefix + "_test_"
+	if livemode {
+		want = prefix + "_"
+	}
+	if rest, ok := strings.CutPrefix(s, want); ok && (livemode == !strings.HasPrefix(rest, "test_")) {
+		if id, ok := paylinks.ParseBase36(rest); ok {
+			return id, nil
+		}
+	}
+	what := map[string]string{prefixLink: "link", prefixCharge: "charge", prefixToken: "token", prefixEvent: "event"}[prefix]
+	return paylinks.ID{}, &paylinks.Error{Kind: paylinks.KindNotFound, Code: "not_found", Param: "id",
+		Message: fmt.Sprintf("%s %s was not found", what, truncate(s, 64))}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// formatTime renders a time as Omise does: UTC, seconds, "Z".
+func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+func formatTimePtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := formatTime(*t)
+	return &s
+}
+
+// currency renders a currency code in the version's case.
+func (q *request) currency(code string) string {
+	if q.modern() {
+		return code
+	}
+	return strings.ToLower(code)
+}

@@ -1,0 +1,246 @@
+package omise
+
+import (
+	"time"
+
+	"github.com/paylinks/paylinks"
+)
+
+// list is Omise's List object.
+type list struct {
+	Object   string  `json:"object"`
+	Data     []any   `json:"data"`
+	Limit    int     `json:"limit"`
+	Offset   int     `json:"offset"`
+	Total    int     `json:"total"`
+	Location string  `json:"location"`
+	Order    *string `json:"order"`
+	From     string  `json:"from"`
+	To       string  `json:"to"`
+}
+
+var epoch = time.Unix(0, 0).UTC()
+
+func orderName(o paylinks.Order) string {
+	if o == paylinks.ReverseChronological {
+		return "reverse_chronological"
+	}
+	return "chronological"
+}
+
+// newList builds a List object; nested lists of old versions have a null order.
+func newList(location string, data []any, limit, offset, total int, order paylinks.Order, from, to time.Time, nullOrder bool) list {
+	if data == nil {
+		data = []any{}
+	}
+	if from.IsZero() {
+		from = epoch
+	}
+	l := list{Object: "list", Data: data, Limit: limit, Offset: offset, Total: total, Location: location,
+		From: formatTime(from), To: formatTime(to)}
+	if !nullOrder {
+		o := orderName(order)
+		l.Order = &o
+	}
+	return l
+}
+
+// link2019 is the Link object of Omise-Version 2019-05-29, fields in the
+// order the real API sends them.
+type link2019 struct {
+	Object      string  `json:"object"`
+	ID          string  `json:"id"`
+	Livemode    bool    `json:"livemode"`
+	Location    string  `json:"location"`
+	Deleted     bool    `json:"deleted"`
+	Multiple    bool    `json:"multiple"`
+	Used        bool    `json:"used"`
+	Currency    string  `json:"currency"`
+	Amount      int64   `json:"amount"`
+	Charges     list    `json:"charges"`
+	Description string  `json:"description"`
+	Title       string  `json:"title"`
+	PaymentURI  string  `json:"payment_uri"`
+	CreatedAt   string  `json:"created_at"`
+	UsedAt      *string `json:"used_at"`
+	DeletedAt   *string `json:"deleted_at"`
+}
+
+// linkOld is the Link object of the versions before 2019-05-29.
+type linkOld struct {
+	Object      string `json:"object"`
+	ID          string `json:"id"`
+	Livemode    bool   `json:"livemode"`
+	Location    string `json:"location"`
+	Deleted     bool   `json:"deleted"`
+	Multiple    bool   `json:"multiple"`
+	Used        bool   `json:"used"`
+	Currency    string `json:"currency"`
+	Amount      int64  `json:"amount"`
+	Charges     list   `json:"charges"`
+	Description string `json:"description"`
+	Title       string `json:"title"`
+	PaymentURI  string `json:"payment_uri"`
+	Created     string `json:"created"`
+}
+
+// deletion is the reply of DELETE in the versions before 2019-05-29.
+type deletion struct {
+	Object   string `json:"object"`
+	ID       string `json:"id"`
+	Livemode bool   `json:"livemode"`
+	Deleted  bool   `json:"deleted"`
+}
+
+// embeddedCharges is how many charges a link object embeds.
+const embeddedCharges = 20
+
+func (h *Handler) paymentURI(l *paylinks.Link) string { return h.publicURL + "/l/" + l.Slug }
+
+// renderLink renders a link with its first charges.
+func (h *Handler) renderLink(q *request, l *paylinks.Link, charges []paylinks.Charge, total int) any {
+	id := formatID(prefixLink, l.Livemode, l.ID)
+	data := make([]any, len(charges))
+	for i := range charges {
+		data[i] = h.renderCharge(q, &charges[i])
+	}
+	now := h.svc.Now()
+	cl := newList("/links/"+id+"/charges", data, embeddedCharges, 0, total, paylinks.Chronological, epoch, now, !q.modern())
+	if q.modern() {
+		return link2019{Object: "link", ID: id, Livemode: l.Livemode, Location: "/links/" + id, Deleted: l.Deleted(),
+			Multiple: l.Multiple, Used: l.Used, Currency: l.Currency, Amount: l.Amount, Charges: cl,
+			Description: l.Description, Title: l.Title, PaymentURI: h.paymentURI(l), CreatedAt: formatTime(l.CreatedAt),
+			UsedAt: formatTimePtr(l.UsedAt), DeletedAt: formatTimePtr(l.DeletedAt)}
+	}
+	return linkOld{Object: "link", ID: id, Livemode: l.Livemode, Location: "/links/" + id, Deleted: l.Deleted(),
+		Multiple: l.Multiple, Used: l.Used, Currency: q.currency(l.Currency), Amount: l.Amount, Charges: cl,
+		Description: l.Description, Title: l.Title, PaymentURI: h.paymentURI(l), Created: formatTime(l.CreatedAt)}
+}
+
+// card is Omise's Card object.
+type card struct {
+	Object             string  `json:"object"`
+	ID                 string  `json:"id"`
+	Livemode           bool    `json:"livemode"`
+	Location           *string `json:"location"`
+	Deleted            bool    `json:"deleted"`
+	Street1            *string `json:"street1"`
+	Street2            *string `json:"street2"`
+	City               *string `json:"city"`
+	State              *string `json:"state"`
+	PhoneNumber        *string `json:"phone_number"`
+	PostalCode         *string `json:"postal_code"`
+	Country            string  `json:"country"`
+	Financing          string  `json:"financing"`
+	Bank               string  `json:"bank"`
+	Brand              string  `json:"brand"`
+	Fingerprint        string  `json:"fingerprint"`
+	FirstDigits        string  `json:"first_digits"`
+	LastDigits         string  `json:"last_digits"`
+	Name               string  `json:"name"`
+	ExpirationMonth    int     `json:"expiration_month"`
+	ExpirationYear     int     `json:"expiration_year"`
+	SecurityCodeCheck  bool    `json:"security_code_check"`
+	TokenizationMethod *string `json:"tokenization_method"`
+	CreatedAt          string  `json:"created_at,omitempty"`
+	Created            string  `json:"created,omitempty"`
+}
+
+func (q *request) renderCard(c *paylinks.Card, id paylinks.ID, livemode bool, created time.Time) card {
+	v := card{Object: "card", ID: formatID(prefixCard, livemode, id), Livemode: livemode, Financing: "credit",
+		Brand: c.Brand, Fingerprint: c.Fingerprint, FirstDigits: c.FirstDigits, LastDigits: c.LastDigits, Name: c.Name,
+		ExpirationMonth: c.ExpirationMonth, ExpirationYear: c.ExpirationYear, SecurityCodeCheck: c.SecurityCodeCheck}
+	if q.modern() {
+		v.CreatedAt = formatTime(created)
+	} else {
+		v.Created = formatTime(created)
+	}
+	return v
+}
+
+// charge is Omise's Charge object (the fields a link flow produces).
+type charge struct {
+	Object          string            `json:"object"`
+	ID              string            `json:"id"`
+	Location        string            `json:"location"`
+	Amount          int64             `json:"amount"`
+	AuthorizeURI    *string           `json:"authorize_uri"`
+	Authorized      bool              `json:"authorized"`
+	Capturable      bool              `json:"capturable"`
+	Capture         bool              `json:"capture"`
+	Card            *card             `json:"card"`
+	Currency        string            `json:"currency"`
+	Customer        *string           `json:"customer"`
+	Description     string            `json:"description"`
+	Disputable      bool              `json:"disputable"`
+	Dispute         *string           `json:"dispute"`
+	Expired         bool              `json:"expired"`
+	ExpiresAt       *string           `json:"expires_at"`
+	FailureCode     *string           `json:"failure_code"`
+	FailureMessage  *string           `json:"failure_message"`
+	Fee             int64             `json:"fee"`
+	FeeVat          int64             `json:"fee_vat"`
+	FundingAmount   int64             `json:"funding_amount"`
+	FundingCurrency string            `json:"funding_currency"`
+	IP              *string           `json:"ip"`
+	Link            *string           `json:"link"`
+	Livemode        bool              `json:"livemode"`
+	Metadata        map[string]string `json:"metadata"`
+	Net             int64             `json:"net"`
+	Paid            bool              `json:"paid"`
+	PaidAt          *string           `json:"paid_at"`
+	Refundable      bool              `json:"refundable"`
+	RefundedAmount  int64             `json:"refunded_amount"`
+	Refunds         list              `json:"refunds"`
+	ReturnURI       *string           `json:"return_uri"`
+	Reversed        bool              `json:"reversed"`
+	Reversible      bool              `json:"reversible"`
+	Source          *string           `json:"source"`
+	Status          string            `json:"status"`
+	Transaction     *string           `json:"transaction"`
+	Voided          bool              `json:"voided"`
+	CreatedAt       string            `json:"created_at,omitempty"`
+	Created         string            `json:"created,omitempty"`
+	Captured        *bool             `json:"captured,omitempty"` // 2014-07-27 only
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// renderCharge renders a charge in the caller's version.
+func (h *Handler) renderCharge(q *request, c *paylinks.Charge) any {
+	id := formatID(prefixCharge, c.Livemode, c.ID)
+	paid := c.Paid()
+	v := charge{Object: "charge", ID: id, Location: "/charges/" + id, Amount: c.Amount, Authorized: paid,
+		Capture: c.Capture, Currency: q.currency(c.Currency), Description: c.Description, Disputable: paid,
+		FailureCode: strPtr(c.FailureCode), FailureMessage: strPtr(c.FailureMessage),
+		FundingAmount: c.Amount, FundingCurrency: q.currency(c.Currency), Livemode: c.Livemode, Metadata: c.Metadata,
+		Net: c.Amount, Paid: paid, PaidAt: formatTimePtr(c.PaidAt), Refundable: paid, Status: string(c.Status),
+		Refunds: newList("/charges/"+id+"/refunds", nil, 20, 0, 0, paylinks.Chronological, epoch, h.svc.Now(), !q.modern())}
+	if v.Metadata == nil {
+		v.Metadata = map[string]string{}
+	}
+	if c.Card.LastDigits != "" {
+		cv := q.renderCard(&c.Card, c.CardID, c.Livemode, c.CreatedAt)
+		v.Card = &cv
+	}
+	if c.LinkID != nil {
+		v.Link = strPtr(formatID(prefixLink, c.Livemode, *c.LinkID))
+	}
+	if c.TransactionID != nil {
+		v.Transaction = strPtr(formatID(prefixTrxn, c.Livemode, *c.TransactionID))
+	}
+	if q.modern() {
+		v.CreatedAt = formatTime(c.CreatedAt)
+	} else {
+		v.Created = formatTime(c.CreatedAt)
+	}
+	if q.version == V20140727 {
+		v.Captured = &paid
+	}
+	return v
+}

@@ -1,0 +1,23 @@
+package server
+
+import "net/http"
+
+// routes lists every route paylinks serves: reading this function shows the
+// whole HTTP surface.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+
+	// Omise Links dialect (reference/omise.md).
+	o := s.omise
+	mux.Handle("POST /links", o.Authed(o.CreateLink))
+	mux.Handle("GET /links", o.Authed(o.ListLinks))
+	mux.Handle("GET /links/{$}", o.Authed(o.ListLinks))
+	mux.Handle("GET /links/{id}", o.Authed(o.GetLink))
+	mux.Handle("DELETE /links/{id}", o.Authed(o.DeleteLink))
+	mux.Handle("GET /links/{id}/charges", o.Authed(o.ListLinkCharges))
+	mux.HandleFunc("/links/", o.NotFound)
+
+	return s.middleware(mux)
+}

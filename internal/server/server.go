@@ -1,0 +1,62 @@
+// Package server assembles paylinks' HTTP surface: every route (routes.go)
+// and the middleware every request passes through.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/paylinks/paylinks/internal/api/omise"
+	"github.com/paylinks/paylinks/internal/service"
+)
+
+// Config configures a Server.
+type Config struct {
+	Service   *service.Service
+	PublicURL string // base of every checkout URL the API returns
+	Logger    *slog.Logger
+	// Version is reported by /healthz.
+	Version string
+}
+
+// Server is the paylinks HTTP handler.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	svc   *service.Service
+	omise *omise.Handler
+	h     http.Handler
+}
+
+// New returns a Server ready to serve.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, svc: cfg.Service}
+	s.omise = omise.New(cfg.Service, cfg.PublicURL, cfg.Logger)
+	s.h = s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.h.ServeHTTP(w, r) }
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte(`{"status":"ok"}` + "\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2e9)
+	defer cancel()
+	w.Header().Set("Content-Type", "application/json")
+	if err := s.svc.Store().Ping(ctx); err != nil {
+		s.log.WarnContext(r.Context(), "readyz: database unreachable", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"status":"database unreachable"}` + "\n"))
+		return
+	}
+	w.Write([]byte(`{"status":"ready"}` + "\n"))
+}

@@ -1,0 +1,107 @@
+// Package service holds the business rules of paylinks: creating, changing
+// and deleting links, paying them, keys and events. Every dialect calls it;
+// none of them repeats its rules. One store write (one transaction) per
+// operation.
+package service
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/store"
+)
+
+// Service is the core of paylinks. Build it with New; its fields are read
+// only after that.
+type Service struct {
+	store  store.Store
+	now    func() time.Time
+	rand   io.Reader
+	log    *slog.Logger
+	keys   *keyCache
+	secret []byte // server secret for card fingerprints
+}
+
+// Options configure a Service. Zero values pick the real clock, crypto/rand
+// and slog.Default().
+type Options struct {
+	Now    func() time.Time
+	Rand   io.Reader
+	Logger *slog.Logger
+	// KeyCacheTTL is how long an authenticated key is trusted without asking
+	// the store again; a revocation takes effect within it. Default 1s.
+	KeyCacheTTL time.Duration
+	// FingerprintSecret keys the HMAC of card numbers. Default: random per
+	// process (fingerprints then differ across restarts).
+	FingerprintSecret []byte
+}
+
+// New returns a Service over st.
+func New(st store.Store, opt Options) *Service {
+	s := &Service{store: st, now: opt.Now, rand: opt.Rand, log: opt.Logger, secret: opt.FingerprintSecret}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if len(s.secret) == 0 {
+		s.secret = make([]byte, 32)
+		if _, err := io.ReadFull(rand.Reader, s.secret); err != nil {
+			panic(err)
+		}
+	}
+	ttl := opt.KeyCacheTTL
+	if ttl <= 0 {
+		ttl = time.Second
+	}
+	s.keys = newKeyCache(ttl)
+	return s
+}
+
+// Store returns the store the service writes to.
+func (s *Service) Store() store.Store { return s.store }
+
+// Now returns the service clock's time, in UTC, truncated to microseconds
+// (the precision every store keeps).
+func (s *Service) Now() time.Time {
+	return s.now().UTC().Truncate(time.Microsecond)
+}
+
+func (s *Service) newID(t time.Time) (paylinks.ID, error) {
+	id, err := paylinks.NewID(t, s.rand)
+	if err != nil {
+		return paylinks.ID{}, fmt.Errorf("new id: %w", err)
+	}
+	return id, nil
+}
+
+// newEvent builds the outbox event for a change to obj.
+func (s *Service) newEvent(p paylinks.Principal, key, objType string, objID paylinks.ID, obj any, at time.Time) (*paylinks.Event, error) {
+	id, err := s.newID(at)
+	if err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("event %s: %w", key, err)
+	}
+	return &paylinks.Event{ID: id, AccountID: p.AccountID, Livemode: p.Livemode, Key: key,
+		ObjectType: objType, ObjectID: objID, Data: data, CreatedAt: at}, nil
+}
+
+func require(p paylinks.Principal, sc paylinks.Scope) error {
+	if !p.Can(sc) {
+		return &paylinks.Error{Kind: paylinks.KindForbidden, Code: "missing_scope",
+			Message: fmt.Sprintf("this key does not have the %s scope", sc)}
+	}
+	return nil
+}
