@@ -1,0 +1,73 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/store"
+)
+
+const eventCols = `id, account_id, livemode, key, object_type, object_id, data, created_at`
+
+// insertEvent writes ev to the outbox in the caller's transaction; a nil ev
+// writes nothing.
+func insertEvent(ctx context.Context, tx *sql.Tx, ev *paylinks.Event) error {
+	if ev == nil {
+		return nil
+	}
+	var data any
+	if ev.Data != nil {
+		data = string(ev.Data)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		idArg(ev.ID), idArg(ev.AccountID), ev.Livemode, ev.Key, ev.ObjectType, idArg(ev.ObjectID), data,
+		micro(ev.CreatedAt))
+	return err
+}
+
+// GetEvent returns an event of the account and mode.
+func (db *DB) GetEvent(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Event, error) {
+	ev, err := scanEvent(db.read.QueryRowContext(ctx,
+		`SELECT `+eventCols+` FROM events WHERE id = ? AND account_id = ? AND livemode = ?`,
+		idArg(id), idArg(accountID), livemode))
+	return ev, wrap("GetEvent", err)
+}
+
+// ListEvents returns a page of the account's events in the mode and window,
+// and the number in the window.
+func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]paylinks.Event, int, error) {
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, 0, wrap("ListEvents", err)
+	}
+	defer tx.Rollback()
+	from, to := bounds(f.From, f.To)
+	events, total, err := list(ctx, tx, listQuery{
+		cols:  eventCols,
+		table: "events",
+		where: `account_id = ? AND livemode = ?`,
+		args:  []any{idArg(f.AccountID), f.Livemode},
+		from:  from, to: to,
+		order:  f.Order,
+		offset: f.Offset, limit: f.Limit,
+	}, scanEvent)
+	if err != nil {
+		return nil, 0, wrap("ListEvents", err)
+	}
+	return events, total, nil
+}
+
+func scanEvent(row scanner) (*paylinks.Event, error) {
+	var ev paylinks.Event
+	var data sql.NullString
+	var created int64
+	if err := row.Scan(&ev.ID, &ev.AccountID, &ev.Livemode, &ev.Key, &ev.ObjectType, &ev.ObjectID, &data, &created); err != nil {
+		return nil, err
+	}
+	if data.Valid {
+		ev.Data = []byte(data.String)
+	}
+	ev.CreatedAt = fromMicro(created)
+	return &ev, nil
+}

@@ -1,0 +1,187 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/paylinks/paylinks"
+)
+
+const linkCols = `id, account_id, livemode, slug, title, description, amount, currency,
+	multiple, active, used, used_at, success_url, cancel_url, created_at, updated_at, deleted_at`
+
+// CreateLink inserts a link and its event. ErrConflict when the slug (of any
+// link, deleted or not) or the id is taken; then no event is written either.
+func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error {
+	return wrap("CreateLink", db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO links (`+linkCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			idArg(l.ID), idArg(l.AccountID), l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
+			l.Multiple, l.Active, l.Used, nullMicro(l.UsedAt), l.SuccessURL, l.CancelURL,
+			micro(l.CreatedAt), micro(l.UpdatedAt), nullMicro(l.DeletedAt))
+		if err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, ev)
+	}))
+}
+
+// GetLink returns a link of the account and mode, deleted ones included.
+func (db *DB) GetLink(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Link, error) {
+	l, err := scanLink(db.read.QueryRowContext(ctx,
+		`SELECT `+linkCols+` FROM links WHERE id = ? AND account_id = ? AND livemode = ?`,
+		idArg(id), idArg(accountID), livemode))
+	return l, wrap("GetLink", err)
+}
+
+// LinkBySlug returns the link with that slug, deleted ones included.
+func (db *DB) LinkBySlug(ctx context.Context, slug string) (*paylinks.Link, error) {
+	l, err := scanLink(db.read.QueryRowContext(ctx, `SELECT `+linkCols+` FROM links WHERE slug = ?`, slug))
+	return l, wrap("LinkBySlug", err)
+}
+
+// ListLinks returns a page of the account's undeleted links in the mode and
+// window, and the number in the window (-1 when paging with f.After).
+// ErrNotFound when f.After is not a link of the account and mode; a deleted
+// link is a good cursor.
+func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) ([]paylinks.Link, int, error) {
+	tx, err := db.read.BeginTx(ctx, nil) // one snapshot for the page and the count
+	if err != nil {
+		return nil, 0, wrap("ListLinks", err)
+	}
+	defer tx.Rollback()
+	from, to := bounds(f.From, f.To)
+	q := listQuery{
+		cols:  linkCols,
+		table: "links",
+		where: `account_id = ? AND livemode = ? AND deleted_at IS NULL`,
+		args:  []any{idArg(f.AccountID), f.Livemode},
+		from:  from, to: to,
+		order:  f.Order,
+		offset: f.Offset, limit: f.Limit,
+	}
+	if f.After != nil {
+		c := cursor{id: idArg(*f.After)}
+		err := tx.QueryRowContext(ctx, `SELECT created_at FROM links WHERE id = ? AND account_id = ? AND livemode = ?`,
+			c.id, idArg(f.AccountID), f.Livemode).Scan(&c.createdAt)
+		if err != nil {
+			return nil, 0, wrap("ListLinks", fmt.Errorf("after: %w", err))
+		}
+		q.after = &c
+	}
+	links, total, err := list(ctx, tx, q, scanLink)
+	if err != nil {
+		return nil, 0, wrap("ListLinks", err)
+	}
+	return links, total, nil
+}
+
+// UpdateLink writes the mutable fields of an undeleted link and its event.
+// ErrNotFound when the link is missing, deleted, or of another account or
+// mode.
+func (db *DB) UpdateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error {
+	return wrap("UpdateLink", db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE links SET title = ?, description = ?, amount = ?, currency = ?,
+				multiple = ?, active = ?, success_url = ?, cancel_url = ?, updated_at = ?
+			WHERE id = ? AND account_id = ? AND livemode = ? AND deleted_at IS NULL`,
+			l.Title, l.Description, l.Amount, l.Currency, l.Multiple, l.Active, l.SuccessURL, l.CancelURL,
+			micro(l.UpdatedAt), idArg(l.ID), idArg(l.AccountID), l.Livemode)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return paylinks.ErrNotFound
+		}
+		return insertEvent(ctx, tx, ev)
+	}))
+}
+
+// DeleteLink marks an undeleted link deleted at at, writes its event and
+// returns the deleted link. ErrNotFound when it is missing, already deleted,
+// or of another account or mode.
+func (db *DB) DeleteLink(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID, at time.Time, ev *paylinks.Event) (*paylinks.Link, error) {
+	var l *paylinks.Link
+	err := db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		l, err = scanLink(tx.QueryRowContext(ctx, `UPDATE links SET deleted_at = ?
+			WHERE id = ? AND account_id = ? AND livemode = ? AND deleted_at IS NULL
+			RETURNING `+linkCols, micro(at), idArg(id), idArg(accountID), livemode))
+		if err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, ev)
+	})
+	if err != nil {
+		return nil, wrap("DeleteLink", err)
+	}
+	return l, nil
+}
+
+// ClaimLink reserves a single-use link for the payment attempt claimID until
+// until. ErrConflict when the link is used, deleted, or held by another
+// attempt whose claim is still valid at now; ErrNotFound when it is missing.
+// A multi-use link is not claimed (nil). The same attempt may claim again,
+// moving its expiry.
+func (db *DB) ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, until time.Time) error {
+	return wrap("ClaimLink", db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE links SET claim_id = ?, claim_until = ?
+			WHERE id = ? AND multiple = 0 AND used = 0 AND deleted_at IS NULL
+			AND (claim_id IS NULL OR claim_id = ? OR claim_until <= ?)`,
+			idArg(claimID), micro(until), idArg(linkID), idArg(claimID), micro(now))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 1 {
+			return nil
+		}
+		// Not claimed: say why.
+		var multiple, used, deleted bool
+		err = tx.QueryRowContext(ctx, `SELECT multiple, used, deleted_at IS NOT NULL FROM links WHERE id = ?`,
+			idArg(linkID)).Scan(&multiple, &used, &deleted)
+		switch {
+		case err != nil:
+			return err
+		case deleted:
+			return fmt.Errorf("%w: link is deleted", paylinks.ErrConflict)
+		case multiple:
+			return nil
+		case used:
+			return fmt.Errorf("%w: link is used", paylinks.ErrConflict)
+		}
+		return fmt.Errorf("%w: link is claimed by another payment", paylinks.ErrConflict)
+	}))
+}
+
+// ReleaseClaim drops the claim claimID on the link if it still holds it.
+// ErrNotFound when the link is missing.
+func (db *DB) ReleaseClaim(ctx context.Context, linkID, claimID paylinks.ID) error {
+	return wrap("ReleaseClaim", db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM links WHERE id = ?`, idArg(linkID)).Scan(&one); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE links SET claim_id = NULL, claim_until = NULL WHERE id = ? AND claim_id = ?`,
+			idArg(linkID), idArg(claimID))
+		return err
+	}))
+}
+
+func scanLink(row scanner) (*paylinks.Link, error) {
+	var l paylinks.Link
+	var created, updated int64
+	var usedAt, deletedAt sql.NullInt64
+	err := row.Scan(&l.ID, &l.AccountID, &l.Livemode, &l.Slug, &l.Title, &l.Description, &l.Amount, &l.Currency,
+		&l.Multiple, &l.Active, &l.Used, &usedAt, &l.SuccessURL, &l.CancelURL, &created, &updated, &deletedAt)
+	if err != nil {
+		return nil, err
+	}
+	l.CreatedAt, l.UpdatedAt = fromMicro(created), fromMicro(updated)
+	l.UsedAt, l.DeletedAt = fromNullMicro(usedAt), fromNullMicro(deletedAt)
+	return &l, nil
+}

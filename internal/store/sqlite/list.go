@@ -1,0 +1,76 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/paylinks/paylinks"
+)
+
+// listQuery is one page of a time-ordered list: rows of table matching where,
+// ordered by (created_at, id) in order.
+type listQuery struct {
+	cols, table   string
+	where         string // without the created_at window, which list adds
+	args          []any
+	from, to      int64 // inclusive created_at window, microseconds
+	order         paylinks.Order
+	offset, limit int // limit <= 0: no limit
+	// after, when set, is the (created_at, id) the page starts after
+	// (keyset paging); offset is then ignored and nothing is counted.
+	after *cursor
+}
+
+type cursor struct {
+	createdAt int64
+	id        []byte
+}
+
+// list returns the page and the number of rows in the whole window (-1 with
+// q.after), read in one snapshot. The queries are shaped for the
+// (account_id, livemode, created_at, id) indexes: the count and skipped
+// offsets read the index only.
+func list[T any](ctx context.Context, tx *sql.Tx, q listQuery, scan func(scanner) (*T, error)) ([]T, int, error) {
+	where := q.where + ` AND created_at BETWEEN ? AND ?`
+	args := append(q.args[:len(q.args):len(q.args)], q.from, q.to)
+	cmp, dir := ">", "ASC"
+	if q.order == paylinks.ReverseChronological {
+		cmp, dir = "<", "DESC"
+	}
+	pageWhere, pageArgs := where, args
+	limit, offset := q.limit, max(q.offset, 0)
+	if limit <= 0 {
+		limit = -1
+	}
+	if q.after != nil {
+		pageWhere += ` AND (created_at, id) ` + cmp + ` (?, ?)`
+		pageArgs = append(args[:len(args):len(args)], q.after.createdAt, q.after.id)
+		offset = 0
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+q.cols+` FROM `+q.table+` WHERE `+pageWhere+
+		` ORDER BY created_at `+dir+`, id `+dir+` LIMIT ? OFFSET ?`,
+		append(pageArgs, limit, offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var items []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		items = append(items, *v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if q.after != nil {
+		return items, -1, nil
+	}
+	var total int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+q.table+` WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	return items, total, nil
+}
