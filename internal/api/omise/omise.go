@@ -112,6 +112,9 @@ func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
 			// Omise refuses a public key on secret-key endpoints as a failed
 			// authentication, not a permission error.
 			status, code = http.StatusUnauthorized, "authentication_failure"
+			if e.Kind == paylinks.KindForbidden {
+				msg = "authentication failed: this endpoint needs a secret key (" + e.Message + ")"
+			}
 		case paylinks.KindNotFound:
 			status = http.StatusNotFound
 		case paylinks.KindRateLimited:
@@ -162,7 +165,7 @@ func parseID(prefix, s string, livemode bool) (paylinks.ID, error) {
 	if livemode {
 		want = prefix + "_"
 	}
-	if rest, ok := strings.CutPrefix(s, want); ok && (livemode == !strings.HasPrefix(rest, "test_")) {
+	if rest, ok := strings.CutPrefix(s, want); ok {
 		if id, ok := paylinks.ParseBase36(rest); ok {
 			return id, nil
 		}

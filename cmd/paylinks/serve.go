@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/paylinks/paylinks/internal/api"
+	"github.com/paylinks/paylinks/internal/server"
+	"github.com/paylinks/paylinks/internal/service"
+)
+
+// flagSet returns a flag set whose errors go to stderr and that does not exit.
+func flagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// envDefault returns the environment value of key, or def.
+func envDefault(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// dbFlag adds --db (default PAYLINKS_DB, else the embedded SQLite file).
+func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	return fs.String("db", envDefault(getenv, "PAYLINKS_DB", defaultDB), "database: sqlite:PATH or postgres://… (env PAYLINKS_DB)")
+}
+
+func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+	var h slog.Handler
+	switch format {
+	case "", "text":
+		h = slog.NewTextHandler(w, nil)
+	case "json":
+		h = slog.NewJSONHandler(w, nil)
+	default:
+		return nil, fmt.Errorf("--log-format %q: use text or json", format)
+	}
+	return slog.New(api.LogHandler{Handler: h}), nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flagSet("serve", stderr)
+	addr := fs.String("addr", envDefault(getenv, "PAYLINKS_ADDR", "127.0.0.1:8080"), "listen address (env PAYLINKS_ADDR)")
+	db := dbFlag(fs, getenv)
+	publicURL := fs.String("public-url", getenv("PAYLINKS_PUBLIC_URL"), "base URL of checkout pages (env PAYLINKS_PUBLIC_URL; default http://ADDR)")
+	logFormat := fs.String("log-format", envDefault(getenv, "PAYLINKS_LOG_FORMAT", "text"), "log format: text or json (env PAYLINKS_LOG_FORMAT)")
+	maxConnsDefault, _ := strconv.Atoi(getenv("PAYLINKS_DB_MAX_CONNS"))
+	maxConns := fs.Int("db-max-conns", maxConnsDefault, "PostgreSQL pool size; 0 picks a default (env PAYLINKS_DB_MAX_CONNS)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log, err := newLogger(*logFormat, stderr)
+	if err != nil {
+		return err
+	}
+
+	st, err := openStore(ctx, *db, *maxConns)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer st.Close()
+	svc := service.New(st, service.Options{Logger: log})
+	boot, err := svc.BootstrapIfEmpty(ctx)
+	if err != nil {
+		return err
+	}
+	if boot != nil {
+		fmt.Fprintf(stdout, `
+  paylinks: this is a new database, so it made the account %q.
+  Its test-mode keys, shown only this once (copy them now):
+
+    secret key:  %s
+    public key:  %s
+
+  Make more keys with:
+    paylinks keys create --db %s --mode test --kind secret
+
+`, boot.Account.Name, boot.SecretKey, boot.PublicKey, *db)
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	if *publicURL == "" {
+		*publicURL = "http://" + ln.Addr().String()
+	}
+	srv := &http.Server{
+		Handler:           server.New(server.Config{Service: svc, PublicURL: *publicURL, Logger: log, Version: version}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("paylinks listening", "addr", ln.Addr().String(), "public_url", *publicURL, "version", version)
+	fmt.Fprintf(stdout, "paylinks: listening on http://%s\n", ln.Addr().String())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("paylinks shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flagSet("migrate", stderr)
+	db := dbFlag(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := migrateStore(ctx, *db); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "paylinks: migrations applied")
+	return nil
+}
