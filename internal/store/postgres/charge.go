@@ -1,0 +1,150 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/store"
+)
+
+const cardColumns = `card_brand, card_first6, card_last4, card_exp_month, card_exp_year,
+	card_name, card_fingerprint, card_security_code_check`
+
+const chargeColumns = `id, account_id, livemode, link_id, session_id, amount, currency, description,
+	status, capture, failure_code, failure_message, card_id, ` + cardColumns + `,
+	email, metadata, transaction_id, created_at, paid_at`
+
+// CreateCharge inserts a charge and its events in one transaction.
+//
+// When w.ClaimID is set and the charge is successful, the same transaction
+// marks the charge's single-use link used (used_at = the charge's
+// CreatedAt) and drops the claim, with one conditional UPDATE on the claim;
+// if the link does not hold that claim (or is used already) it returns
+// ErrConflict with nothing written. When w.TokenID is set, the token's
+// charge_status is set to the charge's status (ErrNotFound, nothing written,
+// when the account has no such token in the mode).
+func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) (err error) {
+	defer wrap(&err, "CreateCharge")
+	c := w.Charge
+	createdAt := ts(c.CreatedAt)
+	var metadata []byte
+	if c.Metadata != nil {
+		if metadata, err = json.Marshal(c.Metadata); err != nil {
+			return err
+		}
+	}
+
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+
+	if w.ClaimID != nil && c.Paid() {
+		if c.LinkID == nil {
+			return errors.New("a claim without the charge's link id")
+		}
+		tag, err := tx.Exec(ctx, `UPDATE links SET used = true, used_at = $3, claim_id = NULL, claim_until = NULL
+			WHERE id = $1 AND claim_id = $2 AND used = false`, *c.LinkID, *w.ClaimID, createdAt)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("link does not hold claim %s: %w", *w.ClaimID, paylinks.ErrConflict)
+		}
+	}
+	if w.TokenID != nil {
+		tag, err := tx.Exec(ctx, `UPDATE tokens SET charge_status = $4
+			WHERE id = $1 AND account_id = $2 AND livemode = $3`,
+			*w.TokenID, c.AccountID, c.Livemode, string(c.Status))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("token %s: %w", *w.TokenID, paylinks.ErrNotFound)
+		}
+	}
+	k := &c.Card
+	if _, err := tx.Exec(ctx, `INSERT INTO charges (`+chargeColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+		$22, $23, $24, $25, $26)`,
+		c.ID, c.AccountID, c.Livemode, c.LinkID, c.SessionID, c.Amount, c.Currency, c.Description,
+		string(c.Status), c.Capture, c.FailureCode, c.FailureMessage, c.CardID,
+		k.Brand, k.FirstDigits, k.LastDigits, k.ExpirationMonth, k.ExpirationYear, k.Name, k.Fingerprint, k.SecurityCodeCheck,
+		c.Email, metadata, c.TransactionID, createdAt, tsp(c.PaidAt),
+	); err != nil {
+		return err
+	}
+	evs := make([]*paylinks.Event, len(w.Events))
+	for i := range w.Events {
+		evs[i] = &w.Events[i]
+	}
+	if err := insertEvents(ctx, tx, evs...); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// GetCharge returns a charge of the account and mode.
+func (db *DB) GetCharge(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (_ *paylinks.Charge, err error) {
+	defer wrap(&err, "GetCharge")
+	return scanCharge(db.pool.QueryRow(ctx, `SELECT `+chargeColumns+` FROM charges
+		WHERE id = $1 AND account_id = $2 AND livemode = $3`, id, accountID, livemode))
+}
+
+// ListCharges returns a page of the account's charges in the mode (of one
+// link when f.LinkID is set), ordered by (created_at, id) in f.Order, and the
+// number in the window [f.From, f.To]. f.Limit <= 0 means no limit.
+func (db *DB) ListCharges(ctx context.Context, f paylinks.ChargeFilter) (_ []paylinks.Charge, total int, err error) {
+	defer wrap(&err, "ListCharges")
+	where, args := `account_id = $1 AND livemode = $2`, []any{f.AccountID, f.Livemode}
+	if f.LinkID != nil {
+		args = append(args, *f.LinkID)
+		where += ` AND link_id = $3`
+	}
+	where, args = window(where, args, f.From, f.To)
+	tail, pageArgs := page(args[:len(args):len(args)], f.Order, f.Offset, f.Limit)
+	var charges []paylinks.Charge
+	total, err = listAndCount(ctx, db.pool, `SELECT `+chargeColumns+` FROM charges WHERE `+where+tail, pageArgs,
+		`SELECT count(*) FROM charges WHERE `+where, args, func(rows pgx.Rows) error {
+			c, err := scanCharge(rows)
+			if err == nil {
+				charges = append(charges, *c)
+			}
+			return err
+		})
+	if err != nil {
+		return nil, 0, err
+	}
+	return charges, total, nil
+}
+
+func scanCharge(row rowScanner) (*paylinks.Charge, error) {
+	var (
+		c        paylinks.Charge
+		status   string
+		metadata []byte
+	)
+	k := &c.Card
+	if err := row.Scan(&c.ID, &c.AccountID, &c.Livemode, &c.LinkID, &c.SessionID, &c.Amount, &c.Currency, &c.Description,
+		&status, &c.Capture, &c.FailureCode, &c.FailureMessage, &c.CardID,
+		&k.Brand, &k.FirstDigits, &k.LastDigits, &k.ExpirationMonth, &k.ExpirationYear, &k.Name, &k.Fingerprint, &k.SecurityCodeCheck,
+		&c.Email, &metadata, &c.TransactionID, &c.CreatedAt, &c.PaidAt,
+	); err != nil {
+		return nil, err
+	}
+	c.Status = paylinks.ChargeStatus(status)
+	if metadata != nil {
+		if err := json.Unmarshal(metadata, &c.Metadata); err != nil {
+			return nil, fmt.Errorf("charge %s metadata: %w", c.ID, err)
+		}
+	}
+	c.CreatedAt = c.CreatedAt.UTC()
+	c.PaidAt = utc(c.PaidAt)
+	return &c, nil
+}
