@@ -1,0 +1,88 @@
+// Package payments charges cards. A Processor turns card details into a
+// reference it can charge later and charges a reference for an amount; the
+// test-mode Simulator implements Omise's test cards, and Unconfigured
+// refuses every live payment when no processor is set up.
+//
+// The card number and security code reach a Processor and nothing else: no
+// log, no database. Callers keep only what card.go derives from them (brand,
+// first 6 / last 4, expiry, fingerprint).
+package payments
+
+import (
+	"context"
+
+	"github.com/paylinks/paylinks"
+)
+
+// CardDetails are the card fields a payer typed. Number holds digits only
+// (see NormalizeNumber); SecurityCode may be empty when the caller did not
+// collect it (Omise tokens make it optional).
+type CardDetails struct {
+	Number          string
+	SecurityCode    string
+	Name            string
+	ExpirationMonth int
+	ExpirationYear  int
+}
+
+// ChargeRequest asks a processor to charge a card reference.
+type ChargeRequest struct {
+	Ref         string // from Processor.Tokenize
+	Amount      int64  // minor units
+	Currency    string // uppercase ISO 4217
+	Description string
+	Capture     bool
+}
+
+// Outcome is what the processor decided. A declined charge is an Outcome
+// with Success false and a failure code, not an error: errors are reserved
+// for "the processor could not decide" (unavailable, timeouts).
+type Outcome struct {
+	Success bool
+	// FailureCode is Omise's failure code ("insufficient_fund", …) when
+	// Success is false; FailureMessage is safe to show to the payer.
+	FailureCode    string
+	FailureMessage string
+	// SecurityCodeCheck reports whether the security code matched.
+	SecurityCodeCheck bool
+}
+
+// Processor charges cards for one mode (test or live).
+type Processor interface {
+	// Tokenize returns an opaque reference to the card that Charge accepts
+	// later. It never returns or keeps the card number in the reference in
+	// a recoverable form that a store would hold as card data.
+	Tokenize(ctx context.Context, card CardDetails) (ref string, err error)
+	// Charge charges the card behind req.Ref. A decline is an Outcome with
+	// Success false and a nil error.
+	Charge(ctx context.Context, req ChargeRequest) (Outcome, error)
+}
+
+// Unconfigured is the live-mode processor of a server with no payment
+// processor set up: it refuses everything with a KindUnavailable error, so
+// a live payment never silently succeeds.
+type Unconfigured struct{}
+
+var _ Processor = Unconfigured{}
+
+// ErrNoProcessor is the error Unconfigured returns.
+var ErrNoProcessor = &paylinks.Error{Kind: paylinks.KindUnavailable, Code: "processor_unavailable",
+	Message: "live payments are not available: no payment processor is configured for this server"}
+
+// Tokenize implements Processor; it always fails with ErrNoProcessor.
+func (Unconfigured) Tokenize(context.Context, CardDetails) (string, error) { return "", ErrNoProcessor }
+
+// Charge implements Processor; it always fails with ErrNoProcessor.
+func (Unconfigured) Charge(context.Context, ChargeRequest) (Outcome, error) {
+	return Outcome{}, ErrNoProcessor
+}
+
+// Available reports whether p can take payments at all (false for
+// Unconfigured and nil).
+func Available(p Processor) bool {
+	switch p.(type) {
+	case nil, Unconfigured, *Unconfigured:
+		return false
+	}
+	return true
+}

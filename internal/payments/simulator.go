@@ -1,0 +1,169 @@
+package payments
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The failure codes the simulator produces, from Omise's test cards.
+const (
+	FailInsufficientFund     = "insufficient_fund"
+	FailStolenOrLostCard     = "stolen_or_lost_card"
+	FailFailedProcessing     = "failed_processing"
+	FailPaymentRejected      = "payment_rejected"
+	FailInvalidSecurityCode  = "invalid_security_code"
+	FailFailedFraudCheck     = "failed_fraud_check"
+	FailInvalidAccountNumber = "invalid_account_number"
+)
+
+// outcomeNotTestCard is the simulated outcome of a number that is not a
+// test card: test mode never charges a real card.
+const outcomeNotTestCard = "not_a_test_card"
+
+const outcomeSuccess = "successful"
+
+// testCards maps Omise's test card numbers (reference §6) to their outcome:
+// "successful" or a failure code.
+var testCards = map[string]string{
+	// Successful, one or two per brand.
+	"4242424242424242":    outcomeSuccess,
+	"4111111111111111":    outcomeSuccess,
+	"5555555555554444":    outcomeSuccess,
+	"5454545454545454":    outcomeSuccess,
+	"3530111333300000":    outcomeSuccess,
+	"3566111111111113":    outcomeSuccess,
+	"378282246310005":     outcomeSuccess,
+	"6447032400000000001": outcomeSuccess,
+	"36021042000004":      outcomeSuccess,
+	"6250947000000006":    outcomeSuccess,
+
+	"4111111111140011": FailInsufficientFund,
+	"5555551111110011": FailInsufficientFund,
+	"3530111111190011": FailInsufficientFund,
+	"6250947000000014": FailInsufficientFund,
+
+	"4111111111130012": FailStolenOrLostCard,
+	"5555551111100012": FailStolenOrLostCard,
+	"3530111111180012": FailStolenOrLostCard,
+	"6250947000000022": FailStolenOrLostCard,
+
+	"4111111111120013":    FailFailedProcessing,
+	"5555551111190013":    FailFailedProcessing,
+	"3530111111170013":    FailFailedProcessing,
+	"377138160000009":     FailFailedProcessing,
+	"6447032400001111005": FailFailedProcessing,
+	"36021042111108":      FailFailedProcessing,
+	"6250947000000030":    FailFailedProcessing,
+
+	"4111111111110014": FailPaymentRejected,
+	"5555551111180014": FailPaymentRejected,
+	"3530111111160014": FailPaymentRejected,
+
+	"4111111111160001": FailInvalidSecurityCode,
+	"5555551111130001": FailInvalidSecurityCode,
+	"3530111111110001": FailInvalidSecurityCode,
+
+	// 3-D Secure enrolment and validation failures end as payment_rejected.
+	"4111111111150002": FailPaymentRejected,
+	"5555551111120002": FailPaymentRejected,
+	"3530111111100002": FailPaymentRejected,
+	"4111111111140003": FailPaymentRejected,
+	"5555551111110003": FailPaymentRejected,
+	"3530111111190003": FailPaymentRejected,
+
+	"4111111111190016": FailFailedFraudCheck,
+	"5555551111160016": FailFailedFraudCheck,
+	"3530111111140016": FailFailedFraudCheck,
+
+	"4111111111180017": FailInvalidAccountNumber,
+	"5555551111150017": FailInvalidAccountNumber,
+	"3530111111130017": FailInvalidAccountNumber,
+}
+
+// failureMessages are the payer-safe messages of each failure code.
+var failureMessages = map[string]string{
+	FailInsufficientFund:     "Insufficient funds: the card was declined because its account has not enough funds or has reached its limit.",
+	FailStolenOrLostCard:     "The card was declined: it has been reported lost or stolen.",
+	FailFailedProcessing:     "The payment could not be processed. Try again or use another card.",
+	FailPaymentRejected:      "The card issuer rejected the payment. Use another card or contact your bank.",
+	FailInvalidSecurityCode:  "The security code is not correct.",
+	FailFailedFraudCheck:     "The payment was declined by the fraud check.",
+	FailInvalidAccountNumber: "The card number is not valid for this account.",
+	outcomeNotTestCard:       "This is test mode: no real card is charged. Use a test card such as 4242 4242 4242 4242.",
+}
+
+// TestCardOutcome returns what the simulator does with a card number:
+// "successful", a failure code, or ok false when it is not a test card.
+func TestCardOutcome(digits string) (outcome string, ok bool) {
+	outcome, ok = testCards[digits]
+	return outcome, ok
+}
+
+// IsTestCard reports whether digits is one of Omise's test card numbers.
+func IsTestCard(digits string) bool {
+	_, ok := testCards[digits]
+	return ok
+}
+
+// simRefPrefix starts every reference the simulator makes. The reference
+// holds the simulated outcome only, never the number.
+const simRefPrefix = "testcard:"
+
+// Simulator is the test-mode processor: Omise's test cards succeed or fail
+// with their documented failure codes, 4242 4242 4242 4242 succeeds, and
+// any other number is declined with a message saying to use a test card.
+// Any expiry date and security code are accepted, as Omise's test mode does.
+type Simulator struct {
+	// Delay, when set, makes every Charge take that long (or until ctx
+	// ends), like a network round-trip to a real processor.
+	Delay time.Duration
+}
+
+var _ Processor = (*Simulator)(nil)
+
+// Tokenize implements Processor: the reference is the simulated outcome.
+func (s *Simulator) Tokenize(ctx context.Context, card CardDetails) (string, error) {
+	outcome, ok := testCards[card.Number]
+	if !ok {
+		outcome = outcomeNotTestCard
+	}
+	return simRefPrefix + outcome, nil
+}
+
+// Charge implements Processor.
+func (s *Simulator) Charge(ctx context.Context, req ChargeRequest) (Outcome, error) {
+	outcome, ok := strings.CutPrefix(req.Ref, simRefPrefix)
+	if !ok {
+		return Outcome{}, fmt.Errorf("simulator: charge: reference %q was not made by the simulator", truncateRef(req.Ref))
+	}
+	if s.Delay > 0 {
+		t := time.NewTimer(s.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return Outcome{}, fmt.Errorf("simulator: charge: %w", ctx.Err())
+		}
+	}
+	if outcome == outcomeSuccess {
+		return Outcome{Success: true, SecurityCodeCheck: true}, nil
+	}
+	msg, known := failureMessages[outcome]
+	if !known {
+		return Outcome{}, fmt.Errorf("simulator: charge: unknown outcome %q", truncateRef(outcome))
+	}
+	code := outcome
+	if outcome == outcomeNotTestCard {
+		code = FailPaymentRejected
+	}
+	return Outcome{FailureCode: code, FailureMessage: msg, SecurityCodeCheck: outcome != FailInvalidSecurityCode}, nil
+}
+
+func truncateRef(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
