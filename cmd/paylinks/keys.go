@@ -115,4 +115,3 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	return fmt.Errorf("unknown keys command %q: use create, list or revoke", sub)
 }
-

@@ -115,7 +115,12 @@ func (q *request) page(now time.Time) (paylinks.LinkFilter, error) {
 		return f, err
 	}
 	if f.To.IsZero() {
+		// The default window ends now; a window that starts later is empty
+		// rather than an error.
 		f.To = now
+		if f.From.After(now) {
+			f.To = f.From
+		}
 	}
 	if n, ok, err := p.int64("offset"); err != nil {
 		return f, err
