@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/payments"
 	"github.com/paylinks/paylinks/internal/store"
 )
 
@@ -25,6 +26,8 @@ type Service struct {
 	log    *slog.Logger
 	keys   *keyCache
 	secret []byte // server secret for card fingerprints
+	test   payments.Processor
+	live   payments.Processor
 }
 
 // Options configure a Service. Zero values pick the real clock, crypto/rand
@@ -39,11 +42,16 @@ type Options struct {
 	// FingerprintSecret keys the HMAC of card numbers. Default: random per
 	// process (fingerprints then differ across restarts).
 	FingerprintSecret []byte
+	// TestProcessor charges test-mode payments (default: the test-card
+	// simulator); LiveProcessor charges live ones (default: none, every
+	// live payment is refused as unavailable).
+	TestProcessor, LiveProcessor payments.Processor
 }
 
 // New returns a Service over st.
 func New(st store.Store, opt Options) *Service {
-	s := &Service{store: st, now: opt.Now, rand: opt.Rand, log: opt.Logger, secret: opt.FingerprintSecret}
+	s := &Service{store: st, now: opt.Now, rand: opt.Rand, log: opt.Logger, secret: opt.FingerprintSecret,
+		test: opt.TestProcessor, live: opt.LiveProcessor}
 	if s.now == nil {
 		s.now = time.Now
 	}

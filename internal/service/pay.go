@@ -1,0 +1,264 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/payments"
+	"github.com/paylinks/paylinks/internal/store"
+)
+
+// processorTimeout bounds one processor call; claimLease is how long a
+// single-use link stays reserved for one attempt. The lease outlives the
+// processor call, so a claim cannot lapse while its charge is in flight.
+const (
+	processorTimeout = 30 * time.Second
+	claimLease       = 2 * time.Minute
+)
+
+// CheckoutInfo is what the hosted page of a link shows.
+type CheckoutInfo struct {
+	Link *paylinks.Link
+	// Merchant is the name of the account that owns the link.
+	Merchant string
+	// Available is false in live mode without a payment processor: the
+	// page says payments are not available.
+	Available bool
+}
+
+// Checkout returns the link behind a hosted page slug, deleted or not (the
+// page says why it cannot be paid), with its merchant's name.
+func (s *Service) Checkout(ctx context.Context, slug string) (*CheckoutInfo, error) {
+	l, err := s.LinkBySlug(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.store.GetAccount(ctx, l.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("Checkout(%q): %w", slug, err)
+	}
+	return &CheckoutInfo{Link: l, Merchant: a.Name, Available: s.PaymentsAvailable(l.Livemode)}, nil
+}
+
+// PayParams describe one payment of a link from its hosted page.
+type PayParams struct {
+	Slug string
+	// Amount is the payer's amount in minor units, used only when the
+	// link's amount is 0 (payer chooses).
+	Amount int64
+	Card   CardInput
+	Email  string
+}
+
+// errLinkUsed and friends are why a link cannot be paid.
+func linkUnpayable(l *paylinks.Link, why string) error {
+	switch why {
+	case "deleted":
+		return linkNotFound(l.Slug)
+	case "inactive":
+		return &paylinks.Error{Kind: paylinks.KindGone, Code: "link_inactive", Message: "this payment link is no longer active"}
+	}
+	return &paylinks.Error{Kind: paylinks.KindGone, Code: "link_used", Message: "this payment link has already been paid"}
+}
+
+// PayLink pays a link from its hosted page and returns the charge and the
+// link as it is after it. A declined card is a failed charge with a nil
+// error: it is recorded on the link and does not consume it.
+//
+// A single-use link is claimed before the processor is called, so at most
+// one attempt at a time reaches it, and a successful charge marks the link
+// used in the same transaction that records it; a decline or an error
+// releases the claim. Errors: FieldErrors (KindInvalid) for the payer's
+// input, KindNotFound for an unknown or deleted link, KindGone for an
+// inactive or used one, KindConflict while another attempt holds the link,
+// KindUnavailable when the mode has no processor.
+func (s *Service) PayLink(ctx context.Context, p PayParams) (*paylinks.Charge, *paylinks.Link, error) {
+	l, err := s.LinkBySlug(ctx, p.Slug)
+	if err != nil {
+		return nil, nil, err
+	}
+	if why := l.Payable(); why != "" {
+		return nil, l, linkUnpayable(l, why)
+	}
+	now := s.Now()
+	amount := l.Amount
+	var fe FieldErrors
+	if amount == 0 {
+		amount = p.Amount
+		if err := paylinks.CheckAmount(amount, l.Currency, "amount"); err != nil {
+			fe = append(fe, paylinks.AsError(err))
+		}
+	}
+	details, card, cardErrs := s.checkCard(p.Card, true, now)
+	fe = append(fe, cardErrs...)
+	email := strings.TrimSpace(p.Email)
+	if e := checkEmail(email); e != nil {
+		fe = append(fe, e)
+	}
+	if len(fe) > 0 {
+		return nil, l, fe
+	}
+	proc := s.processor(l.Livemode)
+	if !payments.Available(proc) {
+		return nil, l, payments.ErrNoProcessor
+	}
+	ref, err := proc.Tokenize(ctx, details)
+	if err != nil {
+		return nil, l, fmt.Errorf("PayLink(%q): %w", p.Slug, err)
+	}
+
+	var claim *paylinks.ID
+	if !l.Multiple {
+		id, err := s.newID(now)
+		if err != nil {
+			return nil, l, err
+		}
+		if err := s.store.ClaimLink(ctx, l.ID, id, now, now.Add(claimLease)); err != nil {
+			if errors.Is(err, paylinks.ErrConflict) {
+				return nil, l, s.claimRefused(ctx, l)
+			}
+			return nil, l, fmt.Errorf("PayLink(%q): claim: %w", p.Slug, err)
+		}
+		claim = &id
+	}
+	// From the claim on, finish the attempt even if the payer goes away:
+	// a charge the processor made must be recorded, a claim released.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), processorTimeout+10*time.Second)
+	defer cancel()
+	release := func() {
+		if claim == nil {
+			return
+		}
+		if err := s.store.ReleaseClaim(ctx, l.ID, *claim); err != nil {
+			s.log.ErrorContext(ctx, "pay: release claim", "link", l.ID, "err", err)
+		}
+	}
+
+	description := l.Title
+	if l.Description != "" {
+		description += "\n\n" + l.Description
+	}
+	pctx, pcancel := context.WithTimeout(ctx, processorTimeout)
+	out, err := proc.Charge(pctx, payments.ChargeRequest{Ref: ref, Amount: amount, Currency: l.Currency,
+		Description: description, Capture: true})
+	pcancel()
+	if err != nil {
+		release()
+		return nil, l, fmt.Errorf("PayLink(%q): %w", p.Slug, err)
+	}
+
+	now = s.Now()
+	card.SecurityCodeCheck = out.SecurityCodeCheck
+	linkID := l.ID
+	c := &paylinks.Charge{AccountID: l.AccountID, Livemode: l.Livemode, LinkID: &linkID, Amount: amount,
+		Currency: l.Currency, Description: description, Capture: true, Card: card, Email: email, CreatedAt: now}
+	if c.CardID, err = s.newID(now); err != nil {
+		release()
+		return nil, l, err
+	}
+	if err := s.settle(c, out, now); err != nil {
+		release()
+		return nil, l, err
+	}
+	pr := paylinks.Principal{AccountID: l.AccountID, Livemode: l.Livemode}
+	ev, err := s.newEvent(pr, "charge.create", "charge", c.ID, c, now)
+	if err != nil {
+		release()
+		return nil, l, err
+	}
+	events := []paylinks.Event{*ev}
+	var used *paylinks.Link
+	if c.Paid() && !l.Multiple {
+		u := *l
+		u.Used, u.UsedAt, u.UpdatedAt = true, &now, now
+		lev, err := s.newEvent(pr, "link.update", "link", l.ID, &u, now)
+		if err != nil {
+			release()
+			return nil, l, err
+		}
+		events = append(events, *lev)
+		used = &u
+	}
+	w := storeChargeWrite(c, events, nil, nil)
+	if used != nil {
+		w.ClaimID = claim
+	}
+	if err := s.store.CreateCharge(ctx, w); err != nil {
+		release()
+		if c.Paid() {
+			// The processor took the payment but it could not be recorded
+			// (for a single-use link: the claim was lost). Loud, for a human.
+			s.log.ErrorContext(ctx, "pay: successful charge not recorded", "link", l.ID, "charge", c.ID,
+				"amount", c.Amount, "currency", c.Currency, "last4", c.Card.LastDigits, "err", err)
+		}
+		if errors.Is(err, paylinks.ErrConflict) {
+			return nil, l, s.claimRefused(ctx, l)
+		}
+		return nil, l, fmt.Errorf("PayLink(%q): %w", p.Slug, err)
+	}
+	if used != nil {
+		return c, used, nil
+	}
+	release() // a decline leaves the single-use link payable
+	return c, l, nil
+}
+
+// claimRefused explains a refused claim: the link was paid meanwhile (gone)
+// or another attempt holds it (conflict, try again).
+func (s *Service) claimRefused(ctx context.Context, l *paylinks.Link) error {
+	if cur, err := s.store.LinkBySlug(ctx, l.Slug); err == nil {
+		if why := cur.Payable(); why != "" {
+			return linkUnpayable(cur, why)
+		}
+	}
+	return &paylinks.Error{Kind: paylinks.KindConflict, Code: "payment_in_progress",
+		Message: "another payment of this link is in progress; try again in a moment"}
+}
+
+// settle gives a charge its id and the processor's outcome.
+func (s *Service) settle(c *paylinks.Charge, out payments.Outcome, now time.Time) error {
+	var err error
+	if c.ID, err = s.newID(now); err != nil {
+		return err
+	}
+	if c.CardID == (paylinks.ID{}) {
+		if c.CardID, err = s.newID(now); err != nil {
+			return err
+		}
+	}
+	switch {
+	case !out.Success:
+		c.Status, c.FailureCode, c.FailureMessage = paylinks.ChargeFailed, out.FailureCode, out.FailureMessage
+		return nil
+	case c.Capture:
+		c.Status, c.PaidAt = paylinks.ChargeSuccessful, &now
+	default:
+		c.Status = paylinks.ChargePending // authorized, not captured
+	}
+	tx, err := s.newID(now)
+	if err != nil {
+		return err
+	}
+	c.TransactionID = &tx
+	return nil
+}
+
+func storeChargeWrite(c *paylinks.Charge, events []paylinks.Event, claim, token *paylinks.ID) store.ChargeWrite {
+	return store.ChargeWrite{Charge: c, Events: events, ClaimID: claim, TokenID: token}
+}
+
+// LinkCharge returns a charge made through link l (for its receipt page).
+func (s *Service) LinkCharge(ctx context.Context, l *paylinks.Link, id paylinks.ID) (*paylinks.Charge, error) {
+	c, err := s.store.GetCharge(ctx, l.AccountID, l.Livemode, id)
+	if errors.Is(err, paylinks.ErrNotFound) || (err == nil && (c.LinkID == nil || *c.LinkID != l.ID)) {
+		return nil, chargeNotFound(id.String())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("LinkCharge: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,311 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/payments"
+)
+
+// CardInput is a card as a payer or an API client typed it. Number may hold
+// spaces or dashes between groups; a two-digit ExpirationYear means 20YY.
+// The number and security code go to the processor and nowhere else.
+type CardInput struct {
+	Number          string
+	SecurityCode    string
+	Name            string
+	ExpirationMonth int
+	ExpirationYear  int
+}
+
+// Field limits of a card and a payer.
+const (
+	MaxCardNameLen = 255
+	MaxEmailLen    = 254
+)
+
+// FieldErrors are validation errors, one per offending field, in the order
+// a form shows the fields. It is a KindInvalid error: errors.As (and
+// paylinks.AsError) find its first *paylinks.Error.
+type FieldErrors []*paylinks.Error
+
+// Error implements error.
+func (fe FieldErrors) Error() string {
+	msgs := make([]string, len(fe))
+	for i, e := range fe {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap returns the field errors, so errors.As reaches each of them.
+func (fe FieldErrors) Unwrap() []error {
+	errs := make([]error, len(fe))
+	for i, e := range fe {
+		errs[i] = e
+	}
+	return errs
+}
+
+// Param returns the error about param, or nil.
+func (fe FieldErrors) Param(param string) *paylinks.Error {
+	for _, e := range fe {
+		if e.Param == param {
+			return e
+		}
+	}
+	return nil
+}
+
+// checkCard validates a card at now and returns the details for the
+// processor and what paylinks keeps of the card (no number, no security
+// code). requireCSC is false for Omise tokens, where the code is optional.
+// Messages never repeat the number.
+func (s *Service) checkCard(in CardInput, requireCSC bool, now time.Time) (payments.CardDetails, paylinks.Card, FieldErrors) {
+	var fe FieldErrors
+	digits, ok := payments.NormalizeNumber(in.Number)
+	brand := ""
+	switch {
+	case strings.TrimSpace(in.Number) == "":
+		fe = append(fe, paylinks.Invalid("invalid_card", "number", "Enter the card number."))
+	case !ok || !payments.Luhn(digits):
+		fe = append(fe, paylinks.Invalid("invalid_card", "number", "The card number is not valid."))
+	default:
+		if brand = payments.Brand(digits); brand == "" {
+			fe = append(fe, paylinks.Invalid("brand_not_supported", "number", "This card brand is not supported."))
+		}
+	}
+	year := payments.NormalizeYear(in.ExpirationYear)
+	if in.ExpirationMonth < 1 || in.ExpirationMonth > 12 {
+		fe = append(fe, paylinks.Invalid("invalid_card", "expiration_month", "The expiration month must be 1 to 12."))
+	} else if !payments.ExpiryValid(in.ExpirationMonth, year, now) {
+		fe = append(fe, paylinks.Invalid("invalid_card", "expiration_year", "The card has expired or the expiration date is not valid."))
+	}
+	csc := strings.TrimSpace(in.SecurityCode)
+	if csc != "" || requireCSC {
+		want := payments.SecurityCodeLen(brand)
+		if !allDigits(csc) || (brand != "" && len(csc) != want) || (brand == "" && (len(csc) < 3 || len(csc) > 4)) {
+			fe = append(fe, paylinks.Invalid("invalid_security_code", "security_code",
+				"The security code must be %d digits.", want))
+		}
+	}
+	name := strings.TrimSpace(in.Name)
+	switch {
+	case name == "":
+		fe = append(fe, paylinks.Invalid("invalid_card", "name", "Enter the name on the card."))
+	case !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxCardNameLen:
+		fe = append(fe, paylinks.Invalid("invalid_card", "name", "The name must be at most %d characters.", MaxCardNameLen))
+	}
+	if len(fe) > 0 {
+		return payments.CardDetails{}, paylinks.Card{}, fe
+	}
+	details := payments.CardDetails{Number: digits, SecurityCode: csc, Name: name,
+		ExpirationMonth: in.ExpirationMonth, ExpirationYear: year}
+	card := paylinks.Card{Brand: brand, FirstDigits: payments.First6(digits), LastDigits: payments.Last4(digits),
+		ExpirationMonth: in.ExpirationMonth, ExpirationYear: year, Name: name,
+		Fingerprint: payments.Fingerprint(s.secret, digits)}
+	return details, card, nil
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// checkEmail validates an email address's shape: a bare address, a domain
+// with a dot, at most MaxEmailLen bytes.
+func checkEmail(email string) *paylinks.Error {
+	bad := paylinks.Invalid("invalid_email", "email", "Enter a valid email address, like name@example.com.")
+	if email == "" || len(email) > MaxEmailLen {
+		return bad
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || a.Name != "" {
+		return bad
+	}
+	_, domain, _ := strings.Cut(email, "@")
+	if !strings.Contains(strings.Trim(domain, "."), ".") {
+		return bad
+	}
+	return nil
+}
+
+// defaultSimulator is the test-mode processor when Options.TestProcessor is
+// nil.
+var defaultSimulator = &payments.Simulator{}
+
+// processor returns the processor of a mode.
+func (s *Service) processor(livemode bool) payments.Processor {
+	if livemode {
+		if s.live == nil {
+			return payments.Unconfigured{}
+		}
+		return s.live
+	}
+	if s.test == nil {
+		return defaultSimulator
+	}
+	return s.test
+}
+
+// PaymentsAvailable reports whether payments in the mode can be taken: true
+// in test mode, and in live mode only with a processor configured.
+func (s *Service) PaymentsAvailable(livemode bool) bool {
+	return payments.Available(s.processor(livemode))
+}
+
+// CreateToken turns a card into a single-use token. Only public keys make
+// tokens (as Omise's vault does); the security code is optional.
+func (s *Service) CreateToken(ctx context.Context, pr paylinks.Principal, in CardInput) (*paylinks.Token, error) {
+	if pr.Kind != paylinks.KeyPublic {
+		return nil, &paylinks.Error{Kind: paylinks.KindForbidden, Code: "authentication_failure",
+			Message: "tokens can only be created with a public key"}
+	}
+	now := s.Now()
+	details, card, fe := s.checkCard(in, false, now)
+	if fe != nil {
+		return nil, fe
+	}
+	ref, err := s.processor(pr.Livemode).Tokenize(ctx, details)
+	if err != nil {
+		return nil, fmt.Errorf("CreateToken: %w", err)
+	}
+	card.SecurityCodeCheck = details.SecurityCode != ""
+	t := &paylinks.Token{AccountID: pr.AccountID, Livemode: pr.Livemode, Card: card, ProcessorRef: ref,
+		ChargeStatus: "unknown", CreatedAt: now}
+	if t.ID, err = s.newID(now); err != nil {
+		return nil, err
+	}
+	if t.CardID, err = s.newID(now); err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateToken(ctx, t); err != nil {
+		return nil, fmt.Errorf("CreateToken: %w", err)
+	}
+	return t, nil
+}
+
+func tokenNotFound(display string) error {
+	return &paylinks.Error{Kind: paylinks.KindNotFound, Code: "not_found", Param: "id",
+		Message: fmt.Sprintf("token %s was not found", display)}
+}
+
+// GetToken returns a token of the caller's account and mode, to a public
+// or a secret key.
+func (s *Service) GetToken(ctx context.Context, pr paylinks.Principal, id paylinks.ID, display string) (*paylinks.Token, error) {
+	if pr.Kind != paylinks.KeyPublic && pr.Kind != paylinks.KeySecret {
+		return nil, &paylinks.Error{Kind: paylinks.KindForbidden, Code: "authentication_failure",
+			Message: "tokens can only be read with a public or a secret key"}
+	}
+	t, err := s.store.GetToken(ctx, pr.AccountID, pr.Livemode, id)
+	if errors.Is(err, paylinks.ErrNotFound) {
+		return nil, tokenNotFound(display)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("GetToken: %w", err)
+	}
+	return t, nil
+}
+
+// Limits of a charge's free-form fields.
+const (
+	MaxMetadataKeys     = 50
+	MaxMetadataKeyLen   = 40
+	MaxMetadataValueLen = 500
+)
+
+// ChargeParams describe an API charge of a token.
+type ChargeParams struct {
+	Amount      int64
+	Currency    string // any case
+	TokenID     paylinks.ID
+	TokenRef    string // the token id as the caller wrote it, for messages
+	Description string
+	Metadata    map[string]string
+	Capture     bool // false authorizes only (status pending)
+}
+
+// CreateCharge charges a token: the token is spent whatever the outcome. A
+// declined card is a charge with status failed and a nil error, as Omise
+// returns it.
+func (s *Service) CreateCharge(ctx context.Context, pr paylinks.Principal, cp ChargeParams) (*paylinks.Charge, error) {
+	if err := require(pr, paylinks.ScopeLinksWrite); err != nil {
+		return nil, err
+	}
+	cur, ok := paylinks.NormalizeCurrency(cp.Currency)
+	if !ok {
+		return nil, paylinks.Invalid("invalid_currency", "currency", "currency %q is not supported", cp.Currency)
+	}
+	if err := paylinks.CheckAmount(cp.Amount, cur, "amount"); err != nil {
+		return nil, err
+	}
+	cp.Description = strings.TrimSpace(cp.Description)
+	if !utf8.ValidString(cp.Description) || utf8.RuneCountInString(cp.Description) > MaxTitleLen+2+MaxDescriptionLen {
+		return nil, paylinks.Invalid("bad_request", "description", "description must be valid UTF-8 of at most %d characters", MaxTitleLen+2+MaxDescriptionLen)
+	}
+	if err := checkMetadata(cp.Metadata); err != nil {
+		return nil, err
+	}
+	if !s.PaymentsAvailable(pr.Livemode) {
+		return nil, payments.ErrNoProcessor
+	}
+	tok, err := s.store.UseToken(ctx, pr.AccountID, pr.Livemode, cp.TokenID)
+	switch {
+	case errors.Is(err, paylinks.ErrNotFound):
+		return nil, tokenNotFound(cp.TokenRef)
+	case errors.Is(err, paylinks.ErrConflict):
+		return nil, paylinks.Invalid("used_token", "card", "token %s was already used", cp.TokenRef)
+	case err != nil:
+		return nil, fmt.Errorf("CreateCharge: %w", err)
+	}
+	// From here the token is spent: finish even if the caller goes away.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), processorTimeout)
+	defer cancel()
+	out, err := s.processor(pr.Livemode).Charge(ctx, payments.ChargeRequest{Ref: tok.ProcessorRef, Amount: cp.Amount,
+		Currency: cur, Description: cp.Description, Capture: cp.Capture})
+	if err != nil {
+		return nil, fmt.Errorf("CreateCharge: %w", err)
+	}
+	now := s.Now()
+	c := &paylinks.Charge{AccountID: pr.AccountID, Livemode: pr.Livemode, Amount: cp.Amount, Currency: cur,
+		Description: cp.Description, Capture: cp.Capture, Card: tok.Card, CardID: tok.CardID, Metadata: cp.Metadata,
+		CreatedAt: now}
+	c.Card.SecurityCodeCheck = tok.Card.SecurityCodeCheck && out.SecurityCodeCheck
+	if err := s.settle(c, out, now); err != nil {
+		return nil, err
+	}
+	ev, err := s.newEvent(pr, "charge.create", "charge", c.ID, c, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateCharge(ctx, storeChargeWrite(c, []paylinks.Event{*ev}, nil, &tok.ID)); err != nil {
+		return nil, fmt.Errorf("CreateCharge: %w", err)
+	}
+	return c, nil
+}
+
+func checkMetadata(m map[string]string) error {
+	if len(m) > MaxMetadataKeys {
+		return paylinks.Invalid("bad_request", "metadata", "metadata may have at most %d keys", MaxMetadataKeys)
+	}
+	for k, v := range m {
+		if k == "" || len(k) > MaxMetadataKeyLen || len(v) > MaxMetadataValueLen || !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return paylinks.Invalid("bad_request", "metadata", "metadata keys must be 1 to %d bytes and values at most %d bytes of UTF-8",
+				MaxMetadataKeyLen, MaxMetadataValueLen)
+		}
+	}
+	return nil
+}
