@@ -153,9 +153,9 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close waits for the writes already taken by the writer, stops it and
-// closes the file. Writes still waiting and writes after Close fail with
-// ErrClosed. Calling Close again returns nil.
+// Close refuses new writes (ErrClosed), waits for the writes already queued
+// to commit, stops the writer and closes the file. Calling Close again
+// returns the first call's result.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		db.w.stop()

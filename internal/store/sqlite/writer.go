@@ -4,63 +4,101 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
+	"sync/atomic"
 )
 
-// maxBatch bounds how many writes share one transaction.
-const maxBatch = 128
+const (
+	// maxBatch bounds how many writes share one transaction.
+	maxBatch = 128
+	// queueLen is how many writes may wait for the writer.
+	queueLen = 4 * maxBatch
+)
 
 // writeFunc is one write: statements run on tx inside their own savepoint.
-// ctx is the writer's, not the caller's: cancelling a statement inside a
+// ctx is the writer's, not the caller's: interrupting a statement inside a
 // shared transaction would roll back the whole batch, so a caller's
-// cancellation is honoured only before its write starts.
+// cancellation is honoured only while its write waits in the queue.
 type writeFunc func(ctx context.Context, tx *sql.Tx) error
 
+// The states of a writeReq. The writer and the caller race to move it out of
+// queued; whoever wins decides whether the write runs.
+const (
+	queued    int32 = iota
+	taken           // by the writer: it will run, and the caller waits for the commit
+	abandoned       // by the caller, whose ctx ended: it will not run
+)
+
 type writeReq struct {
-	ctx  context.Context // the caller's; checked before the write runs
-	fn   writeFunc
-	done chan error // buffered: the writer never blocks on a reply
+	fn    writeFunc
+	state atomic.Int32
+	done  chan error // buffered: the writer never blocks on a reply
 }
 
 // writer owns the writer connection. It takes the writes waiting in its
 // queue, up to maxBatch, runs each in a SAVEPOINT of one transaction, commits
-// once and only then replies to every waiter: one fsync for the batch.
+// once and only then replies to every waiter: one fsync for the batch. A
+// write that fails is rolled back to its savepoint and alone gets its error;
+// if the COMMIT fails, every write of the batch gets that error.
 type writer struct {
 	db    *sql.DB
-	queue chan *writeReq // unbuffered: a sender blocked on it is "waiting"
-	quit  chan struct{}
-	done  chan struct{}
+	queue chan *writeReq
+
+	mu     sync.RWMutex // held for reading while sending on queue
+	closed bool
+	done   chan struct{} // closed when loop has returned
+
+	commits atomic.Int64 // transactions committed
+	writes  atomic.Int64 // writes committed
 }
 
 func startWriter(db *sql.DB) *writer {
-	w := &writer{
-		db:    db,
-		queue: make(chan *writeReq),
-		quit:  make(chan struct{}),
-		done:  make(chan struct{}),
-	}
+	w := &writer{db: db, queue: make(chan *writeReq, queueLen), done: make(chan struct{})}
 	go w.loop()
 	return w
 }
 
 // exec queues fn and waits until the transaction that ran it has committed
-// (nil) or failed. It gives up with ctx's error only while still queued.
+// (nil) or failed. It gives up with ctx's error only while fn is still
+// queued; once the writer has taken it, the outcome is the commit's.
 func (db *DB) exec(ctx context.Context, fn writeFunc) error {
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	select {
-	case db.w.queue <- req:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-db.w.quit:
-		return ErrClosed
-	}
-	// Taken by the writer: the outcome is decided by the commit, so wait for
-	// it even if ctx ends now.
-	return <-req.done
+	return db.w.exec(ctx, fn)
 }
 
-// stop makes the writer finish the batch it is running and exit.
+func (w *writer) exec(ctx context.Context, fn writeFunc) error {
+	req := &writeReq{fn: fn, done: make(chan error, 1)}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case w.queue <- req:
+		w.mu.RUnlock()
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		if req.state.CompareAndSwap(queued, abandoned) {
+			return ctx.Err()
+		}
+		return <-req.done
+	}
+}
+
+// stop refuses new writes, lets the writer run the ones already queued and
+// waits for it to return.
 func (w *writer) stop() {
-	close(w.quit)
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
+	w.mu.Unlock()
 	<-w.done
 }
 
@@ -68,16 +106,18 @@ func (w *writer) loop() {
 	defer close(w.done)
 	batch := make([]*writeReq, 0, maxBatch)
 	for {
-		select {
-		case req := <-w.queue:
-			batch = append(batch, req)
-		case <-w.quit:
+		req, ok := <-w.queue
+		if !ok {
 			return
 		}
+		batch = append(batch, req)
 	fill:
 		for len(batch) < maxBatch {
 			select {
-			case req := <-w.queue:
+			case req, ok := <-w.queue:
+				if !ok {
+					break fill
+				}
 				batch = append(batch, req)
 			default:
 				break fill
@@ -91,15 +131,37 @@ func (w *writer) loop() {
 
 // run commits one batch and replies to each of its writes.
 func (w *writer) run(batch []*writeReq) {
+	// Take the writes whose callers still wait; from here on they wait
+	// for the commit.
+	n := 0
+	for _, req := range batch {
+		if req.state.CompareAndSwap(queued, taken) {
+			batch[n] = req
+			n++
+		}
+	}
+	batch = batch[:n]
+	if n == 0 {
+		return
+	}
+
 	ctx := context.Background()
-	errs := make([]error, len(batch))
+	errs := make([]error, n)
 	reply := func(batchErr error) {
+		ok := 0
 		for i, req := range batch {
 			err := errs[i]
 			if err == nil {
 				err = batchErr
 			}
+			if err == nil {
+				ok++
+			}
 			req.done <- err
+		}
+		if batchErr == nil {
+			w.commits.Add(1)
+			w.writes.Add(int64(ok))
 		}
 	}
 
@@ -109,10 +171,6 @@ func (w *writer) run(batch []*writeReq) {
 		return
 	}
 	for i, req := range batch {
-		if err := req.ctx.Err(); err != nil {
-			errs[i] = err
-			continue
-		}
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 			tx.Rollback()
 			reply(fmt.Errorf("savepoint: %w", err))
@@ -134,6 +192,7 @@ func (w *writer) run(batch []*writeReq) {
 			return
 		}
 	}
+	// On failure the driver rolls back, leaving the connection usable.
 	if err := tx.Commit(); err != nil {
 		reply(fmt.Errorf("commit: %w", err))
 		return
