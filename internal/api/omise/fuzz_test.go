@@ -1,0 +1,88 @@
+package omise_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/servertest"
+)
+
+// FuzzCreateLink sends arbitrary bodies, content types and query strings to
+// POST /links on a real server. It must never answer 500 or a non-JSON body,
+// and a link it accepts must have a valid amount for its currency.
+func FuzzCreateLink(f *testing.F) {
+	seeds := []struct{ ctype, query, body string }{
+		{"application/x-www-form-urlencoded", "", "amount=5000&currency=thb&title=a&description=b"},
+		{"application/json", "", `{"amount":5000,"currency":"thb","title":"a","description":"b","multiple":true}`},
+		{"application/json", "", `{"amount":"5000","currency":"THB","title":"a","description":"b","multiple":"true"}`},
+		{"", "amount=5000&currency=jpy&title=a&description=b", ""},
+		{"application/x-www-form-urlencoded", "", "amount=5000.5&currency=thb&title=a&description=b"},
+		{"application/x-www-form-urlencoded", "", "amount[x]=1&currency=thb&title=a&description=b"},
+		{"application/json", "", `{"amount":1e3,"currency":"thb","title":"a","description":"b"}`},
+		{"application/json", "", `{"amount":-0,"currency":"usd","title":"a","description":"b"}`},
+		{"text/plain", "amount=99999999999999999999", `{"title":[1,2]}`},
+		{"application/x-www-form-urlencoded", "", "card[number][]=1&card[number]=2"},
+	}
+	for _, s := range seeds {
+		f.Add(s.ctype, s.query, s.body)
+	}
+	env := servertest.New(f, "sqlite")
+	f.Fuzz(func(t *testing.T, ctype, query, body string) {
+		req, err := http.NewRequest("POST", env.URL+"/links", strings.NewReader(body))
+		if err != nil {
+			t.Skip()
+		}
+		req.URL.RawQuery = strings.Map(func(r rune) rune {
+			if r < 0x21 || r == '#' || r == 0x7f {
+				return -1
+			}
+			return r
+		}, query)
+		ctype = strings.Map(func(r rune) rune {
+			if r < 0x20 || r >= 0x7f {
+				return -1
+			}
+			return r
+		}, ctype)
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		req.SetBasicAuth(env.SecretTest, "")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var out struct {
+			Object   string `json:"object"`
+			Amount   int64  `json:"amount"`
+			Currency string `json:"currency"`
+			Code     string `json:"code"`
+		}
+		if err := json.Unmarshal(raw, &out); err != nil {
+			t.Fatalf("status %d, body not JSON: %q", resp.StatusCode, raw)
+		}
+		switch resp.StatusCode {
+		case 200:
+			if out.Object != "link" {
+				t.Fatalf("200 without a link: %s", raw)
+			}
+			if out.Amount != 0 {
+				if err := paylinks.CheckAmount(out.Amount, out.Currency, "amount"); err != nil {
+					t.Fatalf("accepted an invalid amount %d %s: %v", out.Amount, out.Currency, err)
+				}
+			}
+		case 400:
+			if out.Object != "error" || out.Code == "" {
+				t.Fatalf("400 without an error object: %s", raw)
+			}
+		default:
+			t.Fatalf("status %d: %s", resp.StatusCode, raw)
+		}
+	})
+}
