@@ -110,14 +110,17 @@ func (db *DB) ListCharges(ctx context.Context, f paylinks.ChargeFilter) (_ []pay
 	where, args = window(where, args, f.From, f.To)
 	tail, pageArgs := page(args[:len(args):len(args)], f.Order, f.Offset, f.Limit)
 	var charges []paylinks.Charge
-	total, err = listAndCount(ctx, db.pool, `SELECT `+chargeColumns+` FROM charges WHERE `+where+tail, pageArgs,
-		`SELECT count(*) FROM charges WHERE `+where, args, func(rows pgx.Rows) error {
-			c, err := scanCharge(rows)
-			if err == nil {
-				charges = append(charges, *c)
-			}
-			return err
-		})
+	q := listQuery{
+		pageSQL: `SELECT ` + chargeColumns + ` FROM charges WHERE ` + where + tail, pageArgs: pageArgs,
+		countSQL: `SELECT count(*) FROM charges WHERE ` + where, countArgs: args,
+	}
+	total, err = q.run(ctx, db.pool, func(rows pgx.Rows) error {
+		c, err := scanCharge(rows)
+		if err == nil {
+			charges = append(charges, *c)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, 0, err
 	}

@@ -26,14 +26,17 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) (_ []paylinks
 	where, args := window(`account_id = $1 AND livemode = $2`, []any{f.AccountID, f.Livemode}, f.From, f.To)
 	tail, pageArgs := page(args[:len(args):len(args)], f.Order, f.Offset, f.Limit)
 	var events []paylinks.Event
-	total, err = listAndCount(ctx, db.pool, `SELECT `+eventColumns+` FROM events WHERE `+where+tail, pageArgs,
-		`SELECT count(*) FROM events WHERE `+where, args, func(rows pgx.Rows) error {
-			e, err := scanEvent(rows)
-			if err == nil {
-				events = append(events, *e)
-			}
-			return err
-		})
+	q := listQuery{
+		pageSQL: `SELECT ` + eventColumns + ` FROM events WHERE ` + where + tail, pageArgs: pageArgs,
+		countSQL: `SELECT count(*) FROM events WHERE ` + where, countArgs: args,
+	}
+	total, err = q.run(ctx, db.pool, func(rows pgx.Rows) error {
+		e, err := scanEvent(rows)
+		if err == nil {
+			events = append(events, *e)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, 0, err
 	}

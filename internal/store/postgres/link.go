@@ -51,16 +51,19 @@ func (db *DB) LinkBySlug(ctx context.Context, slug string) (_ *paylinks.Link, er
 // ListLinks returns a page of the account's undeleted links in the mode and
 // the window [f.From, f.To], ordered by (created_at, id) in f.Order, and the
 // number of links in the whole window. With f.After set it pages by keyset
-// (f.Offset is ignored) and the total is -1; an After link that is not the
-// account's in this mode gives an empty page. f.Limit <= 0 means no limit.
+// (f.Offset is ignored) and the total is -1; the After link may be deleted,
+// and ErrNotFound means it is not the account's in this mode. f.Limit <= 0
+// means no limit.
 func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) (_ []paylinks.Link, total int, err error) {
 	defer wrap(&err, "ListLinks")
 	where, args := window(`account_id = $1 AND livemode = $2 AND deleted_at IS NULL`,
 		[]any{f.AccountID, f.Livemode}, f.From, f.To)
-	countSQL, countArgs := `SELECT count(*) FROM links WHERE `+where, args
+	q := listQuery{countSQL: `SELECT count(*) FROM links WHERE ` + where, countArgs: args}
 	offset := f.Offset
 	if f.After != nil {
-		countSQL, offset = "", 0
+		q.countSQL, offset = "", 0
+		q.cursorSQL = `SELECT true FROM links WHERE id = $1 AND account_id = $2 AND livemode = $3`
+		q.cursorArgs = []any{*f.After, f.AccountID, f.Livemode}
 		cmp := ">"
 		if f.Order == paylinks.ReverseChronological {
 			cmp = "<"
@@ -70,15 +73,15 @@ func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) (_ []paylink
 			WHERE id = $%d AND account_id = $1 AND livemode = $2)`, cmp, len(args))
 	}
 	tail, args := page(args, f.Order, offset, f.Limit)
+	q.pageSQL, q.pageArgs = `SELECT `+linkColumns+` FROM links WHERE `+where+tail, args
 	var links []paylinks.Link
-	total, err = listAndCount(ctx, db.pool, `SELECT `+linkColumns+` FROM links WHERE `+where+tail, args,
-		countSQL, countArgs, func(rows pgx.Rows) error {
-			l, err := scanLink(rows)
-			if err == nil {
-				links = append(links, *l)
-			}
-			return err
-		})
+	total, err = q.run(ctx, db.pool, func(rows pgx.Rows) error {
+		l, err := scanLink(rows)
+		if err == nil {
+			links = append(links, *l)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -136,16 +139,17 @@ func (db *DB) DeleteLink(ctx context.Context, accountID paylinks.ID, livemode bo
 }
 
 // ClaimLink reserves a single-use link for the payment attempt claimID until
-// `until`. The claim is one conditional UPDATE, so that across any number of
-// processes at most one attempt holds an unexpired claim. ErrConflict when
-// the link is used, deleted, or claimed by another attempt whose claim has
-// not expired at now (claim_until >= now); ErrNotFound when it is missing. A
-// multi-use link is never claimed (nil, no write).
+// `until`; the attempt holding the claim may claim again (extending it). The
+// claim is one conditional UPDATE, so that across any number of processes at
+// most one attempt holds an unexpired claim. ErrConflict when the link is
+// used, deleted (multi-use or not), or claimed by another attempt whose
+// claim has not expired at now (claim_until >= now); ErrNotFound when it is
+// missing. An undeleted multi-use link is never claimed (nil, no write).
 func (db *DB) ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, until time.Time) (err error) {
 	defer wrap(&err, "ClaimLink")
 	tag, err := db.pool.Exec(ctx, `UPDATE links SET claim_id = $2, claim_until = $4
 		WHERE id = $1 AND multiple = false AND used = false AND deleted_at IS NULL
-		AND (claim_id IS NULL OR claim_until < $3)`, linkID, claimID, ts(now), ts(until))
+		AND (claim_id IS NULL OR claim_id = $2 OR claim_until < $3)`, linkID, claimID, ts(now), ts(until))
 	if err != nil {
 		return err
 	}
@@ -159,10 +163,10 @@ func (db *DB) ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, u
 	switch {
 	case err != nil:
 		return err
-	case multiple:
-		return nil
 	case deleted:
 		return fmt.Errorf("link is deleted: %w", paylinks.ErrConflict)
+	case multiple:
+		return nil
 	case used:
 		return fmt.Errorf("link is used: %w", paylinks.ErrConflict)
 	}
@@ -170,12 +174,22 @@ func (db *DB) ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, u
 }
 
 // ReleaseClaim drops the claim claimID on the link, if it still holds it;
-// otherwise it does nothing.
+// otherwise it does nothing. ErrNotFound when the link is missing.
 func (db *DB) ReleaseClaim(ctx context.Context, linkID, claimID paylinks.ID) (err error) {
 	defer wrap(&err, "ReleaseClaim")
-	_, err = db.pool.Exec(ctx, `UPDATE links SET claim_id = NULL, claim_until = NULL
+	tag, err := db.pool.Exec(ctx, `UPDATE links SET claim_id = NULL, claim_until = NULL
 		WHERE id = $1 AND claim_id = $2`, linkID, claimID)
-	return err
+	if err != nil || tag.RowsAffected() == 1 {
+		return err
+	}
+	var exists bool
+	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM links WHERE id = $1)`, linkID).Scan(&exists); err != nil {
+		return err
+	}
+	if !exists {
+		return pgx.ErrNoRows
+	}
+	return nil
 }
 
 func scanLink(row rowScanner) (*paylinks.Link, error) {

@@ -225,16 +225,36 @@ func page(args []any, order paylinks.Order, offset, limit int) (string, []any) {
 	return q, args
 }
 
-// listAndCount runs a page query and its count query in one round trip (one
-// pipeline). scan is called for each row of the page.
-func listAndCount(ctx context.Context, pool *pgxpool.Pool, pageSQL string, pageArgs []any, countSQL string, countArgs []any, scan func(pgx.Rows) error) (int, error) {
+// listQuery is one page of a list: the page's query, optionally a query that
+// must find the keyset cursor, and optionally the count of the window.
+type listQuery struct {
+	cursorSQL  string // when set, no row is ErrNoRows
+	cursorArgs []any
+	pageSQL    string
+	pageArgs   []any
+	countSQL   string // when empty, the total is -1
+	countArgs  []any
+}
+
+// run sends the list's queries in one round trip (one pipeline), calls scan
+// for each row of the page and returns the total.
+func (q listQuery) run(ctx context.Context, pool *pgxpool.Pool, scan func(pgx.Rows) error) (int, error) {
 	b := &pgx.Batch{}
-	b.Queue(pageSQL, pageArgs...)
-	if countSQL != "" {
-		b.Queue(countSQL, countArgs...)
+	if q.cursorSQL != "" {
+		b.Queue(q.cursorSQL, q.cursorArgs...)
+	}
+	b.Queue(q.pageSQL, q.pageArgs...)
+	if q.countSQL != "" {
+		b.Queue(q.countSQL, q.countArgs...)
 	}
 	br := pool.SendBatch(ctx, b)
 	defer br.Close()
+	if q.cursorSQL != "" {
+		var found bool
+		if err := br.QueryRow().Scan(&found); err != nil {
+			return 0, err
+		}
+	}
 	rows, err := br.Query()
 	if err != nil {
 		return 0, err
@@ -250,7 +270,7 @@ func listAndCount(ctx context.Context, pool *pgxpool.Pool, pageSQL string, pageA
 		return 0, err
 	}
 	total := -1
-	if countSQL != "" {
+	if q.countSQL != "" {
 		if err := br.QueryRow().Scan(&total); err != nil {
 			return 0, err
 		}

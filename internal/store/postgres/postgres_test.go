@@ -10,10 +10,19 @@ import (
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/store"
 	"github.com/paylinks/paylinks/internal/store/postgres"
+	"github.com/paylinks/paylinks/internal/store/storetest"
 )
 
-// Focused tests of what the conformance suite may not pin down on
-// PostgreSQL: truncation, UTC, exact JSON bytes, error kinds, migrations.
+// TestStore runs the shared conformance suite, each test on a schema of its
+// own. It skips without $PAYLINKS_TEST_POSTGRES.
+func TestStore(t *testing.T) {
+	postgres.TestDSN(t) // skip early, with the reason, when there is no database
+	storetest.Run(t, func(t *testing.T) store.Store { return postgres.OpenTest(t) })
+}
+
+// Focused tests of what the conformance suite does not pin down on
+// PostgreSQL: exact JSON bytes, refused writes leaving no event, keyset
+// pages with ties, migrations racing.
 
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
