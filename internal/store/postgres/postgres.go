@@ -143,11 +143,13 @@ type schemaLocker struct{}
 
 const lockKey = `hashtextextended('paylinks.migrate:' || coalesce(current_schema(), ''), 0)`
 
+// SessionLock blocks until conn holds the schema's migration lock.
 func (schemaLocker) SessionLock(ctx context.Context, conn *sql.Conn) error {
 	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(`+lockKey+`)`)
 	return err
 }
 
+// SessionUnlock releases the lock SessionLock took on conn.
 func (schemaLocker) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
 	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock(`+lockKey+`)`)
 	return err
