@@ -18,6 +18,18 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("DELETE /links/{id}", o.Authed(o.DeleteLink))
 	mux.Handle("GET /links/{id}/charges", o.Authed(o.ListLinkCharges))
 	mux.HandleFunc("/links/", o.NotFound)
+	mux.Handle("POST /tokens", o.Authed(o.CreateToken))
+	mux.Handle("GET /tokens/{id}", o.Authed(o.GetToken))
+	mux.Handle("POST /charges", o.Authed(o.CreateCharge))
+	mux.Handle("GET /charges", o.Authed(o.ListCharges))
+	mux.Handle("GET /charges/{id}", o.Authed(o.GetCharge))
+
+	// Hosted checkout pages: every dialect's payment URL points here.
+	c := s.checkout
+	mux.HandleFunc("GET /l/{slug}", c.Page)
+	mux.HandleFunc("POST /l/{slug}", c.Pay)
+	mux.HandleFunc("GET /l/{slug}/complete", c.Receipt)
+	mux.HandleFunc("/l/", c.NotFound)
 
 	return s.middleware(mux)
 }

@@ -6,8 +6,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/paylinks/paylinks/internal/api/omise"
+	"github.com/paylinks/paylinks/internal/checkout"
 	"github.com/paylinks/paylinks/internal/service"
 )
 
@@ -18,6 +20,9 @@ type Config struct {
 	Logger    *slog.Logger
 	// Version is reported by /healthz.
 	Version string
+	// Checkout configures the hosted pages (secret, attempt limits);
+	// its Logger defaults to Logger.
+	Checkout checkout.Options
 }
 
 // Server is the paylinks HTTP handler.
@@ -26,7 +31,9 @@ type Server struct {
 	log   *slog.Logger
 	svc   *service.Service
 	omise *omise.Handler
-	h     http.Handler
+	// checkout serves the hosted pages.
+	checkout *checkout.Handler
+	h        http.Handler
 }
 
 // New returns a Server ready to serve.
@@ -36,6 +43,12 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, svc: cfg.Service}
 	s.omise = omise.New(cfg.Service, cfg.PublicURL, cfg.Logger)
+	co := cfg.Checkout
+	if co.Logger == nil {
+		co.Logger = cfg.Logger
+	}
+	co.SecureCookies = co.SecureCookies || strings.HasPrefix(cfg.PublicURL, "https://")
+	s.checkout = checkout.New(cfg.Service, co)
 	s.h = s.routes()
 	return s
 }

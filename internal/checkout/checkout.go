@@ -1,0 +1,535 @@
+// Package checkout serves the hosted payment pages: GET /l/{slug} shows a
+// link's checkout, POST /l/{slug} pays it, GET /l/{slug}/complete shows the
+// receipt. Pages are html/template files embedded in the binary, with no
+// third-party assets; they work without JavaScript, and a small script with
+// a CSP nonce formats the card number and shows the brand.
+//
+// Every response carries a Content-Security-Policy with a per-request nonce
+// and frame-ancestors 'none', Referrer-Policy no-referrer and Cache-Control
+// no-store. The form is protected by a CSRF token bound to a cookie, and
+// declined attempts are limited per client address and per link. The card
+// number and security code go to the service and nowhere else: no log, no
+// cookie, no URL.
+package checkout
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/api"
+	"github.com/paylinks/paylinks/internal/payments"
+	"github.com/paylinks/paylinks/internal/service"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Options configure a Handler. Zero values pick safe defaults.
+type Options struct {
+	Logger *slog.Logger
+	// Secret keys the CSRF tokens and the receipt links. Replicas that
+	// serve the same pages must share it; default: random per process.
+	Secret []byte
+	// SecureCookies marks the CSRF cookie Secure. Default: only on
+	// requests that arrived over TLS.
+	SecureCookies bool
+	// Limits bound declined payment attempts; zero fields take defaults.
+	Limits Limits
+	// ClientIP returns the payer's address for the per-address limit.
+	// Default: the host of r.RemoteAddr (set it when behind a proxy).
+	ClientIP func(r *http.Request) string
+	// Now is the clock of the limits. Default time.Now.
+	Now func() time.Time
+}
+
+// Handler serves the hosted pages.
+type Handler struct {
+	svc      *service.Service
+	log      *slog.Logger
+	secret   []byte
+	secure   bool
+	clientIP func(*http.Request) string
+	now      func() time.Time
+	limits   *attemptLimits
+	pages    map[string]*template.Template
+}
+
+// New returns the hosted pages over svc.
+func New(svc *service.Service, opt Options) *Handler {
+	h := &Handler{svc: svc, log: opt.Logger, secret: opt.Secret, secure: opt.SecureCookies, clientIP: opt.ClientIP, now: opt.Now}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if len(h.secret) == 0 {
+		h.secret = make([]byte, 32)
+		if _, err := io.ReadFull(rand.Reader, h.secret); err != nil {
+			panic(err)
+		}
+	}
+	if h.clientIP == nil {
+		h.clientIP = remoteIP
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	h.limits = newAttemptLimits(opt.Limits)
+	h.pages = make(map[string]*template.Template)
+	for _, name := range []string{"checkout", "receipt", "message"} {
+		h.pages[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return h
+}
+
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// maxForm is the largest checkout form body read.
+const maxForm = 16 << 10
+
+// csrfCookie holds the random value the form's token is bound to.
+const csrfCookie = "pl_csrf"
+
+// view is what every page template reads.
+type view struct {
+	PageTitle string
+	Nonce     string
+	Test      bool
+
+	Merchant, Initial  string
+	Title, Description string
+	AmountText         string
+	Currency           string
+	Available          bool
+
+	// checkout form
+	Action            string
+	CSRF              string
+	PayerAmount       bool
+	AmountPlaceholder string
+	Brand             string
+	Form              formValues
+	Errors            map[string]string
+	FormError         *formError
+
+	// receipt
+	CardBrand, Last4, Date, ChargeRef string
+
+	// message pages
+	Heading, Text, Icon string
+	IsError             bool
+}
+
+// formValues are the typed values a re-rendered form keeps: never the
+// security code.
+type formValues struct {
+	Amount, Email, Number, Exp, Name string
+}
+
+type formError struct{ Title, Message string }
+
+// Page serves GET /l/{slug}: the checkout, or a page saying why the link
+// cannot be paid.
+func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
+	info, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	v := h.checkoutView(r, info)
+	v.CSRF = h.csrfToken(w, r, info.Link.Slug)
+	status := http.StatusOK
+	if !info.Available {
+		status = http.StatusServiceUnavailable
+	}
+	h.render(w, r, status, "checkout", v, formAction(info.Link))
+}
+
+// lookup finds the link of the request's slug and writes the 404 or 410
+// page when it cannot be paid.
+func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) (*service.CheckoutInfo, bool) {
+	info, err := h.svc.Checkout(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.errorPage(w, r, nil, err)
+		return nil, false
+	}
+	switch info.Link.Payable() {
+	case "deleted":
+		h.notFound(w, r)
+		return nil, false
+	case "inactive":
+		h.message(w, r, http.StatusGone, !info.Link.Livemode, "This link is no longer active",
+			"The merchant has turned off this payment link, so it cannot take payments. Nothing was charged. Contact "+info.Merchant+" if you still need to pay.", "info")
+		return nil, false
+	case "used":
+		h.message(w, r, http.StatusGone, !info.Link.Livemode, "This link has already been paid",
+			"This was a one-time payment link and it has already been used, so it cannot be paid again. Nothing was charged.", "ok")
+		return nil, false
+	}
+	return info, true
+}
+
+func (h *Handler) checkoutView(r *http.Request, info *service.CheckoutInfo) *view {
+	l := info.Link
+	lang := r.Header.Get("Accept-Language")
+	v := &view{PageTitle: l.Title + " · " + info.Merchant, Test: !l.Livemode, Merchant: info.Merchant,
+		Initial: initial(info.Merchant), Title: l.Title, Description: l.Description, Currency: l.Currency,
+		Available: info.Available, Action: "/l/" + l.Slug, Errors: map[string]string{}}
+	if l.Amount > 0 {
+		v.AmountText = FormatAmount(l.Amount, l.Currency, lang)
+	} else {
+		v.PayerAmount = true
+		v.AmountPlaceholder = paylinks.FormatDecimal(paylinks.CurrencyLimits[l.Currency].Min, l.Currency)
+	}
+	return v
+}
+
+func initial(name string) string {
+	for _, r := range strings.TrimSpace(name) {
+		return string(r)
+	}
+	return "·"
+}
+
+// Pay serves POST /l/{slug}: it checks the CSRF token and the attempt
+// limits, pays the link, and redirects (303) to the link's success URL or
+// to the receipt; on a decline or invalid input it shows the form again.
+func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
+	info, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	l := info.Link
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		h.message(w, r, http.StatusBadRequest, !l.Livemode, "The form could not be read", "Go back, reload the page and try again.", "info")
+		return
+	}
+	if !h.checkCSRF(r, l.Slug) {
+		h.message(w, r, http.StatusForbidden, !l.Livemode, "This page has expired",
+			"For your security the payment form must be submitted from this site in the same browser session. Reload the page and try again. Nothing was charged.", "info")
+		return
+	}
+	if !info.Available {
+		h.Page(w, r)
+		return
+	}
+	ip := h.clientIP(r)
+	now := h.now()
+	if wait := h.limits.wait(ip, l.ID.String(), now); wait > 0 {
+		h.slowDown(w, r, !l.Livemode, wait)
+		return
+	}
+	h.limits.attempt(ip, now)
+
+	f, pp, edge := decodePayForm(r.PostForm, l)
+
+	c, after, err := h.svc.PayLink(r.Context(), pp)
+	var fe service.FieldErrors
+	switch {
+	case errors.As(err, &fe) || (err == nil && len(edge) > 0):
+		v := h.checkoutView(r, info)
+		v.Form, v.Brand = f, brandClass(f.Number)
+		for _, e := range fe {
+			v.Errors[formField(e.Param)] = e.Message
+		}
+		for k, msg := range edge {
+			v.Errors[k] = msg
+		}
+		v.CSRF = h.csrfToken(w, r, l.Slug)
+		h.render(w, r, http.StatusUnprocessableEntity, "checkout", v, formAction(l))
+	case err != nil:
+		if paylinks.KindOf(err) == paylinks.KindConflict {
+			v := h.checkoutView(r, info)
+			v.Form, v.Brand = f, brandClass(f.Number)
+			v.FormError = &formError{Title: "Please try again in a moment", Message: paylinks.AsError(err).Message + ". Nothing was charged."}
+			v.CSRF = h.csrfToken(w, r, l.Slug)
+			h.render(w, r, http.StatusConflict, "checkout", v, formAction(l))
+			return
+		}
+		h.errorPage(w, r, after, err)
+	case !c.Paid():
+		h.limits.decline(ip, l.ID.String(), now)
+		v := h.checkoutView(r, info)
+		v.Form, v.Brand = f, brandClass(f.Number)
+		v.FormError = &formError{Title: "Your card was declined", Message: c.FailureMessage}
+		v.CSRF = h.csrfToken(w, r, l.Slug)
+		h.render(w, r, http.StatusPaymentRequired, "checkout", v, formAction(l))
+	case after.SuccessURL != "":
+		http.Redirect(w, r, after.SuccessURL, http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, h.receiptURL(l.Slug, c.ID), http.StatusSeeOther)
+	}
+}
+
+// decodePayForm reads the checkout form into the service's parameters. edge
+// holds the errors of fields that could not even be parsed (the amount, the
+// expiry), by form field; the service checks everything else.
+func decodePayForm(form url.Values, l *paylinks.Link) (formValues, service.PayParams, map[string]string) {
+	get := func(k string) string { return strings.TrimSpace(form.Get(k)) }
+	f := formValues{Amount: get("amount"), Email: get("email"), Number: get("number"), Exp: get("exp"), Name: get("name")}
+	edge := map[string]string{}
+	pp := service.PayParams{Slug: l.Slug, Email: f.Email, Card: service.CardInput{Number: f.Number,
+		SecurityCode: get("csc"), Name: f.Name}}
+	if l.Amount == 0 {
+		amount, ok := ParseAmount(f.Amount, l.Currency)
+		if !ok {
+			edge["amount"] = "Enter an amount like " + paylinks.FormatDecimal(paylinks.CurrencyLimits[l.Currency].Min, l.Currency) + "."
+		}
+		pp.Amount = amount
+	}
+	if m, y, ok := ParseExpiry(f.Exp); ok {
+		pp.Card.ExpirationMonth, pp.Card.ExpirationYear = m, y
+	} else {
+		edge["exp"] = "Enter the expiry date as MM / YY."
+	}
+	return f, pp, edge
+}
+
+// formField maps a service parameter to the form field that shows it.
+func formField(param string) string {
+	switch param {
+	case "expiration_month", "expiration_year":
+		return "exp"
+	case "security_code":
+		return "csc"
+	}
+	return param
+}
+
+// brandClass is the brand key of the icons and the form's data-brand.
+func brandClass(number string) string {
+	d, ok := payments.NormalizeNumber(number)
+	if !ok {
+		d = strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, number)
+		if len(d) > 19 {
+			return ""
+		}
+	}
+	switch payments.Brand(d) {
+	case payments.BrandVisa:
+		return "visa"
+	case payments.BrandMastercard:
+		return "mastercard"
+	case payments.BrandAmex:
+		return "amex"
+	case payments.BrandJCB:
+		return "jcb"
+	}
+	return ""
+}
+
+// Receipt serves GET /l/{slug}/complete: the receipt of a charge, reachable
+// only through the signed link the payment redirected to.
+func (h *Handler) Receipt(w http.ResponseWriter, r *http.Request) {
+	info, err := h.svc.Checkout(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.errorPage(w, r, nil, err)
+		return
+	}
+	l := info.Link
+	if l.Deleted() {
+		h.notFound(w, r)
+		return
+	}
+	id, err := paylinksParseID(r.URL.Query().Get("charge"))
+	if err != nil || !hmac.Equal([]byte(r.URL.Query().Get("sig")), []byte(h.sign("receipt", l.Slug, id.String()))) {
+		h.notFound(w, r)
+		return
+	}
+	c, err := h.svc.LinkCharge(r.Context(), l, id)
+	if err != nil || !c.Paid() {
+		h.notFound(w, r)
+		return
+	}
+	lang := r.Header.Get("Accept-Language")
+	prefix := "chrg_test_"
+	if c.Livemode {
+		prefix = "chrg_"
+	}
+	v := &view{PageTitle: "Payment successful · " + info.Merchant, Test: !l.Livemode, Merchant: info.Merchant,
+		Initial: initial(info.Merchant), Title: l.Title, AmountText: FormatAmount(c.Amount, c.Currency, lang),
+		CardBrand: c.Card.Brand, Last4: c.Card.LastDigits, Date: c.CreatedAt.UTC().Format("2 January 2006, 15:04 UTC"),
+		ChargeRef: prefix + paylinks.FormatBase36(c.ID)}
+	h.render(w, r, http.StatusOK, "receipt", v, "'none'")
+}
+
+func paylinksParseID(s string) (paylinks.ID, error) {
+	id, ok := paylinks.ParseBase36(s)
+	if !ok {
+		return paylinks.ID{}, errors.New("bad id")
+	}
+	return id, nil
+}
+
+func (h *Handler) receiptURL(slug string, id paylinks.ID) string {
+	return "/l/" + slug + "/complete?" + url.Values{"charge": {paylinks.FormatBase36(id)},
+		"sig": {h.sign("receipt", slug, id.String())}}.Encode()
+}
+
+// NotFound serves any other path under /l/.
+func (h *Handler) NotFound(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) }
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.message(w, r, http.StatusNotFound, false, "Payment link not found",
+		"This payment link does not exist or has been removed. Check the address, or ask the merchant for a new link.", "info")
+}
+
+func (h *Handler) slowDown(w http.ResponseWriter, r *http.Request, test bool, wait time.Duration) {
+	secs := int(wait.Round(time.Second) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	h.message(w, r, http.StatusTooManyRequests, test, "Too many attempts",
+		fmt.Sprintf("There have been too many declined payment attempts. For your security, please wait %s before trying again. Nothing was charged.", humanWait(wait)), "wait")
+}
+
+func humanWait(d time.Duration) string {
+	switch m := int(d.Round(time.Minute) / time.Minute); {
+	case d < 90*time.Second:
+		return "a minute"
+	default:
+		return strconv.Itoa(m) + " minutes"
+	}
+}
+
+// errorPage shows the page of a service error: 404, 410, 503 or a generic
+// 500 (logged with the request id).
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, l *paylinks.Link, err error) {
+	test := l != nil && !l.Livemode
+	switch paylinks.KindOf(err) {
+	case paylinks.KindNotFound:
+		h.notFound(w, r)
+	case paylinks.KindGone:
+		if e := paylinks.AsError(err); e.Code == "link_used" {
+			h.message(w, r, http.StatusGone, test, "This link has already been paid",
+				"This was a one-time payment link and it has already been used, so it cannot be paid again. Nothing was charged.", "ok")
+			return
+		}
+		h.message(w, r, http.StatusGone, test, "This link is no longer active",
+			"The merchant has turned off this payment link, so it cannot take payments. Nothing was charged.", "info")
+	case paylinks.KindUnavailable:
+		h.message(w, r, http.StatusServiceUnavailable, test, "Payments are not available",
+			"This merchant cannot take card payments right now. Nothing was charged. Please try again later.", "info")
+	default:
+		// err never holds card data: the service does not put it in errors.
+		h.log.ErrorContext(r.Context(), "checkout: request failed", "path", r.URL.Path, "err", err)
+		h.message(w, r, http.StatusInternalServerError, test, "Something went wrong",
+			"We could not complete this request. Nothing was charged. Please try again; if it keeps happening, quote "+api.RequestID(r.Context())+".", "info")
+	}
+}
+
+func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, test bool, heading, text, icon string) {
+	v := &view{PageTitle: heading, Heading: heading, Text: text, Icon: icon, Test: test, IsError: status >= 500}
+	h.render(w, r, status, "message", v, "'none'")
+}
+
+// render writes a page with the security headers. formAction is the CSP
+// form-action source list of the page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v *view, formAction string) {
+	v.Nonce = newNonce()
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+v.Nonce+"'; style-src 'nonce-"+v.Nonce+
+		"'; img-src data:; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+	hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	var b strings.Builder
+	if err := h.pages[name].ExecuteTemplate(&b, "layout", v); err != nil {
+		h.log.ErrorContext(r.Context(), "checkout: render", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(status)
+	io.WriteString(w, b.String())
+}
+
+// formAction is the CSP form-action of a checkout page: this site, and the
+// origin of the link's success URL, which the payment redirects to.
+func formAction(l *paylinks.Link) string {
+	fa := "'self'"
+	if u, err := url.Parse(l.SuccessURL); err == nil && l.SuccessURL != "" && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		fa += " " + u.Scheme + "://" + u.Host
+	}
+	return fa
+}
+
+func newNonce() string {
+	var b [18]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// sign returns an HMAC of the parts with the handler's secret.
+func (h *Handler) sign(parts ...string) string {
+	m := hmac.New(sha256.New, h.secret)
+	for _, p := range parts {
+		m.Write([]byte(p))
+		m.Write([]byte{0})
+	}
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// csrfToken returns the form token for the slug, bound to the browser's
+// CSRF cookie, setting a new cookie when there is none.
+func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request, slug string) string {
+	val := ""
+	if c, err := r.Cookie(csrfCookie); err == nil && validCookieValue(c.Value) {
+		val = c.Value
+	} else {
+		var b [24]byte
+		rand.Read(b[:])
+		val = base64.RawURLEncoding.EncodeToString(b[:])
+		http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: val, Path: "/l/", HttpOnly: true,
+			Secure: h.secure || r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	}
+	return h.sign("csrf", val, slug)
+}
+
+func validCookieValue(v string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	return err == nil && len(b) == 24
+}
+
+// checkCSRF reports whether a POST carries the token of its cookie and is
+// not a cross-site request.
+func (h *Handler) checkCSRF(r *http.Request, slug string) bool {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return false
+	}
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || !validCookieValue(c.Value) {
+		return false
+	}
+	want := h.sign("csrf", c.Value, slug)
+	return subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(want)) == 1
+}

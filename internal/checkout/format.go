@@ -1,0 +1,97 @@
+package checkout
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/bojanz/currency"
+	"golang.org/x/text/language"
+
+	"github.com/paylinks/paylinks"
+)
+
+// FormatAmount renders minor units in the currency for the payer's
+// Accept-Language header, with CLDR's symbols and grouping: 1000 JPY is
+// "¥1,000" in English, 100000 THB is "฿1,000.00" in Thai.
+func FormatAmount(amount int64, code, acceptLanguage string) string {
+	a, err := currency.NewAmountFromInt64(amount, code)
+	if err != nil {
+		return paylinks.FormatDecimal(amount, code) + " " + code
+	}
+	return currency.NewFormatter(payerLocale(acceptLanguage)).Format(a)
+}
+
+// payerLocale picks the payer's preferred locale from Accept-Language,
+// English when there is none.
+func payerLocale(acceptLanguage string) currency.Locale {
+	if len(acceptLanguage) > 200 {
+		acceptLanguage = acceptLanguage[:200]
+	}
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 || tags[0] == language.Und {
+		return currency.NewLocale("en")
+	}
+	return currency.NewLocale(tags[0].String())
+}
+
+// ParseAmount parses the amount a payer typed, in major units, into minor
+// units of the currency, exactly. It accepts "1000", "1,000.50" (comma
+// grouping) and "10,50" (a decimal comma, when what follows the comma has
+// no more digits than the currency allows and is not a group of three);
+// more decimals than the currency has is an error, never rounded.
+func ParseAmount(s, code string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\u00a0' || r == '\u202f' || r == '_' {
+			return -1
+		}
+		return r
+	}, s)
+	if strings.Contains(s, ".") {
+		s = strings.ReplaceAll(s, ",", "")
+	} else if i := strings.LastIndexByte(s, ','); i >= 0 {
+		frac := s[i+1:]
+		if strings.Count(s, ",") == 1 && len(frac) <= paylinks.CurrencyDigits(code) && len(frac) != 3 {
+			s = s[:i] + "." + frac
+		} else {
+			s = strings.ReplaceAll(s, ",", "")
+		}
+	}
+	n, ok := paylinks.ParseDecimal(s, code)
+	if !ok || n <= 0 {
+		return 0, false
+	}
+	return n, true
+}
+
+// ParseExpiry parses a typed expiry date: "MM/YY", "MM / YY", "MM/YYYY",
+// "MMYY" or "MM-YY". The year comes back with four digits.
+func ParseExpiry(s string) (month, year int, ok bool) {
+	s = strings.TrimSpace(s)
+	var mm, yy string
+	if i := strings.IndexAny(s, "/-"); i >= 0 {
+		mm, yy = strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1:])
+	} else {
+		d := strings.ReplaceAll(s, " ", "")
+		switch len(d) {
+		case 4, 6:
+			mm, yy = d[:2], d[2:]
+		case 3, 5:
+			mm, yy = d[:1], d[1:]
+		default:
+			return 0, 0, false
+		}
+	}
+	if len(mm) < 1 || len(mm) > 2 || (len(yy) != 2 && len(yy) != 4) {
+		return 0, 0, false
+	}
+	m, err1 := strconv.Atoi(mm)
+	y, err2 := strconv.Atoi(yy)
+	if err1 != nil || err2 != nil || m < 1 || m > 12 || y < 0 || strings.ContainsAny(mm+yy, "+-") {
+		return 0, 0, false
+	}
+	if len(yy) == 2 {
+		y += 2000
+	}
+	return m, y, true
+}
