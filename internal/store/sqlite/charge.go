@@ -37,7 +37,7 @@ func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) error {
 		}
 		metadata = string(b)
 	}
-	return wrap("CreateCharge", db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return wrap("CreateCharge", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		if w.ClaimID != nil && c.Status == paylinks.ChargeSuccessful {
 			if c.LinkID == nil {
 				return errors.New("ClaimID without LinkID")
@@ -89,7 +89,7 @@ func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) error {
 
 // GetCharge returns a charge of the account and mode.
 func (db *DB) GetCharge(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Charge, error) {
-	c, err := scanCharge(db.read.QueryRowContext(ctx,
+	c, err := scanCharge(db.queryRow(ctx,
 		`SELECT `+chargeCols+` FROM charges WHERE id = ? AND account_id = ? AND livemode = ?`,
 		idArg(id), idArg(accountID), livemode))
 	return c, wrap("GetCharge", err)
@@ -98,11 +98,6 @@ func (db *DB) GetCharge(ctx context.Context, accountID paylinks.ID, livemode boo
 // ListCharges returns a page of the account's charges in the mode and window
 // (of one link when f.LinkID is set), and the number in the window.
 func (db *DB) ListCharges(ctx context.Context, f paylinks.ChargeFilter) ([]paylinks.Charge, int, error) {
-	tx, err := db.read.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, 0, wrap("ListCharges", err)
-	}
-	defer tx.Rollback()
 	from, to := bounds(f.From, f.To)
 	q := listQuery{
 		cols:  chargeCols,
@@ -117,7 +112,7 @@ func (db *DB) ListCharges(ctx context.Context, f paylinks.ChargeFilter) ([]payli
 		q.where += ` AND link_id = ?`
 		q.args = append(q.args, idArg(*f.LinkID))
 	}
-	charges, total, err := list(ctx, tx, q, scanCharge)
+	charges, total, err := list(ctx, db, q, scanCharge)
 	if err != nil {
 		return nil, 0, wrap("ListCharges", err)
 	}

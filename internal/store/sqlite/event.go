@@ -12,7 +12,7 @@ const eventCols = `id, account_id, livemode, key, object_type, object_id, data, 
 
 // insertEvent writes ev to the outbox in the caller's transaction; a nil ev
 // writes nothing.
-func insertEvent(ctx context.Context, tx *sql.Tx, ev *paylinks.Event) error {
+func insertEvent(ctx context.Context, tx *writeTx, ev *paylinks.Event) error {
 	if ev == nil {
 		return nil
 	}
@@ -28,7 +28,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, ev *paylinks.Event) error {
 
 // GetEvent returns an event of the account and mode.
 func (db *DB) GetEvent(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Event, error) {
-	ev, err := scanEvent(db.read.QueryRowContext(ctx,
+	ev, err := scanEvent(db.queryRow(ctx,
 		`SELECT `+eventCols+` FROM events WHERE id = ? AND account_id = ? AND livemode = ?`,
 		idArg(id), idArg(accountID), livemode))
 	return ev, wrap("GetEvent", err)
@@ -37,13 +37,8 @@ func (db *DB) GetEvent(ctx context.Context, accountID paylinks.ID, livemode bool
 // ListEvents returns a page of the account's events in the mode and window,
 // and the number in the window.
 func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]paylinks.Event, int, error) {
-	tx, err := db.read.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, 0, wrap("ListEvents", err)
-	}
-	defer tx.Rollback()
 	from, to := bounds(f.From, f.To)
-	events, total, err := list(ctx, tx, listQuery{
+	events, total, err := list(ctx, db, listQuery{
 		cols:  eventCols,
 		table: "events",
 		where: `account_id = ? AND livemode = ?`,

@@ -18,7 +18,7 @@ func (db *DB) CreateKey(ctx context.Context, k *paylinks.APIKey) error {
 	for i, s := range k.Scopes {
 		scopes[i] = string(s)
 	}
-	return wrap("CreateKey", db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return wrap("CreateKey", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			idArg(k.ID), idArg(k.AccountID), k.Livemode, string(k.Kind), strings.Join(scopes, " "),
 			k.Prefix, k.Hash, micro(k.CreatedAt), nullMicro(k.RevokedAt))
@@ -28,7 +28,7 @@ func (db *DB) CreateKey(ctx context.Context, k *paylinks.APIKey) error {
 
 // KeyByHash returns the key whose SHA-256 hash is hash, revoked or not.
 func (db *DB) KeyByHash(ctx context.Context, hash []byte) (*paylinks.APIKey, error) {
-	k, err := scanKey(db.read.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = ?`, hash))
+	k, err := scanKey(db.queryRow(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = ?`, hash))
 	return k, wrap("KeyByHash", err)
 }
 
@@ -54,7 +54,7 @@ func (db *DB) ListKeys(ctx context.Context) ([]paylinks.APIKey, error) {
 // ErrNotFound when none matches, ErrConflict when several do.
 func (db *DB) RevokeKey(ctx context.Context, prefix string, at time.Time) (*paylinks.APIKey, error) {
 	var k *paylinks.APIKey
-	err := db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		var n int
 		var id []byte
 		err := tx.QueryRowContext(ctx, `SELECT count(*), min(id) FROM api_keys WHERE prefix = ? AND revoked_at IS NULL`,

@@ -15,7 +15,7 @@ const linkCols = `id, account_id, livemode, slug, title, description, amount, cu
 // CreateLink inserts a link and its event. ErrConflict when the slug (of any
 // link, deleted or not) or the id is taken; then no event is written either.
 func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error {
-	return wrap("CreateLink", db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return wrap("CreateLink", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO links (`+linkCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			idArg(l.ID), idArg(l.AccountID), l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
@@ -30,7 +30,7 @@ func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Eve
 
 // GetLink returns a link of the account and mode, deleted ones included.
 func (db *DB) GetLink(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Link, error) {
-	l, err := scanLink(db.read.QueryRowContext(ctx,
+	l, err := scanLink(db.queryRow(ctx,
 		`SELECT `+linkCols+` FROM links WHERE id = ? AND account_id = ? AND livemode = ?`,
 		idArg(id), idArg(accountID), livemode))
 	return l, wrap("GetLink", err)
@@ -38,7 +38,7 @@ func (db *DB) GetLink(ctx context.Context, accountID paylinks.ID, livemode bool,
 
 // LinkBySlug returns the link with that slug, deleted ones included.
 func (db *DB) LinkBySlug(ctx context.Context, slug string) (*paylinks.Link, error) {
-	l, err := scanLink(db.read.QueryRowContext(ctx, `SELECT `+linkCols+` FROM links WHERE slug = ?`, slug))
+	l, err := scanLink(db.queryRow(ctx, `SELECT `+linkCols+` FROM links WHERE slug = ?`, slug))
 	return l, wrap("LinkBySlug", err)
 }
 
@@ -47,11 +47,6 @@ func (db *DB) LinkBySlug(ctx context.Context, slug string) (*paylinks.Link, erro
 // ErrNotFound when f.After is not a link of the account and mode; a deleted
 // link is a good cursor.
 func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) ([]paylinks.Link, int, error) {
-	tx, err := db.read.BeginTx(ctx, nil) // one snapshot for the page and the count
-	if err != nil {
-		return nil, 0, wrap("ListLinks", err)
-	}
-	defer tx.Rollback()
 	from, to := bounds(f.From, f.To)
 	q := listQuery{
 		cols:  linkCols,
@@ -63,15 +58,17 @@ func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) ([]paylinks.
 		offset: f.Offset, limit: f.Limit,
 	}
 	if f.After != nil {
+		// A link's created_at never changes, so the cursor may be read
+		// outside the page's snapshot.
 		c := cursor{id: idArg(*f.After)}
-		err := tx.QueryRowContext(ctx, `SELECT created_at FROM links WHERE id = ? AND account_id = ? AND livemode = ?`,
+		err := db.queryRow(ctx, `SELECT created_at FROM links WHERE id = ? AND account_id = ? AND livemode = ?`,
 			c.id, idArg(f.AccountID), f.Livemode).Scan(&c.createdAt)
 		if err != nil {
 			return nil, 0, wrap("ListLinks", fmt.Errorf("after: %w", err))
 		}
 		q.after = &c
 	}
-	links, total, err := list(ctx, tx, q, scanLink)
+	links, total, err := list(ctx, db, q, scanLink)
 	if err != nil {
 		return nil, 0, wrap("ListLinks", err)
 	}
@@ -82,7 +79,7 @@ func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) ([]paylinks.
 // ErrNotFound when the link is missing, deleted, or of another account or
 // mode.
 func (db *DB) UpdateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error {
-	return wrap("UpdateLink", db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return wrap("UpdateLink", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE links SET title = ?, description = ?, amount = ?, currency = ?,
 				multiple = ?, active = ?, success_url = ?, cancel_url = ?, updated_at = ?
 			WHERE id = ? AND account_id = ? AND livemode = ? AND deleted_at IS NULL`,
@@ -105,7 +102,7 @@ func (db *DB) UpdateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Eve
 // or of another account or mode.
 func (db *DB) DeleteLink(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID, at time.Time, ev *paylinks.Event) (*paylinks.Link, error) {
 	var l *paylinks.Link
-	err := db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		var err error
 		l, err = scanLink(tx.QueryRowContext(ctx, `UPDATE links SET deleted_at = ?
 			WHERE id = ? AND account_id = ? AND livemode = ? AND deleted_at IS NULL
@@ -127,7 +124,7 @@ func (db *DB) DeleteLink(ctx context.Context, accountID paylinks.ID, livemode bo
 // A multi-use link is not claimed (nil). The same attempt may claim again,
 // moving its expiry.
 func (db *DB) ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, until time.Time) error {
-	return wrap("ClaimLink", db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return wrap("ClaimLink", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE links SET claim_id = ?, claim_until = ?
 			WHERE id = ? AND multiple = 0 AND used = 0 AND deleted_at IS NULL
 			AND (claim_id IS NULL OR claim_id = ? OR claim_until <= ?)`,
@@ -161,7 +158,7 @@ func (db *DB) ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, u
 // ReleaseClaim drops the claim claimID on the link if it still holds it.
 // ErrNotFound when the link is missing.
 func (db *DB) ReleaseClaim(ctx context.Context, linkID, claimID paylinks.ID) error {
-	return wrap("ReleaseClaim", db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return wrap("ReleaseClaim", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM links WHERE id = ?`, idArg(linkID)).Scan(&one); err != nil {
 			return err

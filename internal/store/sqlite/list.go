@@ -13,7 +13,7 @@ type listQuery struct {
 	cols, table   string
 	where         string // without the created_at window, which list adds
 	args          []any
-	from, to      int64 // inclusive created_at window, microseconds
+	from, to      *int64 // inclusive created_at window, microseconds; nil: unbounded
 	order         paylinks.Order
 	offset, limit int // limit <= 0: no limit
 	// after, when set, is the (created_at, id) the page starts after
@@ -28,11 +28,20 @@ type cursor struct {
 
 // list returns the page and the number of rows in the whole window (-1 with
 // q.after), read in one snapshot. The queries are shaped for the
-// (account_id, livemode, created_at, id) indexes: the count and skipped
+// (account_id, livemode, created_at, id) indexes: the count and the skipped
 // offsets read the index only.
-func list[T any](ctx context.Context, tx *sql.Tx, q listQuery, scan func(scanner) (*T, error)) ([]T, int, error) {
-	where := q.where + ` AND created_at BETWEEN ? AND ?`
-	args := append(q.args[:len(q.args):len(q.args)], q.from, q.to)
+func list[T any](ctx context.Context, db *DB, q listQuery, scan func(scanner) (*T, error)) ([]T, int, error) {
+	// Only the bounds that are set: an open range given as BETWEEN
+	// MinInt64 AND MaxInt64 would win the index range over a cursor.
+	where, args := q.where, q.args[:len(q.args):len(q.args)]
+	if q.from != nil {
+		where += ` AND created_at >= ?`
+		args = append(args, *q.from)
+	}
+	if q.to != nil {
+		where += ` AND created_at <= ?`
+		args = append(args, *q.to)
+	}
 	cmp, dir := ">", "ASC"
 	if q.order == paylinks.ReverseChronological {
 		cmp, dir = "<", "DESC"
@@ -47,9 +56,26 @@ func list[T any](ctx context.Context, tx *sql.Tx, q listQuery, scan func(scanner
 		pageArgs = append(args[:len(args):len(args)], q.after.createdAt, q.after.id)
 		offset = 0
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+q.cols+` FROM `+q.table+` WHERE `+pageWhere+
-		` ORDER BY created_at `+dir+`, id `+dir+` LIMIT ? OFFSET ?`,
-		append(pageArgs, limit, offset)...)
+	// Prepare before taking a connection for the transaction: preparing
+	// takes one too, and the pool may have no other.
+	pageStmt, err := db.rstmts.prepare(ctx, `SELECT `+q.cols+` FROM `+q.table+` WHERE `+pageWhere+
+		` ORDER BY created_at `+dir+`, id `+dir+` LIMIT ? OFFSET ?`)
+	if err != nil {
+		return nil, 0, err
+	}
+	var countStmt *sql.Stmt
+	if q.after == nil {
+		if countStmt, err = db.rstmts.prepare(ctx, `SELECT count(*) FROM `+q.table+` WHERE `+where); err != nil {
+			return nil, 0, err
+		}
+	}
+
+	tx, err := db.read.BeginTx(ctx, nil) // one snapshot for the page and the count
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.StmtContext(ctx, pageStmt).QueryContext(ctx, append(pageArgs, limit, offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -65,11 +91,11 @@ func list[T any](ctx context.Context, tx *sql.Tx, q listQuery, scan func(scanner
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	if q.after != nil {
+	if countStmt == nil {
 		return items, -1, nil
 	}
 	var total int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+q.table+` WHERE `+where, args...).Scan(&total); err != nil {
+	if err := tx.StmtContext(ctx, countStmt).QueryRowContext(ctx, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	return items, total, nil

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -38,20 +37,26 @@ var migrations embed.FS
 
 // pragmas are run on every new connection, busy_timeout first (the driver
 // orders it so), so that the others wait for a lock instead of failing.
+// temp_store(memory) keeps the savepoint sub-journals of the group commit in
+// memory: in a temporary file they cost a third of the writer's time.
 const pragmas = "_pragma=busy_timeout(10000)" +
 	"&_pragma=journal_mode(WAL)" +
 	"&_pragma=synchronous(FULL)" +
-	"&_pragma=foreign_keys(1)"
+	"&_pragma=foreign_keys(1)" +
+	"&_pragma=temp_store(memory)" +
+	"&_pragma=cache_size(-16384)" + // KiB, per connection
+	"&_pragma=journal_size_limit(67108864)" // truncate a WAL grown past 64 MiB after checkpoints
 
 var _ store.Store = (*DB)(nil)
 
 // DB is a paylinks database in one SQLite file. It implements store.Store and
 // is safe for concurrent use. Close it when done.
 type DB struct {
-	path  string
-	read  *sql.DB // read-only pool
-	write *sql.DB // the one writer connection, used only by the writer goroutine
-	w     *writer
+	path   string
+	read   *sql.DB // read-only pool
+	rstmts *stmtCache
+	write  *sql.DB // the one writer connection, used only by the writer goroutine
+	w      *writer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -82,7 +87,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: Open: %w", err)
 	}
-	db := &DB{path: path, read: rdb, write: wdb}
+	db := &DB{path: path, read: rdb, rstmts: newStmtCache(rdb), write: wdb}
 	db.w = startWriter(wdb)
 	return db, nil
 }
@@ -147,7 +152,7 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := db.read.PingContext(ctx); err != nil {
 		return fmt.Errorf("sqlite: Ping: %w", err)
 	}
-	if err := db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error { return nil }); err != nil {
+	if err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error { return nil }); err != nil {
 		return fmt.Errorf("sqlite: Ping: %w", err)
 	}
 	return nil
@@ -159,7 +164,7 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		db.w.stop()
-		db.closeErr = errors.Join(db.read.Close(), db.write.Close())
+		db.closeErr = errors.Join(db.rstmts.close(), db.read.Close(), db.write.Close())
 		if db.closeErr != nil {
 			db.closeErr = fmt.Errorf("sqlite: Close: %w", db.closeErr)
 		}
@@ -239,14 +244,13 @@ func fromNullID(id uuid.NullUUID) *paylinks.ID {
 type scanner interface{ Scan(dest ...any) error }
 
 // bounds returns the inclusive created_at window of a list as microseconds;
-// a zero time is unbounded.
-func bounds(from, to time.Time) (lo, hi int64) {
-	lo, hi = math.MinInt64, math.MaxInt64
+// a zero time is unbounded (nil).
+func bounds(from, to time.Time) (lo, hi *int64) {
 	if !from.IsZero() {
-		lo = micro(from)
+		lo = new(micro(from))
 	}
 	if !to.IsZero() {
-		hi = micro(to)
+		hi = new(micro(to))
 	}
 	return lo, hi
 }

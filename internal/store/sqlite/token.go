@@ -15,7 +15,7 @@ const tokenCols = `id, account_id, livemode, card_id, card_brand, card_first6, c
 
 // CreateToken inserts a token. ErrConflict when the id is taken.
 func (db *DB) CreateToken(ctx context.Context, t *paylinks.Token) error {
-	return wrap("CreateToken", db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return wrap("CreateToken", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+tokenCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			idArg(t.ID), idArg(t.AccountID), t.Livemode, idArg(t.CardID), t.Card.Brand, t.Card.FirstDigits,
@@ -27,7 +27,7 @@ func (db *DB) CreateToken(ctx context.Context, t *paylinks.Token) error {
 
 // GetToken returns a token of the account and mode.
 func (db *DB) GetToken(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Token, error) {
-	t, err := scanToken(db.read.QueryRowContext(ctx,
+	t, err := scanToken(db.queryRow(ctx,
 		`SELECT `+tokenCols+` FROM tokens WHERE id = ? AND account_id = ? AND livemode = ?`,
 		idArg(id), idArg(accountID), livemode))
 	return t, wrap("GetToken", err)
@@ -37,7 +37,7 @@ func (db *DB) GetToken(ctx context.Context, accountID paylinks.ID, livemode bool
 // it. ErrConflict when it is already used, ErrNotFound when missing.
 func (db *DB) UseToken(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Token, error) {
 	var t *paylinks.Token
-	err := db.exec(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		var err error
 		t, err = scanToken(tx.QueryRowContext(ctx, `UPDATE tokens SET used = 1
 			WHERE id = ? AND account_id = ? AND livemode = ? AND used = 0 RETURNING `+tokenCols,

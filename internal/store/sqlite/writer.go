@@ -19,7 +19,7 @@ const (
 // ctx is the writer's, not the caller's: interrupting a statement inside a
 // shared transaction would roll back the whole batch, so a caller's
 // cancellation is honoured only while its write waits in the queue.
-type writeFunc func(ctx context.Context, tx *sql.Tx) error
+type writeFunc func(ctx context.Context, tx *writeTx) error
 
 // The states of a writeReq. The writer and the caller race to move it out of
 // queued; whoever wins decides whether the write runs.
@@ -43,6 +43,10 @@ type writeReq struct {
 type writer struct {
 	db    *sql.DB
 	queue chan *writeReq
+	// stmts and unprepared belong to the writer goroutine (stmts is also
+	// closed by stop, after it).
+	stmts      *stmtCache
+	unprepared map[string]bool
 
 	mu     sync.RWMutex // held for reading while sending on queue
 	closed bool
@@ -53,7 +57,13 @@ type writer struct {
 }
 
 func startWriter(db *sql.DB) *writer {
-	w := &writer{db: db, queue: make(chan *writeReq, queueLen), done: make(chan struct{})}
+	w := &writer{
+		db:         db,
+		queue:      make(chan *writeReq, queueLen),
+		done:       make(chan struct{}),
+		stmts:      newStmtCache(db),
+		unprepared: make(map[string]bool),
+	}
 	go w.loop()
 	return w
 }
@@ -100,6 +110,7 @@ func (w *writer) stop() {
 	}
 	w.mu.Unlock()
 	<-w.done
+	w.stmts.close()
 }
 
 func (w *writer) loop() {
@@ -126,6 +137,17 @@ func (w *writer) loop() {
 		w.run(batch)
 		clear(batch)
 		batch = batch[:0]
+		w.prepareMissed()
+	}
+}
+
+// prepareMissed prepares the queries the last batch ran unprepared; the
+// writer connection is free between batches.
+func (w *writer) prepareMissed() {
+	for q := range w.unprepared {
+		// Failing is harmless: the query runs unprepared next time too.
+		w.stmts.prepare(context.Background(), q)
+		delete(w.unprepared, q)
 	}
 }
 
@@ -165,11 +187,12 @@ func (w *writer) run(batch []*writeReq) {
 		}
 	}
 
-	tx, err := w.db.BeginTx(ctx, nil)
+	sqlTx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		reply(fmt.Errorf("begin: %w", err))
 		return
 	}
+	tx := &writeTx{Tx: sqlTx, w: w}
 	for i, req := range batch {
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 			tx.Rollback()
@@ -202,7 +225,7 @@ func (w *writer) run(batch []*writeReq) {
 
 // runWrite runs fn, turning a panic into an error so that one bad write
 // cannot take the writer, and the batch, down.
-func runWrite(ctx context.Context, tx *sql.Tx, fn writeFunc) (err error) {
+func runWrite(ctx context.Context, tx *writeTx, fn writeFunc) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic in write: %v", r)

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,7 +19,7 @@ func hold(t *testing.T, db *DB) (release func()) {
 	started, gate := make(chan struct{}), make(chan struct{})
 	errc := make(chan error, 1)
 	go func() {
-		errc <- db.exec(context.Background(), func(context.Context, *sql.Tx) error {
+		errc <- db.exec(context.Background(), func(context.Context, *writeTx) error {
 			close(started)
 			<-gate
 			return nil
@@ -47,7 +46,7 @@ func waitQueued(t *testing.T, db *DB, n int) {
 }
 
 func insertAccount(name string) writeFunc {
-	return func(ctx context.Context, tx *sql.Tx) error {
+	return func(ctx context.Context, tx *writeTx) error {
 		id := paylinks.ID{byte(len(name)), name[len(name)-1], name[0]}
 		copy(id[3:], name)
 		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, name, created_at) VALUES (?, ?, 0)`, idArg(id), name)
@@ -77,7 +76,7 @@ func TestGroupCommit(t *testing.T) {
 		want error
 	}{
 		{"a", insertAccount("a"), nil},
-		{"dup", func(ctx context.Context, tx *sql.Tx) error {
+		{"dup", func(ctx context.Context, tx *writeTx) error {
 			// Half done, then refused: the first insert must not stay.
 			if err := insertAccount("half")(ctx, tx); err != nil {
 				return err
@@ -85,7 +84,7 @@ func TestGroupCommit(t *testing.T) {
 			return insertAccount("a")(ctx, tx)
 		}, paylinks.ErrConflict},
 		{"b", insertAccount("b"), nil},
-		{"panics", func(context.Context, *sql.Tx) error { panic("boom") }, errors.New("any")},
+		{"panics", func(context.Context, *writeTx) error { panic("boom") }, errors.New("any")},
 		{"c", insertAccount("c"), nil},
 	}
 	errs := make([]error, len(tests))
@@ -122,7 +121,7 @@ func TestGroupCommit(t *testing.T) {
 func TestGroupCommitFailure(t *testing.T) {
 	db := openTestDB(t)
 	release := hold(t, db)
-	breaks := func(ctx context.Context, tx *sql.Tx) error {
+	breaks := func(ctx context.Context, tx *writeTx) error {
 		// A deferred foreign key violation passes every statement and
 		// fails the COMMIT.
 		if _, err := tx.ExecContext(ctx, `PRAGMA defer_foreign_keys = ON`); err != nil {
