@@ -11,8 +11,8 @@ import (
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/checkout"
-	"github.com/paylinks/paylinks/internal/service"
 	"github.com/paylinks/paylinks/internal/servertest"
+	"github.com/paylinks/paylinks/internal/service"
 )
 
 func TestPageHeadersAndContent(t *testing.T) {

@@ -16,8 +16,8 @@ import (
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/checkout"
 	"github.com/paylinks/paylinks/internal/server"
-	"github.com/paylinks/paylinks/internal/service"
 	"github.com/paylinks/paylinks/internal/servertest"
+	"github.com/paylinks/paylinks/internal/service"
 )
 
 // env is a real paylinks server on a real database.

@@ -13,8 +13,8 @@ import (
 	omisego "github.com/omise/omise-go"
 	"github.com/omise/omise-go/operations"
 
-	"github.com/paylinks/paylinks/internal/service"
 	"github.com/paylinks/paylinks/internal/servertest"
+	"github.com/paylinks/paylinks/internal/service"
 )
 
 // omiseClient returns an omise-go client pointed at the test server.
