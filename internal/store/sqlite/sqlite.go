@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -52,7 +51,6 @@ var _ store.Store = (*DB)(nil)
 // DB is a paylinks database in one SQLite file. It implements store.Store and
 // is safe for concurrent use. Close it when done.
 type DB struct {
-	path   string
 	read   *sql.DB // read-only pool
 	rstmts *stmtCache
 	write  *sql.DB // the one writer connection, used only by the writer goroutine
@@ -87,7 +85,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: Open: %w", err)
 	}
-	db := &DB{path: path, read: rdb, rstmts: newStmtCache(rdb), write: wdb}
+	db := &DB{read: rdb, rstmts: newStmtCache(rdb), write: wdb}
 	db.w = startWriter(wdb)
 	return db, nil
 }
@@ -173,7 +171,7 @@ func (db *DB) Close() error {
 }
 
 // ErrClosed is returned by a write on a closed DB.
-var ErrClosed = errors.New("sqlite: database closed")
+var ErrClosed = errors.New("database closed")
 
 // wrap names the operation in err and turns the database's answers into the
 // store's sentinels: no rows is paylinks.ErrNotFound, a refused uniqueness
