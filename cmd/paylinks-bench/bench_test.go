@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary serve as the harness's child servers (the
+// baseline), as the command does.
+func TestMain(m *testing.M) {
+	if role := os.Getenv(childEnv); role != "" {
+		if err := childMain(role, os.Args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "paylinks-bench child:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestQuickRun runs the harness end to end on a tiny preload and checks
+// that the report is sane: every scenario whose route exists ran, with
+// operations and no errors, against a measured baseline. It asserts no
+// speed.
+func TestQuickRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real servers for a few seconds; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	args := []string{"--quick", "--json", "--links", "300", "--duration", "400ms", "--warmup", "100ms", "--conns", "4"}
+	if err := run(ctx, args, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	var rep Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("the --json report does not decode: %v\n%s", err, stdout.String())
+	}
+	if rep.Links != 300 || rep.PreloadSeconds <= 0 || rep.StartupSeconds <= 0 {
+		t.Errorf("links, preload, start-up = %d, %v s, %v s; want 300 and two times > 0", rep.Links, rep.PreloadSeconds, rep.StartupSeconds)
+	}
+	if len(rep.BaselineRuns) != 2 || rep.Baseline <= 0 || rep.BaselineBytes < 100 {
+		t.Errorf("baseline: %d runs, %v req/s, %d bytes; want 2 runs, > 0 req/s, a link-sized answer", len(rep.BaselineRuns), rep.Baseline, rep.BaselineBytes)
+	}
+	if rep.PeakRSSMB <= 0 {
+		t.Errorf("server peak RSS = %v MB, want > 0", rep.PeakRSSMB)
+	}
+	ran := map[string]bool{}
+	for _, s := range rep.Scenarios {
+		if s.Skipped != "" {
+			// Only routes that are not built yet may be skipped.
+			if !strings.HasPrefix(s.Skipped, "not implemented yet") {
+				t.Errorf("%s skipped: %s", s.Name, s.Skipped)
+			}
+			continue
+		}
+		ran[s.Name] = true
+		if s.Ops == 0 || s.OpsPerSec <= 0 || s.P50ms <= 0 || s.P99ms < s.P50ms {
+			t.Errorf("%s: %d ops, %v ops/s, p50 %v ms, p99 %v ms; want ops and 0 < p50 <= p99", s.Name, s.Ops, s.OpsPerSec, s.P50ms, s.P99ms)
+		}
+		if s.Errors != 0 {
+			t.Errorf("%s: %d errors, e.g. %q", s.Name, s.Errors, s.ErrorSamples)
+		}
+		if s.Ratio <= 0 || s.CPUPer1000 <= 0 {
+			t.Errorf("%s: ratio %v, CPU %v s/1k; want both > 0", s.Name, s.Ratio, s.CPUPer1000)
+		}
+	}
+	for _, name := range []string{"retrieve", "list", "page", "create", "pay", "charge"} {
+		if !ran[name] {
+			t.Errorf("scenario %s did not run", name)
+		}
+	}
+	if t.Failed() {
+		t.Logf("report:\n%s\nprogress:\n%s", stdout.String(), stderr.String())
+	}
+}
+
+func TestHistogram(t *testing.T) {
+	var h histogram
+	for i := 1; i <= 1000; i++ {
+		h.record(time.Duration(i) * time.Millisecond)
+	}
+	for _, tc := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 500 * time.Millisecond}, {0.99, 990 * time.Millisecond}, {1, 1000 * time.Millisecond}} {
+		got := h.quantile(tc.q)
+		if d := float64(got-tc.want) / float64(tc.want); d < -0.02 || d > 0.02 {
+			t.Errorf("quantile(%v) = %v, want %v ± 2%%", tc.q, got, tc.want)
+		}
+	}
+	var empty histogram
+	if got := empty.quantile(0.5); got != 0 {
+		t.Errorf("empty quantile = %v, want 0", got)
+	}
+}
+
+func TestCheckLoopback(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"http://127.0.0.1:8080", true},
+		{"http://localhost:8080", true},
+		{"http://[::1]:8080", true},
+		{"http://10.0.0.1:8080", false},
+		{"http://example.com", false},
+		{"https://127.0.0.1:8080", false},
+	} {
+		if err := checkLoopback(tc.url); (err == nil) != tc.ok {
+			t.Errorf("checkLoopback(%q) = %v, want ok %v", tc.url, err, tc.ok)
+		}
+	}
+}
+
+func TestCSRFField(t *testing.T) {
+	got, ok := csrfField([]byte(`<form><input type="hidden" name="csrf" value="abc_-1"><input name="x">`))
+	if !ok || got != "abc_-1" {
+		t.Errorf("csrfField = %q, %v; want abc_-1, true", got, ok)
+	}
+	if _, ok := csrfField([]byte(`<p>no form</p>`)); ok {
+		t.Error("csrfField found a token in a page without a form")
+	}
+}
