@@ -56,13 +56,15 @@ type Store interface {
 	LinkBySlug(ctx context.Context, slug string) (*paylinks.Link, error)
 	// ListLinks returns a page of the account's undeleted links in the mode
 	// and the window [From, To], ordered by (created_at, id) in f.Order, and
-	// the number of links in the whole window. With f.After set it pages by
-	// keyset and the total is -1 (not counted).
+	// the number of links in the whole window. Limit 0 means no limit. With
+	// f.After set it pages by keyset and the total is -1 (not counted);
+	// After must be a link of the account and mode (ErrNotFound otherwise),
+	// a deleted one included, so that paging skips nothing.
 	ListLinks(ctx context.Context, f paylinks.LinkFilter) ([]paylinks.Link, int, error)
 	// UpdateLink writes the mutable fields of an undeleted link (title,
 	// description, amount, currency, multiple, active, success_url,
-	// cancel_url, updated_at) and its event. ErrNotFound when the link is
-	// missing or deleted.
+	// cancel_url, updated_at) and its event; slug, created_at and used are
+	// never changed by it. ErrNotFound when the link is missing or deleted.
 	UpdateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error
 	// DeleteLink marks an undeleted link deleted at the given time, writes
 	// its event and returns the deleted link. ErrNotFound when it is missing
@@ -72,18 +74,23 @@ type Store interface {
 	// ClaimLink reserves a single-use link for one payment attempt until
 	// `until`, so that at most one attempt reaches the processor at a time.
 	// ErrConflict when the link is used, deleted, or claimed by another
-	// attempt whose claim has not expired at now. A multi-use link is never
-	// claimed (nil, no write).
+	// attempt whose claim has not expired at now (a claim whose until equals
+	// now has expired). The attempt that holds the claim may claim again to
+	// extend it. A multi-use link is never claimed (nil, no write), but a
+	// deleted one is ErrConflict.
 	ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, until time.Time) error
 	// ReleaseClaim drops the claim claimID on the link, if it still holds it.
+	// ErrNotFound when the link does not exist.
 	ReleaseClaim(ctx context.Context, linkID, claimID paylinks.ID) error
 
 	// CreateCharge inserts a charge and its events in one transaction. When
 	// w.ClaimID is set and the charge is successful, the same transaction
 	// marks the single-use link used (used, used_at = charge time) and drops
 	// the claim; ErrConflict, with nothing written, if the link does not hold
-	// that claim. When w.TokenID is set, the token's charge_status is set to
-	// the charge's status.
+	// that claim. A link deleted while its claim was held is still marked
+	// used: the money has moved. When w.TokenID is set, the token's
+	// charge_status is set to the charge's status (ErrNotFound, nothing
+	// written, when the token is not the account's).
 	CreateCharge(ctx context.Context, w ChargeWrite) error
 	// GetCharge returns a charge of the account and mode.
 	GetCharge(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Charge, error)
