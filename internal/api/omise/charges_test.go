@@ -231,3 +231,22 @@ func TestChargesAPIErrors(t *testing.T) {
 			wantError(t, http.StatusServiceUnavailable, "processor_unavailable", "not available")
 	})
 }
+
+// TestAuthorizeOnlyCharge checks that capture=false renders an authorized,
+// capturable, unpaid charge.
+func TestAuthorizeOnlyCharge(t *testing.T) {
+	env := servertest.New(t, "sqlite")
+	c := omiseClient(t, env)
+	tok := &omisego.Token{}
+	if err := c.Do(tok, &operations.CreateToken{Name: "A", Number: "4242424242424242", ExpirationMonth: 1, ExpirationYear: nextYear()}); err != nil {
+		t.Fatal(err)
+	}
+	ch := &omisego.Charge{}
+	if err := c.Do(ch, &operations.CreateCharge{Amount: 5000, Currency: "thb", Card: tok.ID, DontCapture: true}); err != nil {
+		t.Fatal(err)
+	}
+	if ch.Status != omisego.ChargePending || !ch.Authorized || ch.Paid || ch.Capture {
+		t.Errorf("got status %s authorized %v paid %v capture %v, want pending, authorized, unpaid, capture false",
+			ch.Status, ch.Authorized, ch.Paid, ch.Capture)
+	}
+}

@@ -215,8 +215,10 @@ func strPtr(s string) *string {
 func (h *Handler) renderCharge(q *request, c *paylinks.Charge) any {
 	id := formatID(prefixCharge, c.Livemode, c.ID)
 	paid := c.Paid()
-	v := charge{Object: "charge", ID: id, Location: "/charges/" + id, Amount: c.Amount, Authorized: paid,
-		Capture: c.Capture, Currency: q.currency(c.Currency), Description: c.Description, Disputable: paid,
+	authorized := paid || c.Status == paylinks.ChargePending // capture=false: authorized, not captured
+	v := charge{Object: "charge", ID: id, Location: "/charges/" + id, Amount: c.Amount, Authorized: authorized,
+		Capturable: c.Status == paylinks.ChargePending,
+		Capture:    c.Capture, Currency: q.currency(c.Currency), Description: c.Description, Disputable: paid,
 		FailureCode: strPtr(c.FailureCode), FailureMessage: strPtr(c.FailureMessage),
 		FundingAmount: c.Amount, FundingCurrency: q.currency(c.Currency), Livemode: c.Livemode, Metadata: c.Metadata,
 		Net: c.Amount, Paid: paid, PaidAt: formatTimePtr(c.PaidAt), Refundable: paid, Status: string(c.Status),
