@@ -22,6 +22,7 @@ import (
 
 // Store is the storage of paylinks.
 type Store interface {
+	SecretStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.

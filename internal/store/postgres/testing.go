@@ -14,17 +14,22 @@ import (
 )
 
 // TestEnv is the environment variable that holds the DSN of the PostgreSQL
-// database tests may use. Tests that need PostgreSQL skip when it is empty.
+// database tests may use. Tests that need PostgreSQL skip when it is empty,
+// and fail when $CI is set too: in CI a skipped PostgreSQL test is a failure.
 const TestEnv = "PAYLINKS_TEST_POSTGRES"
 
 // TestDSN returns a DSN for a fresh, empty schema in the database named by
 // $PAYLINKS_TEST_POSTGRES (search_path set to it), for tests that start real
 // server processes or open their own pools. The schema is dropped when the
-// test ends. It skips the test when the variable is empty.
+// test ends. It skips the test when the variable is empty (fails it under
+// CI).
 func TestDSN(tb testing.TB) string {
 	tb.Helper()
 	base := os.Getenv(TestEnv)
 	if base == "" {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("%s is not set, and CI requires the PostgreSQL tests", TestEnv)
+		}
 		tb.Skipf("%s is not set: no PostgreSQL to test against", TestEnv)
 	}
 	var b [8]byte
@@ -51,7 +56,7 @@ func TestDSN(tb testing.TB) string {
 
 // OpenTest opens a migrated store on a fresh schema (see TestDSN) and closes
 // it when the test ends. It skips the test when $PAYLINKS_TEST_POSTGRES is
-// empty.
+// empty (fails it under CI).
 func OpenTest(tb testing.TB) *DB {
 	tb.Helper()
 	dsn := TestDSN(tb)

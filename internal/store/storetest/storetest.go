@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UseToken", testUseToken},
 		{"Events", testEvents},
 		{"ListEvents", testListEvents},
+		{"ServerSecret", testServerSecret},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
