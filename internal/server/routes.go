@@ -23,6 +23,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /charges", o.Authed(o.CreateCharge))
 	mux.Handle("GET /charges", o.Authed(o.ListCharges))
 	mux.Handle("GET /charges/{id}", o.Authed(o.GetCharge))
+	mux.Handle("GET /events", o.Authed(o.ListEvents))
+	mux.Handle("GET /events/{id}", o.Authed(o.GetEvent))
 
 	// Hosted checkout pages: every dialect's payment URL points here.
 	c := s.checkout

@@ -230,8 +230,15 @@ func (s *Service) DeleteLink(ctx context.Context, pr paylinks.Principal, id payl
 	if err := require(pr, paylinks.ScopeLinksWrite); err != nil {
 		return nil, err
 	}
+	// The event carries the link as it is once deleted.
+	cur, err := s.GetLink(ctx, pr, id, display)
+	if err != nil {
+		return nil, err
+	}
 	now := s.Now()
-	ev, err := s.newEvent(pr, "link.delete", "link", id, map[string]any{"id": id, "deleted": true}, now)
+	deleted := *cur
+	deleted.DeletedAt, deleted.UpdatedAt = &now, now
+	ev, err := s.newEvent(pr, "link.delete", "link", id, &deleted, now)
 	if err != nil {
 		return nil, err
 	}
