@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks/internal/api"
+	"github.com/paylinks/paylinks/internal/checkout"
 	"github.com/paylinks/paylinks/internal/server"
 	"github.com/paylinks/paylinks/internal/service"
 )
@@ -71,7 +72,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer st.Close()
-	svc := service.New(st, service.Options{Logger: log})
+	secrets, err := loadSecrets(ctx, st)
+	if err != nil {
+		return err
+	}
+	svc := service.New(st, service.Options{Logger: log, FingerprintSecret: secrets.fingerprint})
 	boot, err := svc.BootstrapIfEmpty(ctx)
 	if err != nil {
 		return err
@@ -98,7 +103,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		*publicURL = "http://" + ln.Addr().String()
 	}
 	srv := &http.Server{
-		Handler:           server.New(server.Config{Service: svc, PublicURL: *publicURL, Logger: log, Version: version}),
+		Handler:           server.New(server.Config{Service: svc, PublicURL: *publicURL, Logger: log, Version: version, Checkout: checkout.Options{Secret: secrets.checkout}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
