@@ -51,3 +51,47 @@ func ParseBase36(s string) (ID, bool) {
 	n.FillBytes(id[:])
 	return id, true
 }
+
+// crockford is the Crockford base32 alphabet (no I, L, O, U).
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// FormatBase32 renders id as 26 characters of uppercase Crockford base32,
+// as a ULID is written: the text sorts as the id does (time order).
+func FormatBase32(id ID) string {
+	n := new(big.Int).SetBytes(id[:])
+	var b [26]byte
+	mask := big.NewInt(31)
+	var d big.Int
+	for i := 25; i >= 0; i-- {
+		b[i] = crockford[d.And(n, mask).Int64()]
+		n.Rsh(n, 5)
+	}
+	return string(b[:])
+}
+
+// ParseBase32 parses the form FormatBase32 writes, in either case. It
+// reports false for anything that is not 26 Crockford characters of a
+// 128-bit value.
+func ParseBase32(s string) (ID, bool) {
+	if len(s) != 26 {
+		return ID{}, false
+	}
+	n := new(big.Int)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		v := strings.IndexByte(crockford, c)
+		if v < 0 {
+			return ID{}, false
+		}
+		n.Lsh(n, 5).Or(n, big.NewInt(int64(v)))
+	}
+	if n.Cmp(maxID) >= 0 {
+		return ID{}, false
+	}
+	var id ID
+	n.FillBytes(id[:])
+	return id, true
+}

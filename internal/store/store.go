@@ -22,6 +22,8 @@ import (
 
 // Store is the storage of paylinks.
 type Store interface {
+	SessionStore
+	IdempotencyStore
 	SecretStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error

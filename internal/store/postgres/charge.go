@@ -31,7 +31,6 @@ const chargeColumns = `id, account_id, livemode, link_id, session_id, amount, cu
 func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) (err error) {
 	defer wrap(&err, "CreateCharge")
 	c := w.Charge
-	createdAt := ts(c.CreatedAt)
 	var metadata []byte
 	if c.Metadata != nil {
 		if metadata, err = json.Marshal(c.Metadata); err != nil {
@@ -44,7 +43,17 @@ func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) (err error)
 		return err
 	}
 	defer tx.Rollback(ctx)
+	if err := createCharge(ctx, tx, w, metadata); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
 
+// createCharge is CreateCharge inside the caller's transaction; metadata is
+// the charge's metadata as JSON, or nil.
+func createCharge(ctx context.Context, tx pgx.Tx, w store.ChargeWrite, metadata []byte) error {
+	c := w.Charge
+	createdAt := ts(c.CreatedAt)
 	if w.ClaimID != nil && c.Paid() {
 		if c.LinkID == nil {
 			return errors.New("a claim without the charge's link id")
@@ -84,10 +93,7 @@ func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) (err error)
 	for i := range w.Events {
 		evs[i] = &w.Events[i]
 	}
-	if err := insertEvents(ctx, tx, evs...); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	return insertEvents(ctx, tx, evs...)
 }
 
 // GetCharge returns a charge of the account and mode.

@@ -38,53 +38,60 @@ func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) error {
 		metadata = string(b)
 	}
 	return wrap("CreateCharge", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
-		if w.ClaimID != nil && c.Status == paylinks.ChargeSuccessful {
-			if c.LinkID == nil {
-				return errors.New("ClaimID without LinkID")
-			}
-			// A link deleted while the payment ran still holds the claim:
-			// the money moved, so the charge is recorded.
-			res, err := tx.ExecContext(ctx, `UPDATE links SET used = 1, used_at = ?, claim_id = NULL, claim_until = NULL
-				WHERE id = ? AND account_id = ? AND livemode = ? AND used = 0 AND claim_id = ?`,
-				micro(c.CreatedAt), idArg(*c.LinkID), idArg(c.AccountID), c.Livemode, idArg(*w.ClaimID))
-			if err != nil {
-				return err
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return err
-			} else if n == 0 {
-				return fmt.Errorf("%w: link does not hold claim %s", paylinks.ErrConflict, w.ClaimID)
-			}
+		return createCharge(ctx, tx, w, metadata)
+	}))
+}
+
+// createCharge is CreateCharge inside the caller's transaction; metadata is
+// the charge's metadata as JSON text, or nil.
+func createCharge(ctx context.Context, tx *writeTx, w store.ChargeWrite, metadata any) error {
+	c := w.Charge
+	if w.ClaimID != nil && c.Status == paylinks.ChargeSuccessful {
+		if c.LinkID == nil {
+			return errors.New("ClaimID without LinkID")
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO charges (`+chargeCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			idArg(c.ID), idArg(c.AccountID), c.Livemode, nullIDArg(c.LinkID), nullIDArg(c.SessionID),
-			c.Amount, c.Currency, c.Description, string(c.Status), c.Capture, c.FailureCode, c.FailureMessage,
-			idArg(c.CardID), c.Card.Brand, c.Card.FirstDigits, c.Card.LastDigits, c.Card.ExpirationMonth,
-			c.Card.ExpirationYear, c.Card.Name, c.Card.Fingerprint, c.Card.SecurityCodeCheck,
-			c.Email, metadata, nullIDArg(c.TransactionID), micro(c.CreatedAt), nullMicro(c.PaidAt))
+		// A link deleted while the payment ran still holds the claim:
+		// the money moved, so the charge is recorded.
+		res, err := tx.ExecContext(ctx, `UPDATE links SET used = 1, used_at = ?, claim_id = NULL, claim_until = NULL
+			WHERE id = ? AND account_id = ? AND livemode = ? AND used = 0 AND claim_id = ?`,
+			micro(c.CreatedAt), idArg(*c.LinkID), idArg(c.AccountID), c.Livemode, idArg(*w.ClaimID))
 		if err != nil {
 			return err
 		}
-		if w.TokenID != nil {
-			res, err := tx.ExecContext(ctx, `UPDATE tokens SET charge_status = ? WHERE id = ? AND account_id = ? AND livemode = ?`,
-				string(c.Status), idArg(*w.TokenID), idArg(c.AccountID), c.Livemode)
-			if err != nil {
-				return err
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return err
-			} else if n == 0 {
-				return fmt.Errorf("token %s: %w", w.TokenID, paylinks.ErrNotFound)
-			}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("%w: link does not hold claim %s", paylinks.ErrConflict, w.ClaimID)
 		}
-		for i := range w.Events {
-			if err := insertEvent(ctx, tx, &w.Events[i]); err != nil {
-				return err
-			}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO charges (`+chargeCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		idArg(c.ID), idArg(c.AccountID), c.Livemode, nullIDArg(c.LinkID), nullIDArg(c.SessionID),
+		c.Amount, c.Currency, c.Description, string(c.Status), c.Capture, c.FailureCode, c.FailureMessage,
+		idArg(c.CardID), c.Card.Brand, c.Card.FirstDigits, c.Card.LastDigits, c.Card.ExpirationMonth,
+		c.Card.ExpirationYear, c.Card.Name, c.Card.Fingerprint, c.Card.SecurityCodeCheck,
+		c.Email, metadata, nullIDArg(c.TransactionID), micro(c.CreatedAt), nullMicro(c.PaidAt))
+	if err != nil {
+		return err
+	}
+	if w.TokenID != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE tokens SET charge_status = ? WHERE id = ? AND account_id = ? AND livemode = ?`,
+			string(c.Status), idArg(*w.TokenID), idArg(c.AccountID), c.Livemode)
+		if err != nil {
+			return err
 		}
-		return nil
-	}))
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("token %s: %w", w.TokenID, paylinks.ErrNotFound)
+		}
+	}
+	for i := range w.Events {
+		if err := insertEvent(ctx, tx, &w.Events[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // GetCharge returns a charge of the account and mode.

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UseToken", testUseToken},
 		{"Events", testEvents},
 		{"ListEvents", testListEvents},
+		{"Sessions", testSessions}, {"ListSessions", testListSessions}, {"ClaimSession", testClaimSession}, {"PaySession", testPaySession}, {"Idempotency", testIdempotency}, {"IdempotencyConcurrent", testIdempotencyConcurrent},
 		{"ServerSecret", testServerSecret},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,115 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/paylinks/paylinks"
+)
+
+const idempotencyColumns = `account_id, livemode, key, request_hash, locked_until, response_status, response_header,
+	response_body, created_at, expires_at`
+
+// BeginIdempotency stores rec unless a live record holds its key, and
+// returns that record otherwise. The decision is one INSERT … ON CONFLICT
+// DO UPDATE … WHERE, so that processes sharing the database agree on who
+// owns the key. See store.IdempotencyStore.
+func (db *DB) BeginIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord, now time.Time) (_ *paylinks.IdempotencyRecord, err error) {
+	defer wrap(&err, "BeginIdempotency")
+	for range 3 {
+		var inserted bool
+		err := db.pool.QueryRow(ctx, `INSERT INTO idempotency_keys AS k (`+idempotencyColumns+`)
+			VALUES ($1, $2, $3, $4, $5, NULL, NULL, NULL, $6, $7)
+			ON CONFLICT (account_id, livemode, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
+				locked_until = EXCLUDED.locked_until, response_status = NULL, response_header = NULL,
+				response_body = NULL, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+			WHERE k.expires_at <= $8 OR (k.response_status IS NULL AND (k.locked_until IS NULL OR k.locked_until <= $8))
+			RETURNING true`,
+			rec.AccountID, rec.Livemode, rec.Key, rec.RequestHash, tsp(rec.LockedUntil), ts(rec.CreatedAt),
+			ts(rec.ExpiresAt), ts(now)).Scan(&inserted)
+		if err == nil {
+			return nil, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return nil, err
+		}
+		old, err := scanIdempotency(db.pool.QueryRow(ctx, `SELECT `+idempotencyColumns+` FROM idempotency_keys
+			WHERE account_id = $1 AND livemode = $2 AND key = $3`, rec.AccountID, rec.Livemode, rec.Key))
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // deleted since: try again
+		}
+		return old, err
+	}
+	return nil, errors.New("the key changed hands three times in a row")
+}
+
+// FinishIdempotency stores the response of rec. See store.IdempotencyStore.
+func (db *DB) FinishIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord) (err error) {
+	defer wrap(&err, "FinishIdempotency")
+	var header []byte
+	if rec.ResponseHeader != nil {
+		if header, err = json.Marshal(rec.ResponseHeader); err != nil {
+			return err
+		}
+	}
+	body := rec.ResponseBody
+	if body == nil {
+		body = []byte{}
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE idempotency_keys SET response_status = $1, response_header = $2,
+			response_body = $3, locked_until = NULL
+		WHERE account_id = $4 AND livemode = $5 AND key = $6 AND request_hash = $7 AND locked_until = $8
+		AND response_status IS NULL`,
+		rec.ResponseStatus, header, body, rec.AccountID, rec.Livemode, rec.Key, rec.RequestHash, tsp(rec.LockedUntil))
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return paylinks.ErrNotFound
+	}
+	return nil
+}
+
+// ReleaseIdempotency deletes rec if it is still the one BeginIdempotency
+// stored.
+func (db *DB) ReleaseIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord) (err error) {
+	defer wrap(&err, "ReleaseIdempotency")
+	_, err = db.pool.Exec(ctx, `DELETE FROM idempotency_keys
+		WHERE account_id = $1 AND livemode = $2 AND key = $3 AND request_hash = $4 AND locked_until = $5
+		AND response_status IS NULL`, rec.AccountID, rec.Livemode, rec.Key, rec.RequestHash, tsp(rec.LockedUntil))
+	return err
+}
+
+// DeleteExpiredIdempotency deletes the records expired at now.
+func (db *DB) DeleteExpiredIdempotency(ctx context.Context, now time.Time) (_ int, err error) {
+	defer wrap(&err, "DeleteExpiredIdempotency")
+	tag, err := db.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE expires_at <= $1`, ts(now))
+	if err != nil {
+		return 0, err
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+func scanIdempotency(row rowScanner) (*paylinks.IdempotencyRecord, error) {
+	var r paylinks.IdempotencyRecord
+	var status *int32
+	var header []byte
+	if err := row.Scan(&r.AccountID, &r.Livemode, &r.Key, &r.RequestHash, &r.LockedUntil, &status, &header,
+		&r.ResponseBody, &r.CreatedAt, &r.ExpiresAt); err != nil {
+		return nil, err
+	}
+	if status != nil {
+		r.ResponseStatus = int(*status)
+	}
+	if header != nil {
+		if err := json.Unmarshal(header, &r.ResponseHeader); err != nil {
+			return nil, err
+		}
+	}
+	r.LockedUntil, r.CreatedAt, r.ExpiresAt = utc(r.LockedUntil), r.CreatedAt.UTC(), r.ExpiresAt.UTC()
+	return &r, nil
+}

@@ -1,0 +1,135 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/paylinks/paylinks"
+)
+
+const idempotencyCols = `account_id, livemode, key, request_hash, locked_until, response_status, response_header,
+	response_body, created_at, expires_at`
+
+// BeginIdempotency stores rec unless a live record holds its key, and
+// returns that record otherwise. See store.IdempotencyStore.
+func (db *DB) BeginIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord, now time.Time) (*paylinks.IdempotencyRecord, error) {
+	var existing *paylinks.IdempotencyRecord
+	err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
+		existing = nil
+		old, err := scanIdempotency(tx.QueryRowContext(ctx, `SELECT `+idempotencyCols+` FROM idempotency_keys
+			WHERE account_id = ? AND livemode = ? AND key = ?`, idArg(rec.AccountID), rec.Livemode, rec.Key))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		case idempotencyLive(old, now):
+			existing = old
+			return nil
+		default:
+			if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE account_id = ? AND livemode = ? AND key = ?`,
+				idArg(rec.AccountID), rec.Livemode, rec.Key); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (`+idempotencyCols+`)
+			VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?)`,
+			idArg(rec.AccountID), rec.Livemode, rec.Key, rec.RequestHash, nullMicro(rec.LockedUntil),
+			micro(rec.CreatedAt), micro(rec.ExpiresAt))
+		return err
+	})
+	if err != nil {
+		return nil, wrap("BeginIdempotency", err)
+	}
+	return existing, nil
+}
+
+// idempotencyLive reports whether r still holds its key at now.
+func idempotencyLive(r *paylinks.IdempotencyRecord, now time.Time) bool {
+	if !now.Before(r.ExpiresAt) {
+		return false
+	}
+	return r.Done() || (r.LockedUntil != nil && now.Before(*r.LockedUntil))
+}
+
+// FinishIdempotency stores the response of rec. See store.IdempotencyStore.
+func (db *DB) FinishIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord) error {
+	var header any
+	if rec.ResponseHeader != nil {
+		b, err := json.Marshal(rec.ResponseHeader)
+		if err != nil {
+			return wrap("FinishIdempotency", err)
+		}
+		header = string(b)
+	}
+	body := rec.ResponseBody
+	if body == nil {
+		body = []byte{}
+	}
+	return wrap("FinishIdempotency", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET response_status = ?, response_header = ?,
+				response_body = ?, locked_until = NULL
+			WHERE account_id = ? AND livemode = ? AND key = ? AND request_hash = ? AND locked_until = ?
+			AND response_status IS NULL`,
+			rec.ResponseStatus, header, body, idArg(rec.AccountID), rec.Livemode, rec.Key, rec.RequestHash,
+			nullMicro(rec.LockedUntil))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return paylinks.ErrNotFound
+		}
+		return nil
+	}))
+}
+
+// ReleaseIdempotency deletes rec if it is still the one BeginIdempotency
+// stored.
+func (db *DB) ReleaseIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord) error {
+	return wrap("ReleaseIdempotency", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys
+			WHERE account_id = ? AND livemode = ? AND key = ? AND request_hash = ? AND locked_until = ?
+			AND response_status IS NULL`,
+			idArg(rec.AccountID), rec.Livemode, rec.Key, rec.RequestHash, nullMicro(rec.LockedUntil))
+		return err
+	}))
+}
+
+// DeleteExpiredIdempotency deletes the records expired at now.
+func (db *DB) DeleteExpiredIdempotency(ctx context.Context, now time.Time) (int, error) {
+	var n int64
+	err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE expires_at <= ?`, micro(now))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), wrap("DeleteExpiredIdempotency", err)
+}
+
+func scanIdempotency(row scanner) (*paylinks.IdempotencyRecord, error) {
+	var r paylinks.IdempotencyRecord
+	var locked, status sql.NullInt64
+	var header sql.NullString
+	var created, expires int64
+	err := row.Scan(&r.AccountID, &r.Livemode, &r.Key, &r.RequestHash, &locked, &status, &header, &r.ResponseBody,
+		&created, &expires)
+	if err != nil {
+		return nil, err
+	}
+	r.LockedUntil = fromNullMicro(locked)
+	r.ResponseStatus = int(status.Int64)
+	if header.Valid {
+		if err := json.Unmarshal([]byte(header.String), &r.ResponseHeader); err != nil {
+			return nil, err
+		}
+	}
+	r.CreatedAt, r.ExpiresAt = fromMicro(created), fromMicro(expires)
+	return &r, nil
+}
