@@ -164,30 +164,33 @@ func (s *Service) PayLink(ctx context.Context, p PayParams) (*paylinks.Charge, *
 		release()
 		return nil, l, err
 	}
-	pr := paylinks.Principal{AccountID: l.AccountID, Livemode: l.Livemode}
-	ev, err := s.newEvent(pr, "charge.create", "charge", c.ID, c, now)
+	// The payment makes its checkout session as it is recorded: complete
+	// when paid, else open (payable from its own page until it expires).
+	sess, err := s.linkSession(l, c, now)
 	if err != nil {
 		release()
 		return nil, l, err
 	}
-	events := []paylinks.Event{*ev}
+	pr := paylinks.Principal{AccountID: l.AccountID, Livemode: l.Livemode}
+	events, err := s.paymentEvents(pr, c, l, sess, now)
+	if err != nil {
+		release()
+		return nil, l, err
+	}
 	var used *paylinks.Link
 	if c.Paid() && !l.Multiple {
 		u := *l
 		u.Used, u.UsedAt, u.UpdatedAt = true, &now, now
-		lev, err := s.newEvent(pr, "link.update", "link", l.ID, &u, now)
-		if err != nil {
-			release()
-			return nil, l, err
-		}
-		events = append(events, *lev)
 		used = &u
 	}
 	w := storeChargeWrite(c, events, nil, nil)
 	if used != nil {
 		w.ClaimID = claim
 	}
-	if err := s.store.CreateCharge(ctx, w); err != nil {
+	if c.Paid() {
+		sess.Status, sess.CompletedAt, sess.ChargeID = paylinks.SessionComplete, &now, &c.ID
+	}
+	if err := s.store.PaySession(ctx, store.SessionChargeWrite{ChargeWrite: w, NewSession: sess}); err != nil {
 		release()
 		if c.Paid() {
 			// The processor took the payment but it could not be recorded

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/paylinks/paylinks"
@@ -28,6 +29,9 @@ type Service struct {
 	secret []byte // server secret for card fingerprints
 	test   payments.Processor
 	live   payments.Processor
+	// idemPurge is when expired idempotency records were last deleted
+	// (unix nanoseconds of the service clock).
+	idemPurge atomic.Int64
 }
 
 // Options configure a Service. Zero values pick the real clock, crypto/rand

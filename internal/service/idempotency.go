@@ -1,0 +1,117 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/paylinks/paylinks"
+)
+
+// Idempotency-Key rules.
+const (
+	// IdempotencyTTL is how long a finished request's response is replayed.
+	IdempotencyTTL = 24 * time.Hour
+	// idempotencyLock is how long a running request holds its key; a
+	// request that dies leaves the key free again after it.
+	idempotencyLock = claimLease + processorTimeout
+	// MaxIdempotencyKeyLen is the longest key accepted.
+	MaxIdempotencyKeyLen = 255
+	// idempotencyPurgeEvery is how often a process deletes expired records.
+	idempotencyPurgeEvery = 10 * time.Minute
+)
+
+// IdempotentRequest is a request sent with an Idempotency-Key that
+// BeginIdempotent let through: either the first of its key (Replay nil; the
+// caller runs it and then calls FinishIdempotent or ReleaseIdempotent), or a
+// repeat whose stored response is Replay.
+type IdempotentRequest struct {
+	Replay *paylinks.IdempotencyRecord
+	rec    *paylinks.IdempotencyRecord
+}
+
+// IdempotencyStored reports whether a response with this status is stored
+// and replayed. Client errors (4xx) are not: they come from checks made
+// before anything is written (validation, authentication, scopes, a missing
+// object, a refused state), so the same key may be retried with a corrected
+// request. Successes and server errors (5xx) are stored, because the
+// operation may have run.
+func IdempotencyStored(status int) bool { return status < 400 || status >= 500 }
+
+// BeginIdempotent starts a request made with an Idempotency-Key. hash
+// identifies the request (method, path, body) within the caller's account
+// and mode. The same key with another hash is a KindConflict error with code
+// idempotency_key_reused; while the first request still runs, code
+// idempotency_key_in_use. Records expire after IdempotencyTTL.
+func (s *Service) BeginIdempotent(ctx context.Context, pr paylinks.Principal, key string, hash []byte) (*IdempotentRequest, error) {
+	if err := checkIdempotencyKey(key); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	s.purgeIdempotency(ctx, now)
+	locked := now.Add(idempotencyLock)
+	rec := &paylinks.IdempotencyRecord{AccountID: pr.AccountID, Livemode: pr.Livemode, Key: key, RequestHash: hash,
+		LockedUntil: &locked, CreatedAt: now, ExpiresAt: now.Add(IdempotencyTTL)}
+	old, err := s.store.BeginIdempotency(ctx, rec, now)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("BeginIdempotent: %w", err)
+	case old == nil:
+		return &IdempotentRequest{rec: rec}, nil
+	case !bytes.Equal(old.RequestHash, hash):
+		return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "idempotency_key_reused", Param: "Idempotency-Key",
+			Message: "this Idempotency-Key was already used with a different request; use a new key for a new request"}
+	case !old.Done():
+		return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "idempotency_key_in_use", Param: "Idempotency-Key",
+			Message: "a request with this Idempotency-Key is still being processed; retry in a moment"}
+	}
+	return &IdempotentRequest{Replay: old}, nil
+}
+
+func checkIdempotencyKey(key string) error {
+	if key == "" || len(key) > MaxIdempotencyKeyLen {
+		return paylinks.Invalid("invalid_idempotency_key", "Idempotency-Key", "Idempotency-Key must be 1 to %d characters", MaxIdempotencyKeyLen)
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x20 || key[i] > 0x7e {
+			return paylinks.Invalid("invalid_idempotency_key", "Idempotency-Key", "Idempotency-Key must be printable ASCII")
+		}
+	}
+	return nil
+}
+
+// FinishIdempotent stores the response of the first request of a key, to be
+// replayed for IdempotencyTTL.
+func (s *Service) FinishIdempotent(ctx context.Context, req *IdempotentRequest, status int, header map[string]string, body []byte) error {
+	rec := *req.rec
+	rec.ResponseStatus, rec.ResponseHeader, rec.ResponseBody = status, header, body
+	if err := s.store.FinishIdempotency(ctx, &rec); err != nil {
+		return fmt.Errorf("FinishIdempotent(%q): %w", rec.Key, err)
+	}
+	return nil
+}
+
+// ReleaseIdempotent forgets the first request of a key without storing its
+// response, so that the key may be used again.
+func (s *Service) ReleaseIdempotent(ctx context.Context, req *IdempotentRequest) error {
+	if err := s.store.ReleaseIdempotency(ctx, req.rec); err != nil {
+		return fmt.Errorf("ReleaseIdempotent(%q): %w", req.rec.Key, err)
+	}
+	return nil
+}
+
+// purgeIdempotency deletes expired records at most every
+// idempotencyPurgeEvery; a failure is logged, never returned.
+func (s *Service) purgeIdempotency(ctx context.Context, now time.Time) {
+	last := s.idemPurge.Load()
+	if now.UnixNano()-last < int64(idempotencyPurgeEvery) && now.UnixNano() >= last {
+		return
+	}
+	if !s.idemPurge.CompareAndSwap(last, now.UnixNano()) {
+		return
+	}
+	if _, err := s.store.DeleteExpiredIdempotency(ctx, now); err != nil {
+		s.log.WarnContext(ctx, "idempotency: delete expired records", "err", err)
+	}
+}

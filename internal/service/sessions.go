@@ -1,0 +1,412 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/payments"
+	"github.com/paylinks/paylinks/internal/store"
+)
+
+// Checkout session lifetimes.
+const (
+	DefaultSessionTTL = 30 * time.Minute
+	MinSessionTTL     = 5 * time.Minute
+	MaxSessionTTL     = 24 * time.Hour
+)
+
+// SessionParams describe a checkout session to create: from a link
+// (LinkID; the amount and currency are the link's at this moment) or ad hoc
+// (Amount and Currency), never both.
+type SessionParams struct {
+	LinkID *paylinks.ID
+	// LinkDisplay is the link id as the caller wrote it, for messages.
+	LinkDisplay string
+	Amount      int64
+	Currency    string
+	// SuccessURL and CancelURL default to the link's in link mode.
+	SuccessURL string
+	CancelURL  string
+	Metadata   map[string]string
+	// ExpiresAt defaults to DefaultSessionTTL from now; it must fall
+	// between MinSessionTTL and MaxSessionTTL from now.
+	ExpiresAt time.Time
+}
+
+func sessionNotFound(id string) error {
+	return &paylinks.Error{Kind: paylinks.KindNotFound, Code: "not_found", Param: "id",
+		Message: fmt.Sprintf("checkout session %s was not found", id)}
+}
+
+// CreateSession creates an open checkout session of the caller's account
+// and mode, with its session.create event. A link that is deactivated,
+// deleted or (single-use) already paid refuses new sessions with a
+// KindConflict error (codes link_inactive, link_deleted, link_used).
+func (s *Service) CreateSession(ctx context.Context, pr paylinks.Principal, p SessionParams) (*paylinks.CheckoutSession, error) {
+	if err := require(pr, paylinks.ScopeSessionsWrite); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	sess := &paylinks.CheckoutSession{AccountID: pr.AccountID, Livemode: pr.Livemode, Status: paylinks.SessionOpen,
+		SuccessURL: p.SuccessURL, CancelURL: p.CancelURL, CreatedAt: now, ExpiresAt: now.Add(DefaultSessionTTL)}
+	switch {
+	case p.LinkID != nil && (p.Amount != 0 || p.Currency != ""):
+		return nil, paylinks.Invalid("bad_request", "amount", "give either a link or an amount, not both")
+	case p.LinkID != nil:
+		l, err := s.store.GetLink(ctx, pr.AccountID, pr.Livemode, *p.LinkID)
+		if errors.Is(err, paylinks.ErrNotFound) {
+			return nil, paylinks.Invalid("link_not_found", "link_id", "link %s was not found", p.LinkDisplay)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("CreateSession: %w", err)
+		}
+		switch l.Payable() {
+		case "deleted":
+			return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "link_deleted", Param: "link_id",
+				Message: "the link has been deleted and cannot start new checkout sessions"}
+		case "inactive":
+			return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "link_inactive", Param: "link_id",
+				Message: "the link is not active and cannot start new checkout sessions"}
+		case "used":
+			return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "link_used", Param: "link_id",
+				Message: "the link was for one payment and has been paid"}
+		}
+		sess.LinkID, sess.Amount, sess.Currency = &l.ID, l.Amount, l.Currency
+		if sess.SuccessURL == "" {
+			sess.SuccessURL = l.SuccessURL
+		}
+		if sess.CancelURL == "" {
+			sess.CancelURL = l.CancelURL
+		}
+	default:
+		code, ok := paylinks.NormalizeCurrency(p.Currency)
+		if !ok {
+			return nil, paylinks.Invalid("invalid_currency", "currency", "currency %q is not supported", p.Currency)
+		}
+		if err := paylinks.CheckAmount(p.Amount, code, "amount"); err != nil {
+			return nil, err
+		}
+		sess.Amount, sess.Currency = p.Amount, code
+	}
+	for _, u := range []struct{ param, val string }{{"success_url", p.SuccessURL}, {"cancel_url", p.CancelURL}} {
+		if err := checkRedirectURL(pr, u.param, u.val); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkMetadata(p.Metadata); err != nil {
+		return nil, err
+	}
+	sess.Metadata = p.Metadata
+	if !p.ExpiresAt.IsZero() {
+		d := p.ExpiresAt.Sub(now)
+		if d < MinSessionTTL || d > MaxSessionTTL {
+			return nil, paylinks.Invalid("invalid_expires_at", "expires_at", "expires_at must be between %s and %s from now",
+				MinSessionTTL, MaxSessionTTL)
+		}
+		sess.ExpiresAt = p.ExpiresAt.UTC().Truncate(time.Microsecond)
+	}
+	var err error
+	if sess.ID, err = s.newID(now); err != nil {
+		return nil, err
+	}
+	ev, err := s.newEvent(pr, "session.create", "session", sess.ID, sess, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateSession(ctx, sess, ev); err != nil {
+		return nil, fmt.Errorf("CreateSession: %w", err)
+	}
+	return sess, nil
+}
+
+// GetSession returns a checkout session of the caller's, with its status
+// at the service clock's now (an open session past its expiry is expired).
+func (s *Service) GetSession(ctx context.Context, pr paylinks.Principal, id paylinks.ID, display string) (*paylinks.CheckoutSession, error) {
+	if err := require(pr, paylinks.ScopeSessionsRead); err != nil {
+		return nil, err
+	}
+	sess, err := s.store.GetSession(ctx, pr.AccountID, pr.Livemode, id)
+	if errors.Is(err, paylinks.ErrNotFound) {
+		return nil, sessionNotFound(display)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("GetSession: %w", err)
+	}
+	sess.Status = sess.StatusAt(s.Now())
+	return sess, nil
+}
+
+// SessionInfo is what the hosted page of a checkout session shows.
+type SessionInfo struct {
+	Session *paylinks.CheckoutSession // Status at the service clock's now
+	// Link is the session's link, deleted or not; nil for an ad-hoc session.
+	Link      *paylinks.Link
+	Merchant  string
+	Available bool
+}
+
+// Title is what the page calls the purchase: the link's title, else a
+// generic one.
+func (i *SessionInfo) Title() string {
+	if i.Link != nil {
+		return i.Link.Title
+	}
+	return "Payment to " + i.Merchant
+}
+
+// SessionCheckout returns the session behind a hosted page, of any account,
+// with its link and merchant.
+func (s *Service) SessionCheckout(ctx context.Context, id paylinks.ID) (*SessionInfo, error) {
+	sess, err := s.store.SessionByID(ctx, id)
+	if errors.Is(err, paylinks.ErrNotFound) {
+		return nil, sessionNotFound(id.String())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("SessionCheckout: %w", err)
+	}
+	sess.Status = sess.StatusAt(s.Now())
+	info := &SessionInfo{Session: sess, Available: s.PaymentsAvailable(sess.Livemode)}
+	if sess.LinkID != nil {
+		if info.Link, err = s.store.GetLink(ctx, sess.AccountID, sess.Livemode, *sess.LinkID); err != nil {
+			return nil, fmt.Errorf("SessionCheckout: link: %w", err)
+		}
+	}
+	a, err := s.store.GetAccount(ctx, sess.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("SessionCheckout: %w", err)
+	}
+	info.Merchant = a.Name
+	return info, nil
+}
+
+// PaySessionParams describe one payment of a checkout session from its
+// hosted page.
+type PaySessionParams struct {
+	SessionID paylinks.ID
+	// Amount is the payer's amount in minor units, used only when the
+	// session's amount is 0 (payer chooses).
+	Amount int64
+	Card   CardInput
+	Email  string
+}
+
+func sessionUnpayable(status paylinks.SessionStatus) error {
+	if status == paylinks.SessionComplete {
+		return &paylinks.Error{Kind: paylinks.KindGone, Code: "session_complete", Message: "this checkout has already been paid"}
+	}
+	return &paylinks.Error{Kind: paylinks.KindGone, Code: "session_expired", Message: "this checkout has expired"}
+}
+
+// PaySession pays an open checkout session and returns the charge and the
+// session as it is after it. A session stays payable when its link was
+// deactivated or deleted after it was made; a single-use link is claimed as
+// PayLink claims it. A declined card is a failed charge with a nil error and
+// leaves the session open. Errors: FieldErrors for the payer's input,
+// KindNotFound for an unknown session, KindGone for a complete or expired
+// one (or a used single-use link), KindConflict while another attempt holds
+// it, KindUnavailable when the mode has no processor.
+func (s *Service) PaySession(ctx context.Context, p PaySessionParams) (*paylinks.Charge, *paylinks.CheckoutSession, error) {
+	sess, err := s.store.SessionByID(ctx, p.SessionID)
+	if errors.Is(err, paylinks.ErrNotFound) {
+		return nil, nil, sessionNotFound(p.SessionID.String())
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("PaySession: %w", err)
+	}
+	now := s.Now()
+	if st := sess.StatusAt(now); st != paylinks.SessionOpen {
+		sess.Status = st
+		return nil, sess, sessionUnpayable(st)
+	}
+	var l *paylinks.Link
+	if sess.LinkID != nil {
+		if l, err = s.store.GetLink(ctx, sess.AccountID, sess.Livemode, *sess.LinkID); err != nil {
+			return nil, sess, fmt.Errorf("PaySession: link: %w", err)
+		}
+	}
+	amount := sess.Amount
+	var fe FieldErrors
+	if amount == 0 {
+		amount = p.Amount
+		if err := paylinks.CheckAmount(amount, sess.Currency, "amount"); err != nil {
+			fe = append(fe, paylinks.AsError(err))
+		}
+	}
+	details, card, cardErrs := s.checkCard(p.Card, true, now)
+	fe = append(fe, cardErrs...)
+	email := strings.TrimSpace(p.Email)
+	if e := checkEmail(email); e != nil {
+		fe = append(fe, e)
+	}
+	if len(fe) > 0 {
+		return nil, sess, fe
+	}
+	proc := s.processor(sess.Livemode)
+	if !payments.Available(proc) {
+		return nil, sess, payments.ErrNoProcessor
+	}
+	ref, err := proc.Tokenize(ctx, details)
+	if err != nil {
+		return nil, sess, fmt.Errorf("PaySession: %w", err)
+	}
+
+	claim, err := s.newID(now)
+	if err != nil {
+		return nil, sess, err
+	}
+	if err := s.store.ClaimSession(ctx, sess.ID, claim, now, now.Add(claimLease)); err != nil {
+		if errors.Is(err, paylinks.ErrConflict) {
+			return nil, sess, s.sessionClaimRefused(ctx, sess)
+		}
+		return nil, sess, fmt.Errorf("PaySession: claim: %w", err)
+	}
+	// From the claim on, finish the attempt even if the payer goes away.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), processorTimeout+10*time.Second)
+	defer cancel()
+	var linkClaim *paylinks.ID
+	release := func() {
+		if err := s.store.ReleaseSessionClaim(ctx, sess.ID, claim); err != nil {
+			s.log.ErrorContext(ctx, "pay session: release claim", "session", sess.ID, "err", err)
+		}
+		if linkClaim != nil {
+			if err := s.store.ReleaseClaim(ctx, l.ID, *linkClaim); err != nil {
+				s.log.ErrorContext(ctx, "pay session: release link claim", "link", l.ID, "err", err)
+			}
+		}
+	}
+	if l != nil && !l.Multiple {
+		id, err := s.newID(now)
+		if err != nil {
+			release()
+			return nil, sess, err
+		}
+		if err := s.store.ClaimLink(ctx, l.ID, id, now, now.Add(claimLease)); err != nil {
+			release()
+			if errors.Is(err, paylinks.ErrConflict) {
+				return nil, sess, s.claimRefused(ctx, l)
+			}
+			return nil, sess, fmt.Errorf("PaySession: claim link: %w", err)
+		}
+		linkClaim = &id
+	}
+
+	description := "Checkout session"
+	if l != nil {
+		description = l.Title
+		if l.Description != "" {
+			description += "\n\n" + l.Description
+		}
+	}
+	pctx, pcancel := context.WithTimeout(ctx, processorTimeout)
+	out, err := proc.Charge(pctx, payments.ChargeRequest{Ref: ref, Amount: amount, Currency: sess.Currency,
+		Description: description, Capture: true})
+	pcancel()
+	if err != nil {
+		release()
+		return nil, sess, fmt.Errorf("PaySession: %w", err)
+	}
+
+	now = s.Now()
+	card.SecurityCodeCheck = out.SecurityCodeCheck
+	sid := sess.ID
+	c := &paylinks.Charge{AccountID: sess.AccountID, Livemode: sess.Livemode, LinkID: sess.LinkID, SessionID: &sid,
+		Amount: amount, Currency: sess.Currency, Description: description, Capture: true, Card: card, Email: email,
+		Metadata: sess.Metadata, CreatedAt: now}
+	if err := s.settle(c, out, now); err != nil {
+		release()
+		return nil, sess, err
+	}
+	pr := paylinks.Principal{AccountID: sess.AccountID, Livemode: sess.Livemode}
+	events, err := s.paymentEvents(pr, c, l, sess, now)
+	if err != nil {
+		release()
+		return nil, sess, err
+	}
+	w := store.SessionChargeWrite{ChargeWrite: storeChargeWrite(c, events, nil, nil), SessionClaimID: &claim}
+	if c.Paid() {
+		w.ClaimID = linkClaim
+	}
+	if err := s.store.PaySession(ctx, w); err != nil {
+		release()
+		if c.Paid() {
+			s.log.ErrorContext(ctx, "pay session: successful charge not recorded", "session", sess.ID, "charge", c.ID,
+				"amount", c.Amount, "currency", c.Currency, "last4", c.Card.LastDigits, "err", err)
+		}
+		if errors.Is(err, paylinks.ErrConflict) {
+			return nil, sess, s.sessionClaimRefused(ctx, sess)
+		}
+		return nil, sess, fmt.Errorf("PaySession: %w", err)
+	}
+	if !c.Paid() {
+		if linkClaim != nil {
+			if err := s.store.ReleaseClaim(ctx, l.ID, *linkClaim); err != nil {
+				s.log.ErrorContext(ctx, "pay session: release link claim", "link", l.ID, "err", err)
+			}
+		}
+		return c, sess, nil
+	}
+	done := *sess
+	done.Status, done.CompletedAt, done.ChargeID, done.Email = paylinks.SessionComplete, &now, &c.ID, email
+	return c, &done, nil
+}
+
+// paymentEvents are the events of a charge made through a checkout: the
+// charge's, and when it succeeded the session's completion and a
+// single-use link's update.
+func (s *Service) paymentEvents(pr paylinks.Principal, c *paylinks.Charge, l *paylinks.Link, sess *paylinks.CheckoutSession, now time.Time) ([]paylinks.Event, error) {
+	ev, err := s.newEvent(pr, "charge.create", "charge", c.ID, c, now)
+	if err != nil {
+		return nil, err
+	}
+	events := []paylinks.Event{*ev}
+	if !c.Paid() {
+		return events, nil
+	}
+	done := *sess
+	done.Status, done.CompletedAt, done.ChargeID, done.Email = paylinks.SessionComplete, &now, &c.ID, c.Email
+	sev, err := s.newEvent(pr, "session.complete", "session", sess.ID, &done, now)
+	if err != nil {
+		return nil, err
+	}
+	events = append(events, *sev)
+	if l != nil && !l.Multiple {
+		u := *l
+		u.Used, u.UsedAt, u.UpdatedAt = true, &now, now
+		lev, err := s.newEvent(pr, "link.update", "link", l.ID, &u, now)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, *lev)
+	}
+	return events, nil
+}
+
+// sessionClaimRefused explains a refused session claim: paid or expired
+// meanwhile (gone), or another attempt holds it (conflict, try again).
+func (s *Service) sessionClaimRefused(ctx context.Context, sess *paylinks.CheckoutSession) error {
+	if cur, err := s.store.SessionByID(ctx, sess.ID); err == nil {
+		if st := cur.StatusAt(s.Now()); st != paylinks.SessionOpen {
+			return sessionUnpayable(st)
+		}
+	}
+	return &paylinks.Error{Kind: paylinks.KindConflict, Code: "payment_in_progress",
+		Message: "another payment of this checkout is in progress; try again in a moment"}
+}
+
+// linkSession returns the (unsaved) open checkout session of a payment made
+// on link l's own page, and gives charge c its id.
+func (s *Service) linkSession(l *paylinks.Link, c *paylinks.Charge, now time.Time) (*paylinks.CheckoutSession, error) {
+	id, err := s.newID(now)
+	if err != nil {
+		return nil, err
+	}
+	linkID := l.ID
+	c.SessionID = &id
+	return &paylinks.CheckoutSession{ID: id, AccountID: l.AccountID, Livemode: l.Livemode, LinkID: &linkID,
+		Status: paylinks.SessionOpen, Amount: c.Amount, Currency: c.Currency, SuccessURL: l.SuccessURL,
+		CancelURL: l.CancelURL, Email: c.Email, CreatedAt: now, ExpiresAt: now.Add(DefaultSessionTTL)}, nil
+}
