@@ -44,3 +44,17 @@ func (s *Service) ListCharges(ctx context.Context, pr paylinks.Principal, f payl
 	}
 	return cs, total, nil
 }
+
+// LinkCharges returns, in one store round trip, the first `per` charges of
+// each of the caller's links (oldest first) and each link's number of
+// charges; a link with none is absent from both maps.
+func (s *Service) LinkCharges(ctx context.Context, pr paylinks.Principal, linkIDs []paylinks.ID, per int) (map[paylinks.ID][]paylinks.Charge, map[paylinks.ID]int, error) {
+	if err := require(pr, paylinks.ScopeLinksRead); err != nil {
+		return nil, nil, err
+	}
+	cs, totals, err := s.store.LinkCharges(ctx, pr.AccountID, pr.Livemode, linkIDs, per)
+	if err != nil {
+		return nil, nil, fmt.Errorf("LinkCharges: %w", err)
+	}
+	return cs, totals, nil
+}

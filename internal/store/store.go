@@ -99,6 +99,10 @@ type Store interface {
 	GetCharge(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Charge, error)
 	// ListCharges returns a page of charges and the number in the window.
 	ListCharges(ctx context.Context, f paylinks.ChargeFilter) ([]paylinks.Charge, int, error)
+	// LinkCharges returns, in one round trip, the first `per` charges of each
+	// of the links (oldest first) and each link's number of charges, for the
+	// account and mode. A link with no charge is absent from both maps.
+	LinkCharges(ctx context.Context, accountID paylinks.ID, livemode bool, linkIDs []paylinks.ID, per int) (map[paylinks.ID][]paylinks.Charge, map[paylinks.ID]int, error)
 
 	// CreateToken inserts a token.
 	CreateToken(ctx context.Context, t *paylinks.Token) error

@@ -45,11 +45,29 @@ func (h *Handler) CreateLink(w http.ResponseWriter, q *request) error {
 
 // linkWithCharges renders a link with its embedded charges list.
 func (h *Handler) linkWithCharges(q *request, l *paylinks.Link) (any, error) {
-	cs, total, err := h.svc.ListCharges(q.Context(), q.pr, paylinks.ChargeFilter{LinkID: &l.ID, Limit: embeddedCharges})
+	views, err := h.linksWithCharges(q, []paylinks.Link{*l})
 	if err != nil {
 		return nil, err
 	}
-	return h.renderLink(q, l, cs, total), nil
+	return views[0], nil
+}
+
+// linksWithCharges renders links with their embedded charges lists, reading
+// the charges of all of them at once.
+func (h *Handler) linksWithCharges(q *request, links []paylinks.Link) ([]any, error) {
+	ids := make([]paylinks.ID, len(links))
+	for i := range links {
+		ids[i] = links[i].ID
+	}
+	charges, totals, err := h.svc.LinkCharges(q.Context(), q.pr, ids, embeddedCharges)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]any, len(links))
+	for i := range links {
+		views[i] = h.renderLink(q, &links[i], charges[links[i].ID], totals[links[i].ID])
+	}
+	return views, nil
 }
 
 // GetLink serves GET /links/{id}.
@@ -161,11 +179,9 @@ func (h *Handler) ListLinks(w http.ResponseWriter, q *request) error {
 	if err != nil {
 		return err
 	}
-	data := make([]any, len(links))
-	for i := range links {
-		if data[i], err = h.linkWithCharges(q, &links[i]); err != nil {
-			return err
-		}
+	data, err := h.linksWithCharges(q, links)
+	if err != nil {
+		return err
 	}
 	api.WriteJSON(w, q.Request, http.StatusOK, newList("/links", data, f.Limit, f.Offset, total, f.Order, f.From, f.To, false))
 	return nil

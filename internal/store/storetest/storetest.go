@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CreateChargeClaim", testCreateChargeClaim},
 		{"CreateChargeToken", testCreateChargeToken},
 		{"ListCharges", testListCharges},
+		{"LinkCharges", testLinkCharges},
 		{"Tokens", testTokens},
 		{"UseToken", testUseToken},
 		{"Events", testEvents},

@@ -1,0 +1,52 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+
+	"github.com/paylinks/paylinks"
+)
+
+// countingScanner scans a charge row followed by one extra column, the
+// link's number of charges.
+type countingScanner struct {
+	row scanner
+	n   *int
+}
+
+func (s countingScanner) Scan(dest ...any) error { return s.row.Scan(append(dest, s.n)...) }
+
+// LinkCharges returns the first per charges of each link and each link's
+// number of charges, with one query over the charges-by-link index.
+func (db *DB) LinkCharges(ctx context.Context, accountID paylinks.ID, livemode bool, linkIDs []paylinks.ID, per int) (map[paylinks.ID][]paylinks.Charge, map[paylinks.ID]int, error) {
+	charges, totals := map[paylinks.ID][]paylinks.Charge{}, map[paylinks.ID]int{}
+	if len(linkIDs) == 0 {
+		return charges, totals, nil
+	}
+	args := []any{idArg(accountID), livemode}
+	for _, id := range linkIDs {
+		args = append(args, idArg(id))
+	}
+	args = append(args, per)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+chargeCols+`, n FROM (
+		SELECT `+chargeCols+`,
+			row_number() OVER (PARTITION BY link_id ORDER BY created_at, id) AS rn,
+			count(*) OVER (PARTITION BY link_id) AS n
+		FROM charges
+		WHERE account_id = ? AND livemode = ? AND link_id IN (?`+strings.Repeat(", ?", len(linkIDs)-1)+`)
+	) WHERE rn <= ? ORDER BY link_id, rn`, args...)
+	if err != nil {
+		return nil, nil, wrap("LinkCharges", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int
+		c, err := scanCharge(countingScanner{rows, &n})
+		if err != nil {
+			return nil, nil, wrap("LinkCharges", err)
+		}
+		charges[*c.LinkID] = append(charges[*c.LinkID], *c)
+		totals[*c.LinkID] = n
+	}
+	return charges, totals, wrap("LinkCharges", rows.Err())
+}
