@@ -56,7 +56,7 @@ const usage = `usage: paylinks [command] [flags]
 commands:
   serve     run the server (default)
             --addr 127.0.0.1:8080   --db sqlite:./data/paylinks.db   --public-url http://ADDR
-            --log-format text|json  --db-max-conns N
+            --log-format text|json  --db-max-conns N  --trusted-proxies CIDR,...
   keys create --mode test|live --kind secret|public|restricted [--scope S]... [--account NAME]
   keys list
   keys revoke PREFIX
@@ -64,5 +64,6 @@ commands:
   version   print the version
 
 Every flag may also be set in the environment: PAYLINKS_ADDR, PAYLINKS_DB,
-PAYLINKS_PUBLIC_URL, PAYLINKS_LOG_FORMAT, PAYLINKS_DB_MAX_CONNS.
+PAYLINKS_PUBLIC_URL, PAYLINKS_LOG_FORMAT, PAYLINKS_DB_MAX_CONNS,
+PAYLINKS_TRUSTED_PROXIES.
 `

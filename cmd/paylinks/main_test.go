@@ -367,6 +367,9 @@ func TestCommands(t *testing.T) {
 	if err := run(context.Background(), []string{"serve", "--db", "mysql://x"}, func(string) string { return "" }, io.Discard, io.Discard); err == nil {
 		t.Error("unknown database scheme accepted")
 	}
+	if err := run(context.Background(), []string{"serve", "--trusted-proxies", "10.0.0.0/99"}, func(string) string { return "" }, io.Discard, io.Discard); err == nil {
+		t.Error("a malformed trusted proxy was accepted")
+	}
 	if err := run(context.Background(), []string{"serve", "--log-format", "xml"}, func(string) string { return "" }, io.Discard, io.Discard); err == nil {
 		t.Error("unknown log format accepted")
 	}

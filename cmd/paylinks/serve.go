@@ -59,7 +59,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	logFormat := fs.String("log-format", envDefault(getenv, "PAYLINKS_LOG_FORMAT", "text"), "log format: text or json (env PAYLINKS_LOG_FORMAT)")
 	maxConnsDefault, _ := strconv.Atoi(getenv("PAYLINKS_DB_MAX_CONNS"))
 	maxConns := fs.Int("db-max-conns", maxConnsDefault, "PostgreSQL pool size; 0 picks a default (env PAYLINKS_DB_MAX_CONNS)")
+	trustedProxies := fs.String("trusted-proxies", getenv("PAYLINKS_TRUSTED_PROXIES"), "comma-separated CIDRs of load balancers whose X-Forwarded-For is believed (env PAYLINKS_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	proxies, err := api.ParsePrefixes(*trustedProxies)
+	if err != nil {
 		return err
 	}
 	log, err := newLogger(*logFormat, stderr)
@@ -103,7 +108,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		*publicURL = "http://" + ln.Addr().String()
 	}
 	srv := &http.Server{
-		Handler:           server.New(server.Config{Service: svc, PublicURL: *publicURL, Logger: log, Version: version, Checkout: checkout.Options{Secret: secrets.checkout}}),
+		Handler:           server.New(server.Config{Service: svc, PublicURL: *publicURL, Logger: log, Version: version, Checkout: checkout.Options{Secret: secrets.checkout, ClientIP: api.ClientIP(proxies)}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
