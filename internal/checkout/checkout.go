@@ -124,6 +124,7 @@ type view struct {
 
 	// checkout form
 	Action            string
+	CancelURL         string // "Cancel" goes there when set
 	CSRF              string
 	PayerAmount       bool
 	AmountPlaceholder string
@@ -193,7 +194,7 @@ func (h *Handler) checkoutView(r *http.Request, info *service.CheckoutInfo) *vie
 	lang := r.Header.Get("Accept-Language")
 	v := &view{PageTitle: l.Title + " · " + info.Merchant, Test: !l.Livemode, Merchant: info.Merchant,
 		Initial: initial(info.Merchant), Title: l.Title, Description: l.Description, Currency: l.Currency,
-		Available: info.Available, Action: "/l/" + l.Slug, Errors: map[string]string{}}
+		Available: info.Available, Action: "/l/" + l.Slug, CancelURL: l.CancelURL, Errors: map[string]string{}}
 	if l.Amount > 0 {
 		v.AmountText = FormatAmount(l.Amount, l.Currency, lang)
 	} else {
@@ -274,6 +275,8 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 		v.FormError = &formError{Title: "Your card was declined", Message: c.FailureMessage}
 		v.CSRF = h.csrfToken(w, r, l.Slug)
 		h.render(w, r, http.StatusPaymentRequired, "checkout", v, formAction(l))
+	case after.SuccessURL != "" && c.SessionID != nil:
+		http.Redirect(w, r, withSessionID(after.SuccessURL, *c.SessionID), http.StatusSeeOther)
 	case after.SuccessURL != "":
 		http.Redirect(w, r, after.SuccessURL, http.StatusSeeOther)
 	default:
@@ -475,9 +478,13 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 
 // formAction is the CSP form-action of a checkout page: this site, and the
 // origin of the link's success URL, which the payment redirects to.
-func formAction(l *paylinks.Link) string {
+func formAction(l *paylinks.Link) string { return formActionURL(l.SuccessURL) }
+
+// formActionURL is the CSP form-action of a page whose payment redirects
+// to successURL.
+func formActionURL(successURL string) string {
 	fa := "'self'"
-	if u, err := url.Parse(l.SuccessURL); err == nil && l.SuccessURL != "" && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+	if u, err := url.Parse(successURL); err == nil && successURL != "" && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
 		fa += " " + u.Scheme + "://" + u.Host
 	}
 	return fa
@@ -509,7 +516,7 @@ func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request, slug string)
 		var b [24]byte
 		rand.Read(b[:])
 		val = base64.RawURLEncoding.EncodeToString(b[:])
-		http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: val, Path: "/l/", HttpOnly: true,
+		http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: val, Path: "/", HttpOnly: true,
 			Secure: h.secure || r.TLS != nil, SameSite: http.SameSiteLaxMode})
 	}
 	return h.sign("csrf", val, slug)

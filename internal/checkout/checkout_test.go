@@ -210,8 +210,10 @@ func TestSuccessURLRedirect(t *testing.T) {
 		t.Errorf("CSP %q does not allow the redirect to the success URL", csp)
 	}
 	p := post(t, c, e.url+"/l/"+l.Slug, payForm(csrfOf(t, page), "5555555555554444"))
-	if got := p.header.Get("Location"); p.status != http.StatusSeeOther || got != "https://shop.example.com/thanks?order=7" {
-		t.Errorf("status %d location %q, want 303 to the success URL", p.status, got)
+	// The payment's checkout session is named by session_id (issue 5).
+	got := p.header.Get("Location")
+	if p.status != http.StatusSeeOther || !regexp.MustCompile(`^https://shop\.example\.com/thanks\?order=7&session_id=cs_[0-9A-Z]{26}$`).MatchString(got) {
+		t.Errorf("status %d location %q, want 303 to the success URL with session_id", p.status, got)
 	}
 }
 

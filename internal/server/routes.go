@@ -1,6 +1,11 @@
 package server
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/paylinks/paylinks"
+	v1 "github.com/paylinks/paylinks/internal/api/v1"
+)
 
 // routes lists every route paylinks serves: reading this function shows the
 // whole HTTP surface.
@@ -11,20 +16,34 @@ func (s *Server) routes() http.Handler {
 
 	// Omise Links dialect (reference/omise.md).
 	o := s.omise
-	mux.Handle("POST /links", o.Authed(o.CreateLink))
+	mux.Handle("POST /links", s.idempotent(o.Error, o.Authed(o.CreateLink)))
 	mux.Handle("GET /links", o.Authed(o.ListLinks))
 	mux.Handle("GET /links/{$}", o.Authed(o.ListLinks))
 	mux.Handle("GET /links/{id}", o.Authed(o.GetLink))
-	mux.Handle("DELETE /links/{id}", o.Authed(o.DeleteLink))
+	mux.Handle("DELETE /links/{id}", s.idempotent(o.Error, o.Authed(o.DeleteLink)))
 	mux.Handle("GET /links/{id}/charges", o.Authed(o.ListLinkCharges))
 	mux.HandleFunc("/links/", o.NotFound)
-	mux.Handle("POST /tokens", o.Authed(o.CreateToken))
+	mux.Handle("POST /tokens", s.idempotent(o.Error, o.Authed(o.CreateToken)))
 	mux.Handle("GET /tokens/{id}", o.Authed(o.GetToken))
-	mux.Handle("POST /charges", o.Authed(o.CreateCharge))
+	mux.Handle("POST /charges", s.idempotent(o.Error, o.Authed(o.CreateCharge)))
 	mux.Handle("GET /charges", o.Authed(o.ListCharges))
 	mux.Handle("GET /charges/{id}", o.Authed(o.GetCharge))
 	mux.Handle("GET /events", o.Authed(o.ListEvents))
 	mux.Handle("GET /events/{id}", o.Authed(o.GetEvent))
+
+	// JSON v1 dialect (reference/v1.md): scopes per route, Idempotency-Key
+	// on every POST, PATCH and DELETE.
+	v := s.v1
+	mux.Handle("POST /api/v1/payment_links", s.idempotent(v.Error, v.Route(paylinks.ScopeLinksWrite, nil, v.CreateLink)))
+	mux.Handle("GET /api/v1/payment_links", v.Route(paylinks.ScopeLinksRead, nil, v.ListLinks))
+	mux.Handle("GET /api/v1/payment_links/{id}", v.Route(paylinks.ScopeLinksRead, nil, v.GetLink))
+	mux.Handle("PATCH /api/v1/payment_links/{id}", s.idempotent(v.Error, v.Route(paylinks.ScopeLinksWrite, nil, v.UpdateLink)))
+	mux.Handle("DELETE /api/v1/payment_links/{id}", s.idempotent(v.Error, v.Route(paylinks.ScopeLinksWrite, nil, v.DeleteLink)))
+	mux.Handle("POST /api/v1/checkout_sessions", s.idempotent(v.Error, v.Route(paylinks.ScopeSessionsWrite, v1.SessionParams, v.CreateSession)))
+	mux.Handle("GET /api/v1/checkout_sessions", v.Route(paylinks.ScopeSessionsRead, v1.SessionParams, v.ListSessions))
+	mux.Handle("GET /api/v1/checkout_sessions/{id}", v.Route(paylinks.ScopeSessionsRead, v1.SessionParams, v.GetSession))
+	mux.HandleFunc("GET /api/v1/openapi.json", v.OpenAPI)
+	mux.HandleFunc("/api/v1/", v.NotFound)
 
 	// Hosted checkout pages: every dialect's payment URL points here.
 	c := s.checkout
@@ -32,6 +51,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /l/{slug}", c.Pay)
 	mux.HandleFunc("GET /l/{slug}/complete", c.Receipt)
 	mux.HandleFunc("/l/", c.NotFound)
+	mux.HandleFunc("GET /c/{id}", c.SessionPage)
+	mux.HandleFunc("POST /c/{id}", c.PaySession)
+	mux.HandleFunc("GET /c/{id}/complete", c.SessionReceipt)
+	mux.HandleFunc("/c/", c.NotFound)
 
 	return s.middleware(mux)
 }

@@ -73,6 +73,9 @@ type Options struct {
 	Now     func() time.Time
 	Logger  *slog.Logger
 	Handler func(http.Handler) http.Handler // wraps the server's handler
+	// Store, when set, is used instead of a fresh store of the backend
+	// (several servers on one database, or a store wrapped by a test).
+	Store store.Store
 }
 
 // New starts a server on the backend with two accounts and their keys.
@@ -85,7 +88,10 @@ func New(tb testing.TB, backend string, opts ...Options) *Env {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	st := OpenStore(tb, backend)
+	st := o.Store
+	if st == nil {
+		st = OpenStore(tb, backend)
+	}
 	svc := service.New(st, service.Options{Now: o.Now, Logger: o.Logger})
 	ctx := context.Background()
 	env := &Env{Service: svc, Store: st, Backend: backend}

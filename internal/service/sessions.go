@@ -410,3 +410,19 @@ func (s *Service) linkSession(l *paylinks.Link, c *paylinks.Charge, now time.Tim
 		Status: paylinks.SessionOpen, Amount: c.Amount, Currency: c.Currency, SuccessURL: l.SuccessURL,
 		CancelURL: l.CancelURL, Email: c.Email, CreatedAt: now, ExpiresAt: now.Add(DefaultSessionTTL)}, nil
 }
+
+// SessionCharge returns the successful charge of a complete session (for
+// its receipt page).
+func (s *Service) SessionCharge(ctx context.Context, sess *paylinks.CheckoutSession) (*paylinks.Charge, error) {
+	if sess.ChargeID == nil {
+		return nil, chargeNotFound("of session " + sess.ID.String())
+	}
+	c, err := s.store.GetCharge(ctx, sess.AccountID, sess.Livemode, *sess.ChargeID)
+	if errors.Is(err, paylinks.ErrNotFound) {
+		return nil, chargeNotFound(sess.ChargeID.String())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("SessionCharge: %w", err)
+	}
+	return c, nil
+}

@@ -106,7 +106,12 @@ func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
 	} else if e := paylinks.AsError(err); e != nil {
 		code, msg = e.Code, e.Message
 		switch e.Kind {
-		case paylinks.KindInvalid, paylinks.KindConflict, paylinks.KindGone, paylinks.KindPayment:
+		case paylinks.KindConflict:
+			status = http.StatusBadRequest
+			if strings.HasPrefix(e.Code, "idempotency_") {
+				status = http.StatusConflict // Idempotency-Key refusals, as every dialect answers them
+			}
+		case paylinks.KindInvalid, paylinks.KindGone, paylinks.KindPayment:
 			status = http.StatusBadRequest
 		case paylinks.KindUnauthenticated, paylinks.KindForbidden:
 			// Omise refuses a public key on secret-key endpoints as a failed

@@ -1,0 +1,223 @@
+package checkout
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/service"
+)
+
+// Checkout sessions have their own page, GET /c/{id}, where id is the
+// session's id as the JSON v1 dialect renders it ("cs_" and 26 characters
+// of Crockford base32). POST /c/{id} pays it; GET /c/{id}/complete shows
+// its receipt. The id is the capability: it is unguessable (74 random
+// bits) and handed only to the merchant who made the session.
+
+// SessionIDPrefix starts every session id in a page URL.
+const SessionIDPrefix = "cs_"
+
+// FormatSessionID renders a session id as its page URL and the success
+// redirect's session_id carry it.
+func FormatSessionID(id paylinks.ID) string { return SessionIDPrefix + paylinks.FormatBase32(id) }
+
+func parseSessionID(s string) (paylinks.ID, bool) {
+	rest, ok := strings.CutPrefix(s, SessionIDPrefix)
+	if !ok {
+		return paylinks.ID{}, false
+	}
+	return paylinks.ParseBase32(rest)
+}
+
+// sessionLookup finds the session of the request's id and writes the page
+// that says why it cannot be paid when it cannot.
+func (h *Handler) sessionLookup(w http.ResponseWriter, r *http.Request) (*service.SessionInfo, bool) {
+	id, ok := parseSessionID(r.PathValue("id"))
+	if !ok {
+		h.sessionNotFound(w, r)
+		return nil, false
+	}
+	info, err := h.svc.SessionCheckout(r.Context(), id)
+	if err != nil {
+		if paylinks.KindOf(err) == paylinks.KindNotFound {
+			h.sessionNotFound(w, r)
+		} else {
+			h.errorPage(w, r, nil, err)
+		}
+		return nil, false
+	}
+	switch info.Session.Status {
+	case paylinks.SessionComplete:
+		http.Redirect(w, r, "/c/"+FormatSessionID(info.Session.ID)+"/complete", http.StatusSeeOther)
+		return nil, false
+	case paylinks.SessionExpired:
+		h.message(w, r, http.StatusGone, !info.Session.Livemode, "This checkout has expired",
+			"This checkout was open for a limited time and has expired, so it cannot be paid. Nothing was charged. Go back to "+
+				info.Merchant+" to start again.", "wait")
+		return nil, false
+	}
+	return info, true
+}
+
+func (h *Handler) sessionNotFound(w http.ResponseWriter, r *http.Request) {
+	h.message(w, r, http.StatusNotFound, false, "Checkout not found",
+		"This checkout does not exist. Check the address, or go back to the merchant and start again.", "info")
+}
+
+func (h *Handler) sessionView(r *http.Request, info *service.SessionInfo) *view {
+	s := info.Session
+	lang := r.Header.Get("Accept-Language")
+	v := &view{PageTitle: info.Title() + " · " + info.Merchant, Test: !s.Livemode, Merchant: info.Merchant,
+		Initial: initial(info.Merchant), Title: info.Title(), Currency: s.Currency, Available: info.Available,
+		Action: "/c/" + FormatSessionID(s.ID), CancelURL: s.CancelURL, Errors: map[string]string{}}
+	if info.Link != nil {
+		v.Description = info.Link.Description
+	}
+	if s.Amount > 0 {
+		v.AmountText = FormatAmount(s.Amount, s.Currency, lang)
+	} else {
+		v.PayerAmount = true
+		v.AmountPlaceholder = paylinks.FormatDecimal(paylinks.CurrencyLimits[s.Currency].Min, s.Currency)
+	}
+	return v
+}
+
+// SessionPage serves GET /c/{id}: the checkout of a session, or a page
+// saying why it cannot be paid (a complete session goes to its receipt).
+func (h *Handler) SessionPage(w http.ResponseWriter, r *http.Request) {
+	info, ok := h.sessionLookup(w, r)
+	if !ok {
+		return
+	}
+	v := h.sessionView(r, info)
+	v.CSRF = h.csrfToken(w, r, v.Action)
+	status := http.StatusOK
+	if !info.Available {
+		status = http.StatusServiceUnavailable
+	}
+	h.render(w, r, status, "checkout", v, formActionURL(info.Session.SuccessURL))
+}
+
+// PaySession serves POST /c/{id}: like Pay for a link, it checks the CSRF
+// token and the attempt limits, pays the session, and redirects (303) to the
+// session's success URL with session_id added, or to the receipt.
+func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
+	info, ok := h.sessionLookup(w, r)
+	if !ok {
+		return
+	}
+	s := info.Session
+	test := !s.Livemode
+	action := "/c/" + FormatSessionID(s.ID)
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		h.message(w, r, http.StatusBadRequest, test, "The form could not be read", "Go back, reload the page and try again.", "info")
+		return
+	}
+	if !h.checkCSRF(r, action) {
+		h.message(w, r, http.StatusForbidden, test, "This page has expired",
+			"For your security the payment form must be submitted from this site in the same browser session. Reload the page and try again. Nothing was charged.", "info")
+		return
+	}
+	if !info.Available {
+		h.SessionPage(w, r)
+		return
+	}
+	ip := h.clientIP(r)
+	now := h.now()
+	if wait := h.limits.wait(ip, s.ID.String(), now); wait > 0 {
+		h.slowDown(w, r, test, wait)
+		return
+	}
+	h.limits.attempt(ip, now)
+
+	f, pp, edge := decodeCardForm(r.PostForm, s.Amount, s.Currency)
+	c, _, err := h.svc.PaySession(r.Context(), service.PaySessionParams{SessionID: s.ID, Amount: pp.Amount, Card: pp.Card, Email: pp.Email})
+	again := func(status int, fe *formError, errs map[string]string) {
+		v := h.sessionView(r, info)
+		v.Form, v.Brand, v.FormError = f, brandClass(f.Number), fe
+		for k, msg := range errs {
+			v.Errors[k] = msg
+		}
+		v.CSRF = h.csrfToken(w, r, action)
+		h.render(w, r, status, "checkout", v, formActionURL(s.SuccessURL))
+	}
+	var fe service.FieldErrors
+	switch {
+	case errors.As(err, &fe) || (err == nil && len(edge) > 0):
+		for _, e := range fe {
+			edge[formField(e.Param)] = e.Message
+		}
+		again(http.StatusUnprocessableEntity, nil, edge)
+	case err != nil:
+		switch e := paylinks.AsError(err); {
+		case paylinks.KindOf(err) == paylinks.KindConflict:
+			again(http.StatusConflict, &formError{Title: "Please try again in a moment", Message: e.Message + ". Nothing was charged."}, nil)
+		case e != nil && e.Code == "session_expired":
+			h.message(w, r, http.StatusGone, test, "This checkout has expired",
+				"This checkout has expired, so it cannot be paid. Nothing was charged.", "wait")
+		case e != nil && e.Code == "session_complete":
+			http.Redirect(w, r, action+"/complete", http.StatusSeeOther)
+		default:
+			h.errorPage(w, r, nil, err)
+		}
+	case !c.Paid():
+		h.limits.decline(ip, s.ID.String(), now)
+		again(http.StatusPaymentRequired, &formError{Title: "Your card was declined", Message: c.FailureMessage}, nil)
+	case s.SuccessURL != "":
+		http.Redirect(w, r, withSessionID(s.SuccessURL, s.ID), http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, action+"/complete", http.StatusSeeOther)
+	}
+}
+
+// SessionReceipt serves GET /c/{id}/complete: the receipt of a paid
+// session.
+func (h *Handler) SessionReceipt(w http.ResponseWriter, r *http.Request) {
+	id, ok := parseSessionID(r.PathValue("id"))
+	if !ok {
+		h.sessionNotFound(w, r)
+		return
+	}
+	info, err := h.svc.SessionCheckout(r.Context(), id)
+	if err != nil || info.Session.Status != paylinks.SessionComplete || info.Session.ChargeID == nil {
+		h.sessionNotFound(w, r)
+		return
+	}
+	s := info.Session
+	c, err := h.svc.SessionCharge(r.Context(), s)
+	if err != nil {
+		h.errorPage(w, r, nil, err)
+		return
+	}
+	prefix := "chrg_test_"
+	if c.Livemode {
+		prefix = "chrg_"
+	}
+	v := &view{PageTitle: "Payment successful · " + info.Merchant, Test: !s.Livemode, Merchant: info.Merchant,
+		Initial: initial(info.Merchant), Title: info.Title(), AmountText: FormatAmount(c.Amount, c.Currency, r.Header.Get("Accept-Language")),
+		CardBrand: c.Card.Brand, Last4: c.Card.LastDigits, Date: c.CreatedAt.UTC().Format("2 January 2006, 15:04 UTC"),
+		ChargeRef: prefix + paylinks.FormatBase36(c.ID)}
+	h.render(w, r, http.StatusOK, "receipt", v, "'none'")
+}
+
+// decodeCardForm reads the checkout form for an amount and currency (amount
+// 0: the payer types it); see decodePayForm.
+func decodeCardForm(form url.Values, amount int64, currency string) (formValues, service.PayParams, map[string]string) {
+	return decodePayForm(form, &paylinks.Link{Amount: amount, Currency: currency})
+}
+
+// withSessionID returns the success URL with the session_id query
+// parameter set to the session's id, keeping the URL's other parameters.
+func withSessionID(raw string, id paylinks.ID) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw // validated when it was set; never expected
+	}
+	q := u.Query()
+	q.Set("session_id", FormatSessionID(id))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
