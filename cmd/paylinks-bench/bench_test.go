@@ -72,7 +72,7 @@ func TestQuickRun(t *testing.T) {
 			t.Errorf("%s: ratio %v, CPU %v s/1k; want both > 0", s.Name, s.Ratio, s.CPUPer1000)
 		}
 	}
-	for _, name := range []string{"retrieve", "list", "page", "create", "pay", "charge"} {
+	for _, name := range []string{"retrieve", "list", "v1-list", "page", "create", "pay", "charge", "v1-create"} {
 		if !ran[name] {
 			t.Errorf("scenario %s did not run", name)
 		}

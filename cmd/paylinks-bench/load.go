@@ -231,6 +231,7 @@ func runScenario(ctx context.Context, sc scenario, e *env, srv *serverProc, lc l
 	}
 	sleepUntil(ctx, end)
 	cpu1, cpuOK1 = srv.cpuSeconds()
+	res.RSS = srv.rssSplit()
 	wg.Wait()
 	if err := <-profErr; err != nil {
 		res.Note = "profile: " + err.Error()

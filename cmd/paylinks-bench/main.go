@@ -56,6 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg       Config
 		quick     = fs.Bool("quick", false, "a short smoke run (about 20 s): small preload, short scenarios")
 		asJSON    = fs.Bool("json", false, "print the report as JSON instead of a table")
+		jsonOut   = fs.String("json-out", "", "also write the report as JSON to this file")
 		scenarios = fs.String("scenarios", "", "comma-separated scenarios to run (default: all); see BENCHMARKS.md")
 		sizes     = fs.String("list-sizes", "", "also run the list scenario on fresh databases of these sizes, e.g. 10000,1000000, and compare p99")
 	)
@@ -117,6 +118,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				return fmt.Errorf("--list-sizes %d: %w", n, err)
 			}
 			rep.ListSizes = append(rep.ListSizes, sizeResult(r))
+		}
+	}
+	if *jsonOut != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*jsonOut, append(b, '\n'), 0o644); err != nil {
+			return err
 		}
 	}
 	if *asJSON {

@@ -66,7 +66,19 @@ type Result struct {
 	// CPUPer1000 its CPU seconds (user+system) per 1000 operations.
 	PeakRSSMB  float64 `json:"server_peak_rss_mb,omitempty"`
 	CPUPer1000 float64 `json:"server_cpu_seconds_per_1000,omitempty"`
-	Note       string  `json:"note,omitempty"`
+	// RSS is the server's resident memory at the end of the window, split
+	// as the kernel counts it (anonymous: heaps and SQLite's page caches;
+	// file: mapped files; shmem: the WAL index).
+	RSS  *RSSSplit `json:"server_rss_end,omitempty"`
+	Note string    `json:"note,omitempty"`
+}
+
+// RSSSplit is VmRSS and its parts, in MB.
+type RSSSplit struct {
+	Total float64 `json:"total_mb"`
+	Anon  float64 `json:"anon_mb"`
+	File  float64 `json:"file_mb"`
+	Shmem float64 `json:"shmem_mb"`
 }
 
 // SizeResult is the list scenario on a database of Links links.

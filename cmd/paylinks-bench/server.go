@@ -278,6 +278,19 @@ func (p *serverProc) peakRSS() float64 {
 	return float64(p.peak) / 1024
 }
 
+// rssSplit returns VmRSS and its parts, or nil when unreadable.
+func (p *serverProc) rssSplit() *RSSSplit {
+	var v [4]float64
+	for i, f := range []string{"VmRSS", "RssAnon", "RssFile", "RssShmem"} {
+		kb, ok := p.status(f)
+		if !ok {
+			return nil
+		}
+		v[i] = float64(kb) / 1024
+	}
+	return &RSSSplit{Total: v[0], Anon: v[1], File: v[2], Shmem: v[3]}
+}
+
 // cpuProfile fetches a CPU profile of d from a profiled server into path.
 func (p *serverProc) cpuProfile(ctx context.Context, d time.Duration, path string) error {
 	secs := max(1, int(d.Round(time.Second)/time.Second))
