@@ -231,9 +231,13 @@ func (s *Service) DeleteLink(ctx context.Context, pr paylinks.Principal, id payl
 		return nil, err
 	}
 	// The event carries the link as it is once deleted.
-	cur, err := s.GetLink(ctx, pr, id, display)
+	// Read through the store: deleting needs links:write, not links:read.
+	cur, err := s.store.GetLink(ctx, pr.AccountID, pr.Livemode, id)
+	if errors.Is(err, paylinks.ErrNotFound) || (err == nil && cur.Deleted()) {
+		return nil, linkNotFound(display)
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("DeleteLink: %w", err)
 	}
 	now := s.Now()
 	deleted := *cur

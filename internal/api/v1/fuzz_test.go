@@ -1,0 +1,42 @@
+package v1
+
+import (
+	"strings"
+	"testing"
+)
+
+// FuzzDecodeBody feeds arbitrary bodies to the JSON decoder and every
+// accessor: they return values or errors, never panic, and an error is
+// always an invalid-request error.
+func FuzzDecodeBody(f *testing.F) {
+	for _, s := range []string{``, `{}`, `{"title": "Pro Plan", "fiatAmount": "99.00"}`, `{"description": null}`,
+		`{"amount": {"value": "5", "currency": "USD"}, "metadata": {"a": "b"}}`, `[1]`, `{"a":1} {}`, `null`, `{"active": "yes"}`,
+		`{"expiresAt": "2024-01-15T10:00:00.000Z"}`, `{"fiatAmount": "1e3"}`, "{\"title\": \"\xff\"}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		b, err := parseBody([]byte(raw))
+		if err != nil {
+			return
+		}
+		_ = b.only("", "title", "fiatAmount")
+		for name := range b {
+			_, _, _, _ = b.str("", name)
+			_, _ = b.required("", name)
+			_, _ = b.optional("", name)
+			_, _ = b.clearable("", name)
+			_, _ = b.boolean(name)
+			_, _ = b.stringMap(name)
+			_, _ = b.timestamp(name)
+			if o, err := b.object(name); err == nil && o != nil {
+				_, _ = o.required(name+".", "value")
+			}
+			if s, err := b.optional("", name); err == nil && s != nil {
+				if n, err := money(name, *s, "USD"); err == nil && (n <= 0 || strings.ContainsAny(*s, "-+eE$,")) {
+					t.Errorf("money(%q) = %d, want an error", *s, n)
+				}
+				_ = positiveDecimal(*s)
+			}
+		}
+	})
+}
