@@ -2,6 +2,9 @@ package checkout_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/paylinks/paylinks/internal/checkout"
 	"github.com/paylinks/paylinks/internal/service"
 )
 
@@ -239,6 +243,61 @@ func TestBrowserCheckout(t *testing.T) {
 	screenshot(t, ctx, dir, "checkout-360.png")
 
 	time.Sleep(100 * time.Millisecond) // let the last console events arrive
+	if errs := console.get(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// TestBrowserSession pays a checkout session in the browser: the page has
+// the merchant's cancel link, and success lands on the merchant's success
+// URL with the session id added.
+func TestBrowserSession(t *testing.T) {
+	ctx := newBrowser(t)
+	e := newEnv(t, "sqlite", roomy, service.Options{})
+	console := watchConsole(ctx)
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "<!doctype html><title>Shop</title><p>Thanks! session=%s path=%s</p>", r.URL.Query().Get("session_id"), r.URL.Path)
+	}))
+	t.Cleanup(merchant.Close)
+	l := e.link(t, e.test, service.LinkParams{Title: "Pro plan", Amount: 9900, Currency: "USD", Multiple: true,
+		SuccessURL: merchant.URL + "/thanks?plan=pro", CancelURL: merchant.URL + "/cart"})
+	sess, err := e.svc.CreateSession(context.Background(), e.test, service.SessionParams{LinkID: &l.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid := checkout.FormatSessionID(sess.ID)
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.url+"/c/"+sid), chromedp.WaitVisible(chromedp.ID("number"))); err != nil {
+		t.Fatal(err)
+	}
+	page := text(t, ctx)
+	for _, want := range []string{"Pro plan", "$99.00", "Cancel and return to Acme Coffee"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("session page lacks %q:\n%s", want, page)
+		}
+	}
+	if href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("cancel").href`)); href != merchant.URL+"/cart" {
+		t.Errorf("cancel link = %q, want %q", href, merchant.URL+"/cart")
+	}
+	screenshot(t, ctx, t.TempDir(), "session.png")
+	if err := chromedp.Do(ctx, fill("4242424242424242", "123"), chromedp.Click(chromedp.ID("submit"))); err != nil {
+		t.Fatal(err)
+	}
+	landed := waitText(t, ctx, "Thanks!")
+	if !strings.Contains(landed, "session="+sid) || !strings.Contains(landed, "path=/thanks") {
+		t.Errorf("success page shows %q, want the merchant's /thanks with session_id=%s", landed, sid)
+	}
+	loc, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.search`))
+	if !strings.Contains(loc, "plan=pro") {
+		t.Errorf("success URL lost its own query: %q", loc)
+	}
+	// The paid session cannot be paid again.
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.url+"/c/"+sid)); err != nil {
+		t.Fatal(err)
+	}
+	if s := text(t, ctx); strings.Contains(s, "Card number") {
+		t.Errorf("a completed session still shows the card form:\n%s", s)
+	}
+	time.Sleep(100 * time.Millisecond)
 	if errs := console.get(); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 	}
