@@ -85,31 +85,11 @@ func (s *Service) PayLink(ctx context.Context, p PayParams) (*paylinks.Charge, *
 		return nil, l, linkUnpayable(l, why)
 	}
 	now := s.Now()
-	amount := l.Amount
-	var fe FieldErrors
-	if amount == 0 {
-		amount = p.Amount
-		if err := paylinks.CheckAmount(amount, l.Currency, "amount"); err != nil {
-			fe = append(fe, paylinks.AsError(err))
-		}
-	}
-	details, card, cardErrs := s.checkCard(p.Card, true, now)
-	fe = append(fe, cardErrs...)
-	email := strings.TrimSpace(p.Email)
-	if e := checkEmail(email); e != nil {
-		fe = append(fe, e)
-	}
-	if len(fe) > 0 {
-		return nil, l, fe
-	}
-	proc := s.processor(l.Livemode)
-	if !payments.Available(proc) {
-		return nil, l, payments.ErrNoProcessor
-	}
-	ref, err := proc.Tokenize(ctx, details)
+	in, err := s.checkPayer(ctx, l.Livemode, l.Amount, l.Currency, p.Amount, p.Card, p.Email, now)
 	if err != nil {
-		return nil, l, fmt.Errorf("PayLink(%q): %w", p.Slug, err)
+		return nil, l, err
 	}
+	amount, card, email, proc, ref := in.amount, in.card, in.email, in.proc, in.ref
 
 	var claim *paylinks.ID
 	if !l.Multiple {
@@ -208,6 +188,47 @@ func (s *Service) PayLink(ctx context.Context, p PayParams) (*paylinks.Charge, *
 	}
 	release() // a decline leaves the single-use link payable
 	return c, l, nil
+}
+
+// payer is a payer's checked input: the amount to charge, the card as it is
+// kept, the email, and the processor with its reference to the card.
+type payer struct {
+	amount int64
+	card   paylinks.Card
+	email  string
+	proc   payments.Processor
+	ref    string
+}
+
+// checkPayer validates what a payer typed on a hosted page: the amount when
+// the price is the payer's to choose (fixed 0), the card and the email, all
+// reported at once as FieldErrors; then it hands the card to the mode's
+// processor (KindUnavailable when there is none).
+func (s *Service) checkPayer(ctx context.Context, livemode bool, fixed int64, currency string, amount int64, ci CardInput, email string, now time.Time) (*payer, error) {
+	var fe FieldErrors
+	if fixed != 0 {
+		amount = fixed
+	} else if err := paylinks.CheckAmount(amount, currency, "amount"); err != nil {
+		fe = append(fe, paylinks.AsError(err))
+	}
+	details, card, cardErrs := s.checkCard(ci, true, now)
+	fe = append(fe, cardErrs...)
+	email = strings.TrimSpace(email)
+	if e := checkEmail(email); e != nil {
+		fe = append(fe, e)
+	}
+	if len(fe) > 0 {
+		return nil, fe
+	}
+	proc := s.processor(livemode)
+	if !payments.Available(proc) {
+		return nil, payments.ErrNoProcessor
+	}
+	ref, err := proc.Tokenize(ctx, details)
+	if err != nil {
+		return nil, fmt.Errorf("tokenize: %w", err)
+	}
+	return &payer{amount: amount, card: card, email: email, proc: proc, ref: ref}, nil
 }
 
 // claimRefused explains a refused claim: the link was paid meanwhile (gone)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/paylinks/paylinks"
@@ -228,31 +227,11 @@ func (s *Service) PaySession(ctx context.Context, p PaySessionParams) (*paylinks
 			return nil, sess, fmt.Errorf("PaySession: link: %w", err)
 		}
 	}
-	amount := sess.Amount
-	var fe FieldErrors
-	if amount == 0 {
-		amount = p.Amount
-		if err := paylinks.CheckAmount(amount, sess.Currency, "amount"); err != nil {
-			fe = append(fe, paylinks.AsError(err))
-		}
-	}
-	details, card, cardErrs := s.checkCard(p.Card, true, now)
-	fe = append(fe, cardErrs...)
-	email := strings.TrimSpace(p.Email)
-	if e := checkEmail(email); e != nil {
-		fe = append(fe, e)
-	}
-	if len(fe) > 0 {
-		return nil, sess, fe
-	}
-	proc := s.processor(sess.Livemode)
-	if !payments.Available(proc) {
-		return nil, sess, payments.ErrNoProcessor
-	}
-	ref, err := proc.Tokenize(ctx, details)
+	in, err := s.checkPayer(ctx, sess.Livemode, sess.Amount, sess.Currency, p.Amount, p.Card, p.Email, now)
 	if err != nil {
-		return nil, sess, fmt.Errorf("PaySession: %w", err)
+		return nil, sess, err
 	}
+	amount, card, email, proc, ref := in.amount, in.card, in.email, in.proc, in.ref
 
 	claim, err := s.newID(now)
 	if err != nil {
