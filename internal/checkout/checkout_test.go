@@ -15,8 +15,10 @@ import (
 	"github.com/paylinks/paylinks/internal/service"
 )
 
-func TestPageHeadersAndContent(t *testing.T) {
-	e := newEnv(t, "sqlite", roomy, service.Options{})
+func TestPageHeadersAndContent(t *testing.T) { forBackends(t, testPageHeadersAndContent) }
+
+func testPageHeadersAndContent(t *testing.T, backend string) {
+	e := newEnv(t, backend, roomy, service.Options{})
 	l := e.link(t, e.test, service.LinkParams{Amount: 100000, Description: "Oat milk, large"})
 	p := get(t, browser(t), e.url+"/l/"+l.Slug, "Accept-Language", "th-TH,th;q=0.9,en;q=0.5")
 	if p.status != http.StatusOK {
@@ -82,8 +84,10 @@ func TestAmountFormatting(t *testing.T) {
 	}
 }
 
-func TestCSRF(t *testing.T) {
-	e := newEnv(t, "sqlite", roomy, service.Options{})
+func TestCSRF(t *testing.T) { forBackends(t, testCSRF) }
+
+func testCSRF(t *testing.T, backend string) {
+	e := newEnv(t, backend, roomy, service.Options{})
 	l := e.link(t, e.test, service.LinkParams{Amount: 10000, Multiple: true})
 	other := e.link(t, e.test, service.LinkParams{Amount: 10000, Multiple: true})
 	c := browser(t)
@@ -201,8 +205,10 @@ func TestPayFlow(t *testing.T) {
 	}
 }
 
-func TestSuccessURLRedirect(t *testing.T) {
-	e := newEnv(t, "sqlite", roomy, service.Options{})
+func TestSuccessURLRedirect(t *testing.T) { forBackends(t, testSuccessURLRedirect) }
+
+func testSuccessURLRedirect(t *testing.T, backend string) {
+	e := newEnv(t, backend, roomy, service.Options{})
 	l := e.link(t, e.test, service.LinkParams{Amount: 10000, SuccessURL: "https://shop.example.com/thanks?order=7"})
 	c := browser(t)
 	page := get(t, c, e.url+"/l/"+l.Slug)
@@ -217,8 +223,10 @@ func TestSuccessURLRedirect(t *testing.T) {
 	}
 }
 
-func TestPayerAmount(t *testing.T) {
-	e := newEnv(t, "sqlite", roomy, service.Options{})
+func TestPayerAmount(t *testing.T) { forBackends(t, testPayerAmount) }
+
+func testPayerAmount(t *testing.T, backend string) {
+	e := newEnv(t, backend, roomy, service.Options{})
 	l := e.link(t, e.test, service.LinkParams{Amount: 0, Currency: "THB", Multiple: true})
 	c := browser(t)
 	page := get(t, c, e.url+"/l/"+l.Slug)
@@ -249,8 +257,10 @@ func TestPayerAmount(t *testing.T) {
 	}
 }
 
-func TestUnpayablePages(t *testing.T) {
-	e := newEnv(t, "sqlite", roomy, service.Options{})
+func TestUnpayablePages(t *testing.T) { forBackends(t, testUnpayablePages) }
+
+func testUnpayablePages(t *testing.T, backend string) {
+	e := newEnv(t, backend, roomy, service.Options{})
 	ctx := context.Background()
 	deleted := e.link(t, e.test, service.LinkParams{Amount: 10000})
 	if _, err := e.svc.DeleteLink(ctx, e.test, deleted.ID, "x"); err != nil {
@@ -351,6 +361,17 @@ func TestConcurrentPayments(t *testing.T) {
 			if !got.Used || total != 1 || !cs[0].Paid() {
 				t.Errorf("used %v, %d charges; want used and one successful charge", got.Used, total)
 			}
+		})
+	}
+}
+
+// forBackends runs test once per store backend (PostgreSQL when
+// PAYLINKS_TEST_POSTGRES is set), in parallel.
+func forBackends(t *testing.T, test func(t *testing.T, backend string)) {
+	for _, b := range servertest.Backends() {
+		t.Run(b, func(t *testing.T) {
+			t.Parallel()
+			test(t, b)
 		})
 	}
 }

@@ -41,9 +41,10 @@ type Env struct {
 }
 
 // Backends returns the store backends tests should run against: sqlite
-// always, postgres when PAYLINKS_TEST_POSTGRES is set.
+// always, postgres when PAYLINKS_TEST_POSTGRES is set or CI is (where a
+// missing PostgreSQL then fails the test instead of skipping it).
 func Backends() []string {
-	if os.Getenv("PAYLINKS_TEST_POSTGRES") != "" {
+	if os.Getenv("PAYLINKS_TEST_POSTGRES") != "" || os.Getenv("CI") != "" {
 		return []string{"sqlite", "postgres"}
 	}
 	return []string{"sqlite"}

@@ -225,7 +225,10 @@ func TestCreateLinkValidation(t *testing.T) {
 }
 
 func TestVersions(t *testing.T) {
-	env := servertest.New(t, "sqlite")
+	forEachBackend(t, testVersions)
+}
+
+func testVersions(t *testing.T, env *servertest.Env) {
 	modern := client{t: t, base: env.URL, key: env.SecretTest}
 	create := func(c client) reply {
 		return c.form("POST", "/links", url.Values{"amount": {"100000"}, "currency": {"thb"}, "title": {"A"}, "description": {"B"}})
@@ -280,7 +283,10 @@ func TestVersions(t *testing.T) {
 }
 
 func TestAuthentication(t *testing.T) {
-	env := servertest.New(t, "sqlite")
+	forEachBackend(t, testAuthentication)
+}
+
+func testAuthentication(t *testing.T, env *servertest.Env) {
 	ok := client{t: t, base: env.URL, key: env.SecretTest}
 	revoked := servertest.MustKey(t, env.Service, env.Account.ID, false, "secret")
 	prefix := revoked[:len("skey_test_")+6]
@@ -372,9 +378,18 @@ func TestIsolation(t *testing.T) {
 }
 
 func TestListLinks(t *testing.T) {
+	for _, b := range servertest.Backends() {
+		t.Run(b, func(t *testing.T) {
+			t.Parallel()
+			testListLinks(t, b)
+		})
+	}
+}
+
+func testListLinks(t *testing.T, backend string) {
 	var now time.Time
 	clock := func() time.Time { return now }
-	env := servertest.New(t, "sqlite", servertest.Options{Now: clock})
+	env := servertest.New(t, backend, servertest.Options{Now: clock})
 	c := client{t: t, base: env.URL, key: env.SecretTest}
 	start := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 	var ids []string
