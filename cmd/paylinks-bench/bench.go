@@ -167,6 +167,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, err
 		}
 		rep.PreloadSeconds = time.Since(start).Seconds()
+		if bin != "" {
+			rep.Revision = revision(bin)
+		} else if exe, err := os.Executable(); err == nil {
+			rep.Revision = revision(exe)
+		}
 		if cfg.ProfileDir != "" {
 			if err := os.MkdirAll(cfg.ProfileDir, 0o755); err != nil {
 				return nil, err
@@ -181,6 +186,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		defer srv.stop()
 		e.base = srv.base
 		rep.StartupSeconds = srv.ready.Seconds()
+		rep.ReadyRSS = srv.rssSplit()
 		rep.Target = "paylinks " + map[bool]string{true: "(profiled, in paylinks-bench)", false: "binary"}[cfg.ProfileDir != ""]
 		progress("server ready %.0f ms after start, at %s", srv.ready.Seconds()*1000, srv.base)
 	}

@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			cfg.Links = 2000
 		}
 		if !set["duration"] {
-			cfg.Duration = 1500 * time.Millisecond
+			cfg.Duration = 1200 * time.Millisecond
 		}
 		if !set["warmup"] {
 			cfg.Warmup = 300 * time.Millisecond

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"debug/buildinfo"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,9 @@ type Report struct {
 	Date    time.Time `json:"date"`
 	Machine Machine   `json:"machine"`
 	Target  string    `json:"target"`
+	// Revision is the commit the server binary was built from, with
+	// "+dirty" when the tree had uncommitted changes.
+	Revision string `json:"revision,omitempty"`
 
 	Links           int     `json:"links"`
 	Conns           int     `json:"conns"`
@@ -26,6 +30,9 @@ type Report struct {
 	// StartupSeconds is from starting the server to the first 200 of
 	// /readyz, with the links already in the database.
 	StartupSeconds float64 `json:"startup_to_ready_seconds,omitempty"`
+	// ReadyRSS is the server's resident memory when it became ready,
+	// before any load.
+	ReadyRSS *RSSSplit `json:"server_rss_at_ready,omitempty"`
 	// PeakRSSMB is the server's highest VmHWM over the run.
 	PeakRSSMB float64 `json:"server_peak_rss_mb,omitempty"`
 
@@ -110,6 +117,32 @@ type Machine struct {
 	LoadAvg string `json:"loadavg"`
 }
 
+// revision reads the commit a Go binary was built from.
+func revision(bin string) string {
+	info, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		return ""
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev == "" {
+		return ""
+	}
+	return rev + dirty
+}
+
 func machine() Machine {
 	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
@@ -171,7 +204,11 @@ func (r *Report) finish() {
 // WriteTable prints the report for people.
 func (r *Report) WriteTable(w io.Writer) {
 	m := r.Machine
-	fmt.Fprintf(w, "paylinks-bench %s — %s\n", r.Date.Format("2006-01-02 15:04 MST"), r.Target)
+	fmt.Fprintf(w, "paylinks-bench %s — %s", r.Date.Format("2006-01-02 15:04 MST"), r.Target)
+	if r.Revision != "" {
+		fmt.Fprintf(w, " at %s", r.Revision)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "machine: %d × %s, %d MB, Linux %s, %s, load average at start %s\n",
 		m.CPUs, m.CPUModel, m.MemoryMB, m.Kernel, m.GoVersion, m.LoadAvg)
 	fmt.Fprintf(w, "load: %d connections, closed loop, %.1f s measured after %.1f s warm-up per scenario\n",
@@ -179,6 +216,9 @@ func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "preload: %d links in %.1f s (%.0f links/s)", r.Links, r.PreloadSeconds, r.PreloadRate)
 	if r.StartupSeconds > 0 {
 		fmt.Fprintf(w, "; start-up to ready %.0f ms", r.StartupSeconds*1000)
+	}
+	if r.ReadyRSS != nil {
+		fmt.Fprintf(w, "; RSS when ready %.0f MB", r.ReadyRSS.Total)
 	}
 	if r.PeakRSSMB > 0 {
 		fmt.Fprintf(w, "; server peak RSS %.0f MB", r.PeakRSSMB)

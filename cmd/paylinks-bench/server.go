@@ -38,7 +38,7 @@ func buildPaylinks(ctx context.Context, dir string) (string, error) {
 	bin := filepath.Join(dir, "paylinks")
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/paylinks/paylinks/cmd/paylinks")
+	cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=auto", "-o", bin, "github.com/paylinks/paylinks/cmd/paylinks")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build cmd/paylinks (run from inside the module, or pass --bin): %w\n%s", err, out)
