@@ -63,4 +63,7 @@ type LinkFilter struct {
 	Offset    int
 	Limit     int
 	After     *ID
+	// SkipTotal asks the store not to count the window (total -1), for
+	// callers that show no total.
+	SkipTotal bool
 }

@@ -175,7 +175,13 @@ func (h *Handler) ListLinks(w http.ResponseWriter, q *request) error {
 	if err != nil {
 		return err
 	}
-	links, total, err := h.svc.ListLinks(q.Context(), q.pr, f)
+	query := f
+	if !q.params.has("to") {
+		// Up to now is all there is: an open window lets the store answer
+		// the total of the whole history without counting it.
+		query.To = time.Time{}
+	}
+	links, total, err := h.svc.ListLinks(q.Context(), q.pr, query)
 	if err != nil {
 		return err
 	}

@@ -59,6 +59,9 @@ func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) (_ []paylink
 	where, args := window(`account_id = $1 AND livemode = $2 AND deleted_at IS NULL`,
 		[]any{f.AccountID, f.Livemode}, f.From, f.To)
 	q := listQuery{countSQL: `SELECT count(*) FROM links WHERE ` + where, countArgs: args}
+	if f.SkipTotal {
+		q.countSQL = ""
+	}
 	offset := f.Offset
 	if f.After != nil {
 		q.countSQL, offset = "", 0

@@ -28,13 +28,18 @@ func (db *DB) LinkCharges(ctx context.Context, accountID paylinks.ID, livemode b
 		args = append(args, idArg(id))
 	}
 	args = append(args, per)
-	rows, err := db.read.QueryContext(ctx, `SELECT `+chargeCols+`, n FROM (
+	// One prepared statement per number of links (at most a page, 100).
+	stmt, err := db.rstmts.prepare(ctx, `SELECT `+chargeCols+`, n FROM (
 		SELECT `+chargeCols+`,
 			row_number() OVER (PARTITION BY link_id ORDER BY created_at, id) AS rn,
 			count(*) OVER (PARTITION BY link_id) AS n
 		FROM charges
 		WHERE account_id = ? AND livemode = ? AND link_id IN (?`+strings.Repeat(", ?", len(linkIDs)-1)+`)
-	) WHERE rn <= ? ORDER BY link_id, rn`, args...)
+	) WHERE rn <= ? ORDER BY link_id, rn`)
+	if err != nil {
+		return nil, nil, wrap("LinkCharges", err)
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, nil, wrap("LinkCharges", err)
 	}

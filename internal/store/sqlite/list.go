@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"github.com/paylinks/paylinks"
 )
@@ -19,6 +20,11 @@ type listQuery struct {
 	// after, when set, is the (created_at, id) the page starts after
 	// (keyset paging); offset is then ignored and nothing is counted.
 	after *cursor
+	// noCount: return -1 as the total. totalSQL, when set, reads the total
+	// (one integer) instead of counting the window, in the page's snapshot.
+	noCount   bool
+	totalSQL  string
+	totalArgs []any
 }
 
 type cursor struct {
@@ -59,12 +65,20 @@ func list[T any](ctx context.Context, db *DB, q listQuery, scan func(scanner) (*
 	// Prepare before taking a connection for the transaction: preparing
 	// takes one too, and the pool may have no other.
 	pageStmt, err := db.rstmts.prepare(ctx, `SELECT `+q.cols+` FROM `+q.table+` WHERE `+pageWhere+
-		` ORDER BY created_at `+dir+`, id `+dir+` LIMIT ? OFFSET ?`)
+		` ORDER BY created_at `+dir+`, id `+dir+` LIMIT ?+0 OFFSET ?+0`) // +0: a bound LIMIT makes SQLite re-plan on every run
 	if err != nil {
 		return nil, 0, err
 	}
 	var countStmt *sql.Stmt
-	if q.after == nil {
+	countArgs := args
+	switch {
+	case q.after != nil || q.noCount:
+	case q.totalSQL != "":
+		if countStmt, err = db.rstmts.prepare(ctx, q.totalSQL); err != nil {
+			return nil, 0, err
+		}
+		countArgs = q.totalArgs
+	default:
 		if countStmt, err = db.rstmts.prepare(ctx, `SELECT count(*) FROM `+q.table+` WHERE `+where); err != nil {
 			return nil, 0, err
 		}
@@ -95,7 +109,11 @@ func list[T any](ctx context.Context, db *DB, q listQuery, scan func(scanner) (*
 		return items, -1, nil
 	}
 	var total int
-	if err := tx.StmtContext(ctx, countStmt).QueryRowContext(ctx, args...).Scan(&total); err != nil {
+	err = tx.StmtContext(ctx, countStmt).QueryRowContext(ctx, countArgs...).Scan(&total)
+	if errors.Is(err, sql.ErrNoRows) && q.totalSQL != "" {
+		total, err = 0, nil // no row yet: nothing was ever counted
+	}
+	if err != nil {
 		return nil, 0, err
 	}
 	return items, total, nil

@@ -43,8 +43,17 @@ const pragmas = "_pragma=busy_timeout(10000)" +
 	"&_pragma=synchronous(FULL)" +
 	"&_pragma=foreign_keys(1)" +
 	"&_pragma=temp_store(memory)" +
-	"&_pragma=cache_size(-16384)" + // KiB, per connection
 	"&_pragma=journal_size_limit(67108864)" // truncate a WAL grown past 64 MiB after checkpoints
+
+// Page caches, in KiB per connection. Readers keep a small one: the OS page
+// cache holds the file anyway, and each reader's cache is dropped whenever
+// the writer commits, so a large one only raises RSS (16 MiB on each of 5
+// connections measured 176 MB peak; 2 MiB, 48 MB at a million links with the
+// same read speed). The writer keeps more, for the index pages it updates.
+const (
+	writerCache = "&_pragma=cache_size(-8192)"
+	readerCache = "&_pragma=cache_size(-2048)"
+)
 
 var _ store.Store = (*DB)(nil)
 
@@ -71,7 +80,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: Open: %w", err)
 	}
-	rdb, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
+	rdb, err := sql.Open("sqlite", path+"?"+pragmas+readerCache+"&_pragma=query_only(1)")
 	if err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: Open: %w", err)
@@ -115,7 +124,7 @@ func openWriter(path string) (*sql.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite", path+"?"+pragmas+"&_txlock=immediate")
+	db, err := sql.Open("sqlite", path+"?"+pragmas+writerCache+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}

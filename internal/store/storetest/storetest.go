@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GetLink", testGetLink},
 		{"ListLinks", testListLinks},
 		{"ListLinksAfter", testListLinksAfter},
+		{"ListLinksTotals", testListLinksTotals},
 		{"UpdateLink", testUpdateLink},
 		{"DeleteLink", testDeleteLink},
 		{"Times", testTimes},
