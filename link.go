@@ -23,6 +23,10 @@ type Link struct {
 	UpdatedAt   time.Time
 	UsedAt      *time.Time
 	DeletedAt   *time.Time
+	// ChargeCount is the number of charges made through the link,
+	// successful or not. Stores compute it when they read a link; it is
+	// ignored when a link is written.
+	ChargeCount int
 }
 
 // Deleted reports whether the link has been deleted.

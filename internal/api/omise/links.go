@@ -55,17 +55,22 @@ func (h *Handler) linkWithCharges(q *request, l *paylinks.Link) (any, error) {
 // linksWithCharges renders links with their embedded charges lists, reading
 // the charges of all of them at once.
 func (h *Handler) linksWithCharges(q *request, links []paylinks.Link) ([]any, error) {
-	ids := make([]paylinks.ID, len(links))
+	var ids []paylinks.ID // only links with charges need them read
 	for i := range links {
-		ids[i] = links[i].ID
+		if links[i].ChargeCount > 0 {
+			ids = append(ids, links[i].ID)
+		}
 	}
-	charges, totals, err := h.svc.LinkCharges(q.Context(), q.pr, ids, embeddedCharges)
-	if err != nil {
-		return nil, err
+	var charges map[paylinks.ID][]paylinks.Charge
+	if len(ids) > 0 {
+		var err error
+		if charges, _, err = h.svc.LinkCharges(q.Context(), q.pr, ids, embeddedCharges); err != nil {
+			return nil, err
+		}
 	}
 	views := make([]any, len(links))
 	for i := range links {
-		views[i] = h.renderLink(q, &links[i], charges[links[i].ID], totals[links[i].ID])
+		views[i] = h.renderLink(q, &links[i], charges[links[i].ID], links[i].ChargeCount)
 	}
 	return views, nil
 }

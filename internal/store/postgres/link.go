@@ -10,6 +10,11 @@ import (
 	"github.com/paylinks/paylinks"
 )
 
+// linkRead is linkColumns and the link's number of charges (an index-only
+// count on charges by link): what scanLink reads.
+const linkRead = linkColumns + `, (SELECT count(*) FROM charges WHERE charges.account_id = links.account_id
+	AND charges.livemode = links.livemode AND charges.link_id = links.id)`
+
 const linkColumns = `id, account_id, livemode, slug, title, description, amount, currency,
 	multiple, active, used, success_url, cancel_url, created_at, updated_at, used_at, deleted_at`
 
@@ -38,14 +43,14 @@ func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Eve
 // GetLink returns a link of the account and mode, deleted ones included.
 func (db *DB) GetLink(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (_ *paylinks.Link, err error) {
 	defer wrap(&err, "GetLink")
-	return scanLink(db.pool.QueryRow(ctx, `SELECT `+linkColumns+` FROM links
+	return scanLink(db.pool.QueryRow(ctx, `SELECT `+linkRead+` FROM links
 		WHERE id = $1 AND account_id = $2 AND livemode = $3`, id, accountID, livemode))
 }
 
 // LinkBySlug returns the link with that slug, deleted ones included.
 func (db *DB) LinkBySlug(ctx context.Context, slug string) (_ *paylinks.Link, err error) {
 	defer wrap(&err, "LinkBySlug")
-	return scanLink(db.pool.QueryRow(ctx, `SELECT `+linkColumns+` FROM links WHERE slug = $1`, slug))
+	return scanLink(db.pool.QueryRow(ctx, `SELECT `+linkRead+` FROM links WHERE slug = $1`, slug))
 }
 
 // ListLinks returns a page of the account's undeleted links in the mode and
@@ -76,7 +81,7 @@ func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) (_ []paylink
 			WHERE id = $%d AND account_id = $1 AND livemode = $2)`, cmp, len(args))
 	}
 	tail, args := page(args, f.Order, offset, f.Limit)
-	q.pageSQL, q.pageArgs = `SELECT `+linkColumns+` FROM links WHERE `+where+tail, args
+	q.pageSQL, q.pageArgs = `SELECT `+linkRead+` FROM links WHERE `+where+tail, args
 	var links []paylinks.Link
 	total, err = q.run(ctx, db.pool, func(rows pgx.Rows) error {
 		l, err := scanLink(rows)
@@ -131,7 +136,7 @@ func (db *DB) DeleteLink(ctx context.Context, accountID paylinks.ID, livemode bo
 	defer tx.Rollback(ctx)
 	l, err := scanLink(tx.QueryRow(ctx, `UPDATE links SET deleted_at = $4
 		WHERE id = $1 AND account_id = $2 AND livemode = $3 AND deleted_at IS NULL
-		RETURNING `+linkColumns, id, accountID, livemode, ts(at)))
+		RETURNING `+linkRead, id, accountID, livemode, ts(at)))
 	if err != nil {
 		return nil, err
 	}
@@ -199,6 +204,7 @@ func scanLink(row rowScanner) (*paylinks.Link, error) {
 	var l paylinks.Link
 	if err := row.Scan(&l.ID, &l.AccountID, &l.Livemode, &l.Slug, &l.Title, &l.Description, &l.Amount, &l.Currency,
 		&l.Multiple, &l.Active, &l.Used, &l.SuccessURL, &l.CancelURL, &l.CreatedAt, &l.UpdatedAt, &l.UsedAt, &l.DeletedAt,
+		&l.ChargeCount,
 	); err != nil {
 		return nil, err
 	}

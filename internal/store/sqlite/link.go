@@ -12,6 +12,11 @@ import (
 const linkCols = `id, account_id, livemode, slug, title, description, amount, currency,
 	multiple, active, used, used_at, success_url, cancel_url, created_at, updated_at, deleted_at`
 
+// linkRead is linkCols and the link's number of charges, an index seek on
+// charges by link: what scanLink reads.
+const linkRead = linkCols + `, (SELECT count(*) FROM charges WHERE charges.account_id = links.account_id
+	AND charges.livemode = links.livemode AND charges.link_id = links.id)`
+
 // CreateLink inserts a link and its event. ErrConflict when the slug (of any
 // link, deleted or not) or the id is taken; then no event is written either.
 func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error {
@@ -31,14 +36,14 @@ func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Eve
 // GetLink returns a link of the account and mode, deleted ones included.
 func (db *DB) GetLink(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Link, error) {
 	l, err := scanLink(db.queryRow(ctx,
-		`SELECT `+linkCols+` FROM links WHERE id = ? AND account_id = ? AND livemode = ?`,
+		`SELECT `+linkRead+` FROM links WHERE id = ? AND account_id = ? AND livemode = ?`,
 		idArg(id), idArg(accountID), livemode))
 	return l, wrap("GetLink", err)
 }
 
 // LinkBySlug returns the link with that slug, deleted ones included.
 func (db *DB) LinkBySlug(ctx context.Context, slug string) (*paylinks.Link, error) {
-	l, err := scanLink(db.queryRow(ctx, `SELECT `+linkCols+` FROM links WHERE slug = ?`, slug))
+	l, err := scanLink(db.queryRow(ctx, `SELECT `+linkRead+` FROM links WHERE slug = ?`, slug))
 	return l, wrap("LinkBySlug", err)
 }
 
@@ -49,7 +54,7 @@ func (db *DB) LinkBySlug(ctx context.Context, slug string) (*paylinks.Link, erro
 func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) ([]paylinks.Link, int, error) {
 	from, to := bounds(f.From, f.To)
 	q := listQuery{
-		cols:  linkCols,
+		cols:  linkRead,
 		table: "links",
 		where: `account_id = ? AND livemode = ? AND deleted_at IS NULL`,
 		args:  []any{idArg(f.AccountID), f.Livemode},
@@ -112,7 +117,7 @@ func (db *DB) DeleteLink(ctx context.Context, accountID paylinks.ID, livemode bo
 		var err error
 		l, err = scanLink(tx.QueryRowContext(ctx, `UPDATE links SET deleted_at = ?
 			WHERE id = ? AND account_id = ? AND livemode = ? AND deleted_at IS NULL
-			RETURNING `+linkCols, micro(at), idArg(id), idArg(accountID), livemode))
+			RETURNING `+linkRead, micro(at), idArg(id), idArg(accountID), livemode))
 		if err != nil {
 			return err
 		}
@@ -180,7 +185,7 @@ func scanLink(row scanner) (*paylinks.Link, error) {
 	var created, updated int64
 	var usedAt, deletedAt sql.NullInt64
 	err := row.Scan(&l.ID, &l.AccountID, &l.Livemode, &l.Slug, &l.Title, &l.Description, &l.Amount, &l.Currency,
-		&l.Multiple, &l.Active, &l.Used, &usedAt, &l.SuccessURL, &l.CancelURL, &created, &updated, &deletedAt)
+		&l.Multiple, &l.Active, &l.Used, &usedAt, &l.SuccessURL, &l.CancelURL, &created, &updated, &deletedAt, &l.ChargeCount)
 	if err != nil {
 		return nil, err
 	}

@@ -195,6 +195,9 @@ func testCreateChargeClaim(t *testing.T, f *fixture) {
 		if tt.want.used {
 			want.Used, want.UsedAt = true, &c.CreatedAt
 		}
+		if tt.want.written {
+			want.ChargeCount = 1 // a failed charge counts too
+		}
 		got, err := f.s.GetLink(ctx, a.ID, false, l.ID)
 		wantErr(t, "GetLink after CreateCharge("+tt.name+")", err, nil)
 		check(t, "GetLink after CreateCharge("+tt.name+")", got, &want)

@@ -51,6 +51,23 @@ func testLinkCharges(t *testing.T, f *fixture) {
 			t.Errorf("%s link has charges in the result", name)
 		}
 	}
+	// Links read back carry their number of charges.
+	got, err := f.s.GetLink(ctx, a.ID, false, busy.ID)
+	if err != nil || got.ChargeCount != 5 {
+		t.Errorf("GetLink(busy).ChargeCount = %v, %v; want 5", got, err)
+	}
+	if got, err := f.s.LinkBySlug(ctx, other.Slug); err != nil || got.ChargeCount != 1 {
+		t.Errorf("LinkBySlug(other).ChargeCount = %v, %v; want 1", got, err)
+	}
+	listed, _, err := f.s.ListLinks(ctx, paylinks.LinkFilter{AccountID: a.ID})
+	wantErr(t, "ListLinks", err, nil)
+	counts := map[paylinks.ID]int{}
+	for _, l := range listed {
+		counts[l.ID] = l.ChargeCount
+	}
+	if counts[busy.ID] != 5 || counts[quiet.ID] != 1 || counts[empty.ID] != 0 || len(counts) != 3 {
+		t.Errorf("listed charge counts = %v", counts)
+	}
 	charges, totals, err = f.s.LinkCharges(ctx, a.ID, false, nil, 3)
 	if err != nil || len(charges) != 0 || len(totals) != 0 {
 		t.Errorf("no links: %v %v %v", charges, totals, err)
