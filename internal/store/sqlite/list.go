@@ -64,8 +64,16 @@ func list[T any](ctx context.Context, db *DB, q listQuery, scan func(scanner) (*
 	}
 	// Prepare before taking a connection for the transaction: preparing
 	// takes one too, and the pool may have no other.
-	pageStmt, err := db.rstmts.prepare(ctx, `SELECT `+q.cols+` FROM `+q.table+` WHERE `+pageWhere+
-		` ORDER BY created_at `+dir+`, id `+dir+` LIMIT ?+0 OFFSET ?+0`) // +0: a bound LIMIT makes SQLite re-plan on every run
+	// +0: a bound LIMIT makes SQLite re-plan the statement on every run.
+	orderBy := ` ORDER BY created_at ` + dir + `, id ` + dir
+	pageSQL := `SELECT ` + q.cols + ` FROM ` + q.table + ` WHERE ` + pageWhere + orderBy + ` LIMIT ?+0 OFFSET ?+0`
+	if offset > 0 {
+		// Skip the offset in the index alone (a deferred join): only the
+		// rows of the page are read from the table.
+		pageSQL = `SELECT ` + q.cols + ` FROM ` + q.table + ` WHERE rowid IN (SELECT rowid FROM ` + q.table +
+			` WHERE ` + pageWhere + orderBy + ` LIMIT ?+0 OFFSET ?+0)` + orderBy
+	}
+	pageStmt, err := db.rstmts.prepare(ctx, pageSQL)
 	if err != nil {
 		return nil, 0, err
 	}
