@@ -127,6 +127,10 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys,
 		goose.WithSessionLocker(schemaLocker{}),
 		goose.WithDisableGlobalRegistry(true),
+		// Migrations are independent tables and columns; a database that
+		// got a later one first (as happened in development) still takes
+		// an earlier one it lacks.
+		goose.WithAllowOutofOrder(true),
 	)
 	if err != nil {
 		return fmt.Errorf("postgres: Migrate: %w", err)

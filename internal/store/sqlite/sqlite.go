@@ -144,7 +144,10 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true),
+		// A database that got a later migration first (as happened in
+		// development) still takes an earlier one it lacks.
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return err
 	}
