@@ -13,6 +13,7 @@
 package checkout
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -21,6 +22,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash"
 	"html/template"
 	"io"
 	"log/slog"
@@ -29,6 +31,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/paylinks/paylinks"
@@ -68,6 +71,7 @@ type Handler struct {
 	now      func() time.Time
 	limits   *attemptLimits
 	pages    map[string]*template.Template
+	macs     sync.Pool // of *macState keyed with secret, for sign
 }
 
 // New returns the hosted pages over svc.
@@ -88,6 +92,7 @@ func New(svc *service.Service, opt Options) *Handler {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	h.macs.New = func() any { return &macState{mac: hmac.New(sha256.New, h.secret)} }
 	h.limits = newAttemptLimits(opt.Limits)
 	h.pages = make(map[string]*template.Template)
 	for _, name := range []string{"checkout", "receipt", "message"} {
@@ -244,7 +249,7 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 
 	f, pp, edge := decodePayForm(r.PostForm, l)
 
-	c, after, err := h.svc.PayLink(r.Context(), pp)
+	c, after, err := h.svc.PayLinkWith(r.Context(), l, pp)
 	var fe service.FieldErrors
 	switch {
 	case errors.As(err, &fe) || (err == nil && len(edge) > 0):
@@ -466,15 +471,29 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
 	hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-	var b strings.Builder
-	if err := h.pages[name].ExecuteTemplate(&b, "layout", v); err != nil {
+	b := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if b.Cap() <= maxPooledPage {
+			b.Reset()
+			pageBuffers.Put(b)
+		}
+	}()
+	if err := h.pages[name].ExecuteTemplate(b, "layout", v); err != nil {
 		h.log.ErrorContext(r.Context(), "checkout: render", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	hd.Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(status)
-	io.WriteString(w, b.String())
+	w.Write(b.Bytes())
 }
+
+// pageBuffers hold pages while they are rendered, so that each is written
+// at once with its length. A checkout page is about 15 KB; a buffer grown
+// past maxPooledPage is left to the collector.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledPage = 64 << 10
 
 // formAction is the CSP form-action of a checkout page: this site, and the
 // origin of the link's success URL, which the payment redirects to.
@@ -496,14 +515,27 @@ func newNonce() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
+// macState is an HMAC keyed with the handler's secret and a buffer for
+// its input, reused across requests through Handler.macs.
+type macState struct {
+	mac hash.Hash
+	buf []byte
+}
+
 // sign returns an HMAC of the parts with the handler's secret.
 func (h *Handler) sign(parts ...string) string {
-	m := hmac.New(sha256.New, h.secret)
+	st := h.macs.Get().(*macState)
+	defer h.macs.Put(st)
+	st.mac.Reset()
+	b := st.buf[:0]
 	for _, p := range parts {
-		m.Write([]byte(p))
-		m.Write([]byte{0})
+		b = append(b, p...)
+		b = append(b, 0)
 	}
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	st.mac.Write(b)
+	st.buf = st.mac.Sum(b[:0]) // b is written: reuse it for the sum
+	var out [43]byte           // base64 of a SHA-256 sum, unpadded
+	return string(base64.RawURLEncoding.AppendEncode(out[:0], st.buf))
 }
 
 // csrfToken returns the form token for the slug, bound to the browser's
@@ -523,8 +555,12 @@ func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request, slug string)
 }
 
 func validCookieValue(v string) bool {
-	b, err := base64.RawURLEncoding.DecodeString(v)
-	return err == nil && len(b) == 24
+	var b [24]byte
+	if len(v) != base64.RawURLEncoding.EncodedLen(len(b)) {
+		return false
+	}
+	n, err := base64.RawURLEncoding.Decode(b[:], []byte(v))
+	return err == nil && n == len(b)
 }
 
 // checkCSRF reports whether a POST carries the token of its cookie and is

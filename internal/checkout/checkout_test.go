@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -58,6 +59,15 @@ func testPageHeadersAndContent(t *testing.T, backend string) {
 	}
 	if c := p.header.Get("Set-Cookie"); !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Lax") {
 		t.Errorf("CSRF cookie %q is not HttpOnly and SameSite=Lax", c)
+	}
+	if got, want := p.header.Get("Content-Length"), strconv.Itoa(len(p.body)); got != want {
+		t.Errorf("Content-Length = %q, want %q", got, want)
+	}
+	// Pages are rendered into reused buffers: each carries its own nonce.
+	p2 := get(t, browser(t), e.url+"/l/"+l.Slug)
+	nonce2 := regexp.MustCompile(`'nonce-([^']+)'`).FindStringSubmatch(p2.header.Get("Content-Security-Policy"))
+	if nonce2 == nil || nonce2[1] == nonce[1] || strings.Count(p2.body, `nonce="`+nonce2[1]+`"`) != 2 || strings.Contains(p2.body, nonce[1]) {
+		t.Errorf("a second view does not carry only its own nonce")
 	}
 }
 

@@ -37,11 +37,11 @@ func (s *Service) Checkout(ctx context.Context, slug string) (*CheckoutInfo, err
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.store.GetAccount(ctx, l.AccountID)
+	merchant, err := s.accountName(ctx, l.AccountID)
 	if err != nil {
 		return nil, fmt.Errorf("Checkout(%q): %w", slug, err)
 	}
-	return &CheckoutInfo{Link: l, Merchant: a.Name, Available: s.PaymentsAvailable(l.Livemode)}, nil
+	return &CheckoutInfo{Link: l, Merchant: merchant, Available: s.PaymentsAvailable(l.Livemode)}, nil
 }
 
 // PayParams describe one payment of a link from its hosted page.
@@ -81,6 +81,19 @@ func (s *Service) PayLink(ctx context.Context, p PayParams) (*paylinks.Charge, *
 	if err != nil {
 		return nil, nil, err
 	}
+	return s.PayLinkWith(ctx, l, p)
+}
+
+// PayLinkWith is PayLink of a link the caller has just read (by Checkout or
+// LinkBySlug, in the same request), which spares a second read by slug;
+// p.Slug is ignored. Every rule of PayLink applies to l as given, which
+// must be payable; as in PayLink, what guards a single-use link against a
+// payment made since the read is its claim in the store.
+func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams) (*paylinks.Charge, *paylinks.Link, error) {
+	if l == nil {
+		return nil, nil, linkNotFound(p.Slug)
+	}
+	p.Slug = l.Slug
 	if why := l.Payable(); why != "" {
 		return nil, l, linkUnpayable(l, why)
 	}

@@ -26,7 +26,8 @@ type Service struct {
 	rand   io.Reader
 	log    *slog.Logger
 	keys   *keyCache
-	secret []byte // server secret for card fingerprints
+	names  *accountNames // merchant names of the hosted pages
+	secret []byte        // server secret for card fingerprints
 	test   payments.Processor
 	live   payments.Processor
 	// idemPurge is when expired idempotency records were last deleted
@@ -76,6 +77,7 @@ func New(st store.Store, opt Options) *Service {
 		ttl = time.Second
 	}
 	s.keys = newKeyCache(ttl)
+	s.names = newAccountNames()
 	return s
 }
 

@@ -174,11 +174,9 @@ func (s *Service) SessionCheckout(ctx context.Context, id paylinks.ID) (*Session
 			return nil, fmt.Errorf("SessionCheckout: link: %w", err)
 		}
 	}
-	a, err := s.store.GetAccount(ctx, sess.AccountID)
-	if err != nil {
+	if info.Merchant, err = s.accountName(ctx, sess.AccountID); err != nil {
 		return nil, fmt.Errorf("SessionCheckout: %w", err)
 	}
-	info.Merchant = a.Name
 	return info, nil
 }
 
