@@ -128,7 +128,7 @@ func checkRedirectURL(pr paylinks.Principal, param, raw string) error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || len(raw) > MaxURLLen || u.Host == "" || u.User != nil {
-		return paylinks.Invalid("bad_request", param, "%s must be an absolute https URL", param)
+		return paylinks.Invalid("bad_request", param, "the %s must be an absolute https URL", urlName(param))
 	}
 	if u.Scheme == "https" {
 		return nil
@@ -137,8 +137,12 @@ func checkRedirectURL(pr paylinks.Principal, param, raw string) error {
 	if u.Scheme == "http" && !pr.Livemode && (h == "localhost" || h == "127.0.0.1" || h == "::1") {
 		return nil
 	}
-	return paylinks.Invalid("bad_request", param, "%s must be an https URL (http://localhost is allowed with test keys only)", param)
+	return paylinks.Invalid("bad_request", param, "the %s must be an https URL (http://localhost is allowed with test keys only)", urlName(param))
 }
+
+// urlName names a redirect URL field in words, the same in every dialect
+// (each names the field itself in its error's param).
+func urlName(param string) string { return strings.ReplaceAll(param, "_", " ") }
 
 func checkSlug(slug string) error {
 	if len(slug) < 3 || len(slug) > MaxSlugLen {
