@@ -116,6 +116,33 @@ func TestGroupCommit(t *testing.T) {
 	}
 }
 
+// A write that fails alone in its batch is rolled back whole (no savepoint
+// is taken for it) and gets its own error; the writer goes on.
+func TestLoneWriteFailure(t *testing.T) {
+	db := openTestDB(t)
+	if err := db.exec(context.Background(), insertAccount("a")); err != nil {
+		t.Fatal(err)
+	}
+	err := db.exec(context.Background(), func(ctx context.Context, tx *writeTx) error {
+		if err := insertAccount("half")(ctx, tx); err != nil {
+			return err
+		}
+		return insertAccount("a")(ctx, tx)
+	})
+	if !errors.Is(err, paylinks.ErrConflict) {
+		t.Errorf("lone failing write: got %v, want ErrConflict", err)
+	}
+	if _, err := db.AccountByName(context.Background(), "half"); !errors.Is(err, paylinks.ErrNotFound) {
+		t.Errorf("the failed write's first insert: got %v, want ErrNotFound", err)
+	}
+	if err := db.exec(context.Background(), insertAccount("b")); err != nil {
+		t.Fatalf("write after a failed one: %v", err)
+	}
+	if got, want := countAccounts(t, db), 2; got != want {
+		t.Errorf("accounts: got %d, want %d", got, want)
+	}
+}
+
 // When the COMMIT fails, every write of the batch gets the error, nothing is
 // kept, and the writer goes on.
 func TestGroupCommitFailure(t *testing.T) {
