@@ -70,4 +70,7 @@ type LinkFilter struct {
 	// SkipTotal asks the store not to count the window (total -1), for
 	// callers that show no total.
 	SkipTotal bool
+	// SkipChargeCount asks the store not to count each link's charges
+	// (ChargeCount 0), for callers that show no count.
+	SkipChargeCount bool
 }

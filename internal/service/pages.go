@@ -44,7 +44,8 @@ func (s *Service) LinkPage(ctx context.Context, pr paylinks.Principal, p CursorP
 		return nil, err
 	}
 	links, _, err := s.store.ListLinks(ctx, paylinks.LinkFilter{AccountID: pr.AccountID, Livemode: pr.Livemode,
-		Order: paylinks.ReverseChronological, Limit: p.Limit + 1, After: p.After, SkipTotal: true})
+		Order: paylinks.ReverseChronological, Limit: p.Limit + 1, After: p.After,
+		SkipTotal: true, SkipChargeCount: true})
 	if errors.Is(err, paylinks.ErrNotFound) && p.After != nil {
 		return nil, badCursor()
 	}

@@ -81,7 +81,11 @@ func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) (_ []paylink
 			WHERE id = $%d AND account_id = $1 AND livemode = $2)`, cmp, len(args))
 	}
 	tail, args := page(args, f.Order, offset, f.Limit)
-	q.pageSQL, q.pageArgs = `SELECT `+linkRead+` FROM links WHERE `+where+tail, args
+	cols := linkRead
+	if f.SkipChargeCount {
+		cols = linkColumns + `, 0`
+	}
+	q.pageSQL, q.pageArgs = `SELECT `+cols+` FROM links WHERE `+where+tail, args
 	var links []paylinks.Link
 	total, err = q.run(ctx, db.pool, func(rows pgx.Rows) error {
 		l, err := scanLink(rows)

@@ -17,6 +17,10 @@ const linkCols = `id, account_id, livemode, slug, title, description, amount, cu
 const linkRead = linkCols + `, (SELECT count(*) FROM charges WHERE charges.account_id = links.account_id
 	AND charges.livemode = links.livemode AND charges.link_id = links.id)`
 
+// linkReadNoCharges is linkRead with a ChargeCount of 0, for lists that
+// skip the count (LinkFilter.SkipChargeCount).
+const linkReadNoCharges = linkCols + `, 0`
+
 // CreateLink inserts a link and its event. ErrConflict when the slug (of any
 // link, deleted or not) or the id is taken; then no event is written either.
 func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error {
@@ -53,8 +57,12 @@ func (db *DB) LinkBySlug(ctx context.Context, slug string) (*paylinks.Link, erro
 // link is a good cursor.
 func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) ([]paylinks.Link, int, error) {
 	from, to := bounds(f.From, f.To)
+	cols := linkRead
+	if f.SkipChargeCount {
+		cols = linkReadNoCharges
+	}
 	q := listQuery{
-		cols:  linkRead,
+		cols:  cols,
 		table: "links",
 		where: `account_id = ? AND livemode = ? AND deleted_at IS NULL`,
 		args:  []any{idArg(f.AccountID), f.Livemode},
@@ -69,15 +77,7 @@ func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) ([]paylinks.
 		q.totalArgs = q.args
 	}
 	if f.After != nil {
-		// A link's created_at never changes, so the cursor may be read
-		// outside the page's snapshot.
-		c := cursor{id: idArg(*f.After)}
-		err := db.queryRow(ctx, `SELECT created_at FROM links WHERE id = ? AND account_id = ? AND livemode = ?`,
-			c.id, idArg(f.AccountID), f.Livemode).Scan(&c.createdAt)
-		if err != nil {
-			return nil, 0, wrap("ListLinks", fmt.Errorf("after: %w", err))
-		}
-		q.after = &c
+		q.after = &cursor{id: idArg(*f.After), accountID: idArg(f.AccountID), livemode: f.Livemode}
 	}
 	links, total, err := list(ctx, db, q, scanLink)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/paylinks/paylinks"
 )
@@ -17,8 +18,8 @@ type listQuery struct {
 	from, to      *int64 // inclusive created_at window, microseconds; nil: unbounded
 	order         paylinks.Order
 	offset, limit int // limit <= 0: no limit
-	// after, when set, is the (created_at, id) the page starts after
-	// (keyset paging); offset is then ignored and nothing is counted.
+	// after, when set, is the row of table the page starts after (keyset
+	// paging); offset is then ignored and nothing is counted.
 	after *cursor
 	// noCount: return -1 as the total. totalSQL, when set, reads the total
 	// (one integer) instead of counting the window, in the page's snapshot.
@@ -27,9 +28,14 @@ type listQuery struct {
 	totalArgs []any
 }
 
+// cursor names the row a keyset page starts after. Its created_at is read
+// by the page's own statement (one statement, one snapshot, no second
+// read); list looks the row up alone only when the page comes back empty,
+// to tell the end of the list from a cursor that is not a row of the
+// account and mode (sql.ErrNoRows).
 type cursor struct {
-	createdAt int64
-	id        []byte
+	id, accountID []byte
+	livemode      bool
 }
 
 // list returns the page and the number of rows in the whole window (-1 with
@@ -57,9 +63,11 @@ func list[T any](ctx context.Context, db *DB, q listQuery, scan func(scanner) (*
 	if limit <= 0 {
 		limit = -1
 	}
+	var cursorSQL string
 	if q.after != nil {
-		pageWhere += ` AND (created_at, id) ` + cmp + ` (?, ?)`
-		pageArgs = append(args[:len(args):len(args)], q.after.createdAt, q.after.id)
+		cursorSQL = `SELECT created_at FROM ` + q.table + ` WHERE id = ? AND account_id = ? AND livemode = ?`
+		pageWhere += ` AND (created_at, id) ` + cmp + ` ((` + cursorSQL + `), ?)`
+		pageArgs = append(args[:len(args):len(args)], q.after.id, q.after.accountID, q.after.livemode, q.after.id)
 		offset = 0
 	}
 	// Prepare before taking a connection for the transaction: preparing
@@ -92,29 +100,26 @@ func list[T any](ctx context.Context, db *DB, q listQuery, scan func(scanner) (*
 		}
 	}
 
+	if countStmt == nil {
+		// One statement is one snapshot: no transaction to begin and end.
+		items, err := listPage(ctx, pageStmt, append(pageArgs, limit, offset), q.limit, scan)
+		if err == nil && len(items) == 0 && q.after != nil {
+			var createdAt int64
+			err = db.queryRow(ctx, cursorSQL, q.after.id, q.after.accountID, q.after.livemode).Scan(&createdAt)
+			if err != nil {
+				err = fmt.Errorf("after: %w", err)
+			}
+		}
+		return items, -1, err
+	}
 	tx, err := db.read.BeginTx(ctx, nil) // one snapshot for the page and the count
 	if err != nil {
 		return nil, 0, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.StmtContext(ctx, pageStmt).QueryContext(ctx, append(pageArgs, limit, offset)...)
+	items, err := listPage(ctx, tx.StmtContext(ctx, pageStmt), append(pageArgs, limit, offset), q.limit, scan)
 	if err != nil {
 		return nil, 0, err
-	}
-	defer rows.Close()
-	var items []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		items = append(items, *v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	if countStmt == nil {
-		return items, -1, nil
 	}
 	var total int
 	err = tx.StmtContext(ctx, countStmt).QueryRowContext(ctx, countArgs...).Scan(&total)
@@ -125,4 +130,29 @@ func list[T any](ctx context.Context, db *DB, q listQuery, scan func(scanner) (*
 		return nil, 0, err
 	}
 	return items, total, nil
+}
+
+// listPage runs the page statement and scans its rows; limit (<= 0: none)
+// sizes the result.
+func listPage[T any](ctx context.Context, stmt *sql.Stmt, args []any, limit int, scan func(scanner) (*T, error)) ([]T, error) {
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []T
+	if limit > 0 {
+		items = make([]T, 0, min(limit, 128))
+	}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, *v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -78,13 +78,7 @@ func (db *DB) ListSessions(ctx context.Context, f paylinks.SessionFilter) ([]pay
 		limit: f.Limit,
 	}
 	if f.After != nil {
-		c := cursor{id: idArg(*f.After)}
-		err := db.queryRow(ctx, `SELECT created_at FROM checkout_sessions WHERE id = ? AND account_id = ? AND livemode = ?`,
-			c.id, idArg(f.AccountID), f.Livemode).Scan(&c.createdAt)
-		if err != nil {
-			return nil, wrap("ListSessions", fmt.Errorf("after: %w", err))
-		}
-		q.after = &c
+		q.after = &cursor{id: idArg(*f.After), accountID: idArg(f.AccountID), livemode: f.Livemode}
 	}
 	sessions, _, err := list(ctx, db, q, scanSession)
 	if err != nil {

@@ -183,4 +183,22 @@ func BenchmarkListLinks(b *testing.B) {
 			}
 		}
 	})
+	// The v1 cursor page: 21 rows, newest first, no total, no charge
+	// counts (and with them, to see what skipping them saves).
+	for _, skip := range []bool{true, false} {
+		b.Run(fmt.Sprintf("after-v1/skip-charge-count=%v", skip), func(b *testing.B) {
+			first, _, err := db.ListLinks(ctx, paylinks.LinkFilter{AccountID: a.ID, Limit: 1000,
+				Order: paylinks.ReverseChronological})
+			if err != nil {
+				b.Fatal(err)
+			}
+			f := paylinks.LinkFilter{AccountID: a.ID, Limit: 21, After: &first[len(first)-1].ID,
+				Order: paylinks.ReverseChronological, SkipTotal: true, SkipChargeCount: skip}
+			for b.Loop() {
+				if links, _, err := db.ListLinks(ctx, f); err != nil || len(links) != 21 {
+					b.Fatalf("ListLinks: got %d links, %v", len(links), err)
+				}
+			}
+		})
+	}
 }

@@ -68,6 +68,20 @@ func testLinkCharges(t *testing.T, f *fixture) {
 	if counts[busy.ID] != 5 || counts[quiet.ID] != 1 || counts[empty.ID] != 0 || len(counts) != 3 {
 		t.Errorf("listed charge counts = %v", counts)
 	}
+	// SkipChargeCount: the same links, each with ChargeCount 0.
+	skipped, _, err := f.s.ListLinks(ctx, paylinks.LinkFilter{AccountID: a.ID, SkipChargeCount: true})
+	wantErr(t, "ListLinks(SkipChargeCount)", err, nil)
+	if len(skipped) != len(listed) {
+		t.Errorf("ListLinks(SkipChargeCount): got %d links, want %d", len(skipped), len(listed))
+	}
+	for i, l := range skipped {
+		if i < len(listed) && l.ID != listed[i].ID {
+			t.Errorf("ListLinks(SkipChargeCount): link %d is %v, want %v", i, l.ID, listed[i].ID)
+		}
+		if l.ChargeCount != 0 {
+			t.Errorf("ListLinks(SkipChargeCount): link %v has ChargeCount %d, want 0", l.ID, l.ChargeCount)
+		}
+	}
 	charges, totals, err = f.s.LinkCharges(ctx, a.ID, false, nil, 3)
 	if err != nil || len(charges) != 0 || len(totals) != 0 {
 		t.Errorf("no links: %v %v %v", charges, totals, err)
