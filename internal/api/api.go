@@ -54,7 +54,7 @@ func KeyFromRequest(r *http.Request) string {
 func WriteJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		slog.ErrorContext(r.Context(), "encode response", "err", err, "request_id", RequestID(r.Context()))
+		slog.ErrorContext(r.Context(), "encode response", "err", err) // the log handler adds the request id
 		http.Error(w, `{"error":"internal"}`, http.StatusInternalServerError)
 		return
 	}
