@@ -36,6 +36,24 @@ func (s *Service) UpdateLink(ctx context.Context, pr paylinks.Principal, id payl
 	if u.Amount != nil && u.AmountDecimal != nil {
 		return nil, paylinks.Invalid("bad_request", "amount", "give the amount once")
 	}
+	// Read, change, write only if nobody changed the link meanwhile; on a
+	// conflict apply the same changes to the newer link.
+	for attempt := 1; ; attempt++ {
+		l, err := s.updateLinkOnce(ctx, pr, id, display, u)
+		if errors.Is(err, paylinks.ErrConflict) && paylinks.AsError(err) == nil {
+			if attempt < 5 {
+				continue
+			}
+			return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "concurrent_update",
+				Message: "the link is being changed by other requests; try again"}
+		}
+		return l, err
+	}
+}
+
+// updateLinkOnce is one read-change-write of UpdateLink; ErrConflict when
+// the link changed between the read and the write.
+func (s *Service) updateLinkOnce(ctx context.Context, pr paylinks.Principal, id paylinks.ID, display string, u LinkUpdate) (*paylinks.Link, error) {
 	cur, err := s.store.GetLink(ctx, pr.AccountID, pr.Livemode, id)
 	if errors.Is(err, paylinks.ErrNotFound) || (err == nil && cur.Deleted()) {
 		return nil, linkNotFound(display)
@@ -90,7 +108,7 @@ func (s *Service) UpdateLink(ctx context.Context, pr paylinks.Principal, id payl
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.UpdateLink(ctx, &l, ev); err != nil {
+	if err := s.store.UpdateLink(ctx, &l, cur.UpdatedAt, ev); err != nil {
 		if errors.Is(err, paylinks.ErrNotFound) { // deleted meanwhile
 			return nil, linkNotFound(display)
 		}

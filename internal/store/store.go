@@ -67,8 +67,11 @@ type Store interface {
 	// UpdateLink writes the mutable fields of an undeleted link (title,
 	// description, amount, currency, multiple, active, success_url,
 	// cancel_url, updated_at) and its event; slug, created_at and used are
-	// never changed by it. ErrNotFound when the link is missing or deleted.
-	UpdateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error
+	// never changed by it. prev is the updated_at the caller read: when the
+	// stored one differs, someone else changed the link meanwhile and
+	// nothing is written (ErrConflict), so no update is ever lost.
+	// ErrNotFound when the link is missing or deleted.
+	UpdateLink(ctx context.Context, l *paylinks.Link, prev time.Time, ev *paylinks.Event) error
 	// DeleteLink marks an undeleted link deleted at the given time, writes
 	// its event and returns the deleted link. ErrNotFound when it is missing
 	// or already deleted.

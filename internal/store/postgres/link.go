@@ -104,7 +104,7 @@ func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) (_ []paylink
 // description, amount, currency, multiple, active, success_url, cancel_url,
 // updated_at) and its event in one transaction. ErrNotFound when the link is
 // missing, deleted, or not the account's in this mode.
-func (db *DB) UpdateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) (err error) {
+func (db *DB) UpdateLink(ctx context.Context, l *paylinks.Link, prev time.Time, ev *paylinks.Event) (err error) {
 	defer wrap(&err, "UpdateLink")
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
@@ -113,14 +113,19 @@ func (db *DB) UpdateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Eve
 	defer tx.Rollback(ctx)
 	tag, err := tx.Exec(ctx, `UPDATE links SET title = $4, description = $5, amount = $6,
 		currency = $7, multiple = $8, active = $9, success_url = $10, cancel_url = $11, updated_at = $12
-		WHERE id = $1 AND account_id = $2 AND livemode = $3 AND deleted_at IS NULL`,
+		WHERE id = $1 AND account_id = $2 AND livemode = $3 AND deleted_at IS NULL AND updated_at = $13`,
 		l.ID, l.AccountID, l.Livemode, l.Title, l.Description, l.Amount,
-		l.Currency, l.Multiple, l.Active, l.SuccessURL, l.CancelURL, ts(l.UpdatedAt))
+		l.Currency, l.Multiple, l.Active, l.SuccessURL, l.CancelURL, ts(l.UpdatedAt), ts(prev))
 	if err != nil {
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return pgx.ErrNoRows
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM links WHERE id = $1 AND account_id = $2 AND livemode = $3 AND deleted_at IS NULL`,
+			l.ID, l.AccountID, l.Livemode).Scan(&one); err != nil {
+			return err // pgx.ErrNoRows: not found
+		}
+		return fmt.Errorf("%w: the link changed since it was read", paylinks.ErrConflict)
 	}
 	if err := insertEvents(ctx, tx, ev); err != nil {
 		return err

@@ -81,8 +81,9 @@ func TestRoundTrip(t *testing.T) {
 	}
 
 	// Update, delete.
+	prev := l.UpdatedAt
 	l.Title, l.UpdatedAt = "Coffee", t0.Add(time.Minute)
-	if err := db.UpdateLink(ctx, l, eventFor(t, a, "link.update", "link", l.ID, t0)); err != nil {
+	if err := db.UpdateLink(ctx, l, prev, eventFor(t, a, "link.update", "link", l.ID, t0)); err != nil {
 		t.Fatal(err)
 	}
 	del, err := db.DeleteLink(ctx, a.ID, false, l.ID, t0.Add(2*time.Minute), eventFor(t, a, "link.destroy", "link", l.ID, t0))
@@ -95,7 +96,7 @@ func TestRoundTrip(t *testing.T) {
 	if _, err := db.DeleteLink(ctx, a.ID, false, l.ID, t0, nil); !errors.Is(err, paylinks.ErrNotFound) {
 		t.Errorf("DeleteLink again = %v, want ErrNotFound", err)
 	}
-	if err := db.UpdateLink(ctx, l, nil); !errors.Is(err, paylinks.ErrNotFound) {
+	if err := db.UpdateLink(ctx, l, l.UpdatedAt, nil); !errors.Is(err, paylinks.ErrNotFound) {
 		t.Errorf("UpdateLink(deleted) = %v, want ErrNotFound", err)
 	}
 	evs, total, err := db.ListEvents(ctx, store.EventFilter{AccountID: a.ID, Order: paylinks.ReverseChronological, Limit: 2})

@@ -89,20 +89,26 @@ func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) ([]paylinks.
 // UpdateLink writes the mutable fields of an undeleted link and its event.
 // ErrNotFound when the link is missing, deleted, or of another account or
 // mode.
-func (db *DB) UpdateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error {
+func (db *DB) UpdateLink(ctx context.Context, l *paylinks.Link, prev time.Time, ev *paylinks.Event) error {
 	return wrap("UpdateLink", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE links SET title = ?, description = ?, amount = ?, currency = ?,
 				multiple = ?, active = ?, success_url = ?, cancel_url = ?, updated_at = ?
-			WHERE id = ? AND account_id = ? AND livemode = ? AND deleted_at IS NULL`,
+			WHERE id = ? AND account_id = ? AND livemode = ? AND deleted_at IS NULL AND updated_at = ?`,
 			l.Title, l.Description, l.Amount, l.Currency, l.Multiple, l.Active, l.SuccessURL, l.CancelURL,
-			micro(l.UpdatedAt), idArg(l.ID), idArg(l.AccountID), l.Livemode)
+			micro(l.UpdatedAt), idArg(l.ID), idArg(l.AccountID), l.Livemode, micro(prev))
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return paylinks.ErrNotFound
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM links WHERE id = ? AND account_id = ? AND livemode = ? AND deleted_at IS NULL`,
+				idArg(l.ID), idArg(l.AccountID), l.Livemode).Scan(&one)
+			if err != nil {
+				return err // sql.ErrNoRows: not found
+			}
+			return fmt.Errorf("%w: the link changed since it was read", paylinks.ErrConflict)
 		}
 		return insertEvent(ctx, tx, ev)
 	}))

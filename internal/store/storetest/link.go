@@ -303,7 +303,7 @@ func testUpdateLink(t *testing.T, f *fixture) {
 	// Not mutable: these must be ignored.
 	upd.Slug, upd.CreatedAt, upd.Used, upd.UsedAt = "changed-slug", at(9), true, ptr(at(9))
 	ev := f.event(t, a.ID, false, "link.update", l.ID, 10)
-	if err := f.s.UpdateLink(ctx, &upd, ev); err != nil {
+	if err := f.s.UpdateLink(ctx, &upd, l.UpdatedAt, ev); err != nil {
 		t.Fatalf("UpdateLink: %v", err)
 	}
 	want := upd
@@ -336,11 +336,19 @@ func testUpdateLink(t *testing.T, f *fixture) {
 		u.Title = "refused"
 		tt.edit(&u)
 		ev := f.event(t, u.AccountID, u.Livemode, "link.update", u.ID, 11)
-		err := f.s.UpdateLink(ctx, &u, ev)
+		err := f.s.UpdateLink(ctx, &u, want.UpdatedAt, ev)
 		wantErr(t, "UpdateLink("+tt.name+")", err, paylinks.ErrNotFound)
 		_, err = f.s.GetEvent(ctx, ev.AccountID, ev.Livemode, ev.ID)
 		wantErr(t, "GetEvent of a refused UpdateLink("+tt.name+")", err, paylinks.ErrNotFound)
 	}
+	// A stale read: the link changed since (its updated_at moved on), so
+	// the update is refused and writes nothing.
+	stale := want
+	stale.Title, stale.UpdatedAt = "lost update", at(12)
+	staleEv := f.event(t, a.ID, false, "link.update", l.ID, 12)
+	wantErr(t, "UpdateLink from a stale read", f.s.UpdateLink(ctx, &stale, l.UpdatedAt, staleEv), paylinks.ErrConflict)
+	_, err = f.s.GetEvent(ctx, a.ID, false, staleEv.ID)
+	wantErr(t, "GetEvent of a stale UpdateLink", err, paylinks.ErrNotFound)
 	got, err = f.s.GetLink(ctx, a.ID, false, l.ID)
 	wantErr(t, "GetLink after refused updates", err, nil)
 	check(t, "GetLink after refused updates", got, &want)
