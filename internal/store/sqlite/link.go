@@ -175,15 +175,22 @@ func (db *DB) ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, u
 // ReleaseClaim drops the claim claimID on the link if it still holds it.
 // ErrNotFound when the link is missing.
 func (db *DB) ReleaseClaim(ctx context.Context, linkID, claimID paylinks.ID) error {
-	return wrap("ReleaseClaim", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
+	return wrap("ReleaseClaim", db.releaseClaim(ctx, "links", linkID, claimID))
+}
+
+// releaseClaim drops the claim claimID on the row id of table (links or
+// checkout_sessions) if it still holds it; sql.ErrNoRows when the row is
+// missing.
+func (db *DB) releaseClaim(ctx context.Context, table string, id, claimID paylinks.ID) error {
+	return db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		var one int
-		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM links WHERE id = ?`, idArg(linkID)).Scan(&one); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, idArg(id)).Scan(&one); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE links SET claim_id = NULL, claim_until = NULL WHERE id = ? AND claim_id = ?`,
-			idArg(linkID), idArg(claimID))
+		_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET claim_id = NULL, claim_until = NULL WHERE id = ? AND claim_id = ?`,
+			idArg(id), idArg(claimID))
 		return err
-	}))
+	})
 }
 
 func scanLink(row scanner) (*paylinks.Link, error) {

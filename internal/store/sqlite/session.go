@@ -122,15 +122,7 @@ func (db *DB) ClaimSession(ctx context.Context, id, claimID paylinks.ID, now, un
 // ReleaseSessionClaim drops the claim claimID on the session if it still
 // holds it. ErrNotFound when the session is missing.
 func (db *DB) ReleaseSessionClaim(ctx context.Context, id, claimID paylinks.ID) error {
-	return wrap("ReleaseSessionClaim", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
-		var one int
-		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM checkout_sessions WHERE id = ?`, idArg(id)).Scan(&one); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE checkout_sessions SET claim_id = NULL, claim_until = NULL WHERE id = ? AND claim_id = ?`,
-			idArg(id), idArg(claimID))
-		return err
-	}))
+	return wrap("ReleaseSessionClaim", db.releaseClaim(ctx, "checkout_sessions", id, claimID))
 }
 
 // PaySession records a payment attempt of a session and its charge in one
