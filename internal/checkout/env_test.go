@@ -23,6 +23,7 @@ import (
 // env is a real paylinks server on a real database.
 type env struct {
 	url        string
+	handler    http.Handler // the server's handler, for benchmarks without a network
 	svc        *service.Service
 	test, live paylinks.Principal
 }
@@ -58,6 +59,7 @@ func newEnv(tb testing.TB, backend string, limits checkout.Limits, opt service.O
 	tb.Cleanup(srv.Close)
 	h = server.New(server.Config{Service: svc, PublicURL: srv.URL, Logger: logger, Checkout: checkout.Options{Limits: limits}})
 	e.url = srv.URL
+	e.handler = h
 	return e
 }
 
