@@ -63,6 +63,7 @@ func BenchmarkPageHandler(b *testing.B) {
 			b.Fatalf("status %d", w.status)
 		}
 	}
+	b.ReportMetric(float64(w.body.Len()), "page-bytes")
 }
 
 // BenchmarkPayHandler is the bench's pay scenario through the server's

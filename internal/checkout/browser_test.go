@@ -181,6 +181,10 @@ func TestBrowserCheckout(t *testing.T) {
 			t.Errorf("page lacks %q:\n%s", want, page)
 		}
 	}
+	// The stylesheet applies: it is the only source of the page's colours.
+	if bg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`)); bg != "rgb(243, 244, 247)" {
+		t.Errorf("body background = %q, want the stylesheet's rgb(243, 244, 247)", bg)
+	}
 	screenshot(t, ctx, dir, "checkout.png")
 
 	// Pay with 4242…: the script groups the digits as they are typed.

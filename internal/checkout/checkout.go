@@ -1,12 +1,14 @@
 // Package checkout serves the hosted payment pages: GET /l/{slug} shows a
 // link's checkout, POST /l/{slug} pays it, GET /l/{slug}/complete shows the
 // receipt. Pages are html/template files embedded in the binary, with no
-// third-party assets; they work without JavaScript, and a small script with
-// a CSP nonce formats the card number and shows the brand.
+// third-party assets and no inline style or script: one stylesheet and one
+// script are served from this site at content-hashed paths (assets.go).
+// Pages work without JavaScript; the script formats the card number and
+// shows the brand.
 //
-// Every response carries a Content-Security-Policy with a per-request nonce
-// and frame-ancestors 'none', Referrer-Policy no-referrer and Cache-Control
-// no-store. The form is protected by a CSRF token bound to a cookie, and
+// Every page carries a Content-Security-Policy that allows styles and
+// scripts from this site only ('self') and frame-ancestors 'none',
+// Referrer-Policy no-referrer and Cache-Control no-store. The form is protected by a CSRF token bound to a cookie, and
 // declined attempts are limited per client address and per link. The card
 // number and security code go to the service and nowhere else: no log, no
 // cookie, no URL.
@@ -71,6 +73,7 @@ type Handler struct {
 	now      func() time.Time
 	limits   *attemptLimits
 	pages    map[string]*template.Template
+	assets   assets
 	macs     sync.Pool // of *macState keyed with secret, for sign
 }
 
@@ -94,9 +97,12 @@ func New(svc *service.Service, opt Options) *Handler {
 	}
 	h.macs.New = func() any { return &macState{mac: hmac.New(sha256.New, h.secret)} }
 	h.limits = newAttemptLimits(opt.Limits)
+	h.assets = loadAssets()
 	h.pages = make(map[string]*template.Template)
 	for _, name := range []string{"checkout", "receipt", "message"} {
-		h.pages[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+		t := template.New(name)
+		h.assets.define(t)
+		h.pages[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return h
 }
@@ -118,7 +124,6 @@ const csrfCookie = "pl_csrf"
 // view is what every page template reads.
 type view struct {
 	PageTitle string
-	Nonce     string
 	Test      bool
 
 	Merchant, Initial  string
@@ -460,11 +465,9 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, te
 // render writes a page with the security headers. formAction is the CSP
 // form-action source list of the page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v *view, formAction string) {
-	v.Nonce = newNonce()
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+v.Nonce+"'; style-src 'nonce-"+v.Nonce+
-		"'; img-src data:; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
+	hd.Set("Content-Security-Policy", pageCSP(formAction))
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("Cache-Control", "no-store")
@@ -509,11 +512,21 @@ func formActionURL(successURL string) string {
 	return fa
 }
 
-func newNonce() string {
-	var b [18]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
+// pageCSP is the Content-Security-Policy of a page whose form posts to
+// formAction: styles and scripts from this site's assets only, images
+// only as data: URLs (the favicon), nothing else.
+func pageCSP(formAction string) string {
+	if formAction == "'self'" {
+		return selfCSP
+	}
+	return cspBefore + formAction + cspAfter
 }
+
+const (
+	cspBefore = "default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; form-action "
+	cspAfter  = "; frame-ancestors 'none'; base-uri 'none'"
+	selfCSP   = cspBefore + "'self'" + cspAfter
+)
 
 // macState is an HMAC keyed with the handler's secret and a buffer for
 // its input, reused across requests through Handler.macs.

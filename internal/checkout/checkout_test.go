@@ -26,17 +26,16 @@ func testPageHeadersAndContent(t *testing.T, backend string) {
 		t.Fatalf("status = %d, want 200", p.status)
 	}
 	csp := p.header.Get("Content-Security-Policy")
-	for _, want := range []string{"default-src 'none'", "frame-ancestors 'none'", "script-src 'nonce-", "form-action 'self'", "base-uri 'none'"} {
+	for _, want := range []string{"default-src 'none'", "frame-ancestors 'none'", "script-src 'self';", "style-src 'self';",
+		"img-src data:;", "form-action 'self';", "base-uri 'none'"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("CSP %q lacks %q", csp, want)
 		}
 	}
-	if strings.Contains(csp, "unsafe-inline") {
-		t.Errorf("CSP %q allows unsafe-inline", csp)
-	}
-	nonce := regexp.MustCompile(`'nonce-([^']+)'`).FindStringSubmatch(csp)
-	if nonce == nil || !strings.Contains(p.body, `<script nonce="`+nonce[1]+`">`) || !strings.Contains(p.body, `<style nonce="`+nonce[1]+`">`) {
-		t.Errorf("the page's script and style do not carry the CSP nonce")
+	for _, bad := range []string{"unsafe-inline", "nonce-", "unsafe-eval"} {
+		if strings.Contains(csp, bad) {
+			t.Errorf("CSP %q allows %s", csp, bad)
+		}
 	}
 	if n := strings.Count(p.body, "<script"); n != 1 {
 		t.Errorf("page has %d scripts, want 1", n)
@@ -62,12 +61,6 @@ func testPageHeadersAndContent(t *testing.T, backend string) {
 	}
 	if got, want := p.header.Get("Content-Length"), strconv.Itoa(len(p.body)); got != want {
 		t.Errorf("Content-Length = %q, want %q", got, want)
-	}
-	// Pages are rendered into reused buffers: each carries its own nonce.
-	p2 := get(t, browser(t), e.url+"/l/"+l.Slug)
-	nonce2 := regexp.MustCompile(`'nonce-([^']+)'`).FindStringSubmatch(p2.header.Get("Content-Security-Policy"))
-	if nonce2 == nil || nonce2[1] == nonce[1] || strings.Count(p2.body, `nonce="`+nonce2[1]+`"`) != 2 || strings.Contains(p2.body, nonce[1]) {
-		t.Errorf("a second view does not carry only its own nonce")
 	}
 }
 

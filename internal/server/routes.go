@@ -55,6 +55,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /c/{id}", c.PaySession)
 	mux.HandleFunc("GET /c/{id}/complete", c.SessionReceipt)
 	mux.HandleFunc("/c/", c.NotFound)
+	mux.HandleFunc("GET /assets/{name}", c.Asset)
 
 	return s.middleware(mux)
 }
