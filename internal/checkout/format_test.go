@@ -1,6 +1,13 @@
 package checkout
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+
+	"github.com/bojanz/currency"
+
+	"github.com/paylinks/paylinks"
+)
 
 func TestParseAmount(t *testing.T) {
 	tests := []struct {
@@ -73,6 +80,52 @@ func TestFormatAmount(t *testing.T) {
 	for _, tt := range tests {
 		if got := FormatAmount(tt.amount, tt.cur, tt.lang); got != tt.want {
 			t.Errorf("FormatAmount(%d, %s, %q) = %q, want %q", tt.amount, tt.cur, tt.lang, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkFormatAmount formats the amounts of many links for one payer.
+func BenchmarkFormatAmount(b *testing.B) {
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		FormatAmount(int64(2000+(i%500)*100), "THB", "th-TH,th;q=0.9,en;q=0.5")
+		i++
+	}
+}
+
+// TestFormatAmountCached checks the cached FormatAmount against the
+// library called afresh, on first use and from the caches.
+func TestFormatAmountCached(t *testing.T) {
+	langs := []string{"", "en", "th-TH,th;q=0.9", "de-DE", "ar-EG", "hi-IN", "ja", "fr-CH", "garbage;;;"}
+	codes := []string{"THB", "JPY", "USD", "EUR", "KWD", "INR", "XXX"}
+	amounts := []int64{0, 1, 99, 100000, 123456789, 9007199254740993}
+	for round := 0; round < 2; round++ {
+		for _, lang := range langs {
+			for _, code := range codes {
+				for _, amount := range amounts {
+					want := paylinks.FormatDecimal(amount, code) + " " + code
+					if a, err := currency.NewAmountFromInt64(amount, code); err == nil {
+						want = currency.NewFormatter(parseLocale(lang)).Format(a)
+					}
+					if got := FormatAmount(amount, code, lang); got != want {
+						t.Errorf("round %d: FormatAmount(%d, %s, %q) = %q, want %q", round, amount, code, lang, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestBoundedMap(t *testing.T) {
+	m := newBoundedMap[string, int](10)
+	for i := range 100 {
+		m.put(fmt.Sprint(i), i)
+		if v, ok := m.get(fmt.Sprint(i)); !ok || v != i {
+			t.Fatalf("get(%d) = %d, %v right after put", i, v, ok)
+		}
+		if n := len(m.m); n > 10 {
+			t.Fatalf("%d entries, want at most 10", n)
 		}
 	}
 }
