@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paylinks/paylinks/internal/checkout"
 	"github.com/paylinks/paylinks/internal/service"
 )
 
@@ -46,24 +47,33 @@ func BenchmarkPay(b *testing.B) {
 
 // BenchmarkPageHandler serves GET /l/{slug} through the server's handler,
 // middleware included, without a network: the server's own cost of a page
-// view by a returning payer (who has the CSRF cookie).
+// view by a returning payer (who has the CSRF cookie). "cached" views one
+// link again and again (served by the page cache); "uncached" has no page
+// cache, as views spread over far more links than it holds are served.
 func BenchmarkPageHandler(b *testing.B) {
-	e := newEnv(b, "sqlite", roomy, service.Options{})
-	l := e.link(b, e.test, service.LinkParams{Amount: 25000, Description: "Oat milk, large"})
-	w := &bufferWriter{}
-	first := serve(b, e.handler, w, httptest.NewRequest("GET", "/l/"+l.Slug, nil))
-	cookie := first.Header().Get("Set-Cookie")
-	b.ReportAllocs()
-	defer reportCPU(b)()
-	for b.Loop() {
-		r := httptest.NewRequest("GET", "/l/"+l.Slug, nil)
-		r.Header.Set("Accept-Language", "th-TH,th;q=0.9")
-		r.Header.Set("Cookie", cookie)
-		if serve(b, e.handler, w, r).status != http.StatusOK {
-			b.Fatalf("status %d", w.status)
-		}
+	for _, bc := range []struct {
+		name  string
+		bytes int
+	}{{"cached", 0}, {"uncached", -1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			e := newEnvWith(b, "sqlite", checkout.Options{Limits: roomy, PageCacheBytes: bc.bytes}, service.Options{})
+			l := e.link(b, e.test, service.LinkParams{Amount: 25000, Description: "Oat milk, large"})
+			w := &bufferWriter{}
+			first := serve(b, e.handler, w, httptest.NewRequest("GET", "/l/"+l.Slug, nil))
+			cookie := first.Header().Get("Set-Cookie")
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for b.Loop() {
+				r := httptest.NewRequest("GET", "/l/"+l.Slug, nil)
+				r.Header.Set("Accept-Language", "th-TH,th;q=0.9")
+				r.Header.Set("Cookie", cookie)
+				if serve(b, e.handler, w, r).status != http.StatusOK {
+					b.Fatalf("status %d", w.status)
+				}
+			}
+			b.ReportMetric(float64(w.body.Len()), "page-bytes")
+		})
 	}
-	b.ReportMetric(float64(w.body.Len()), "page-bytes")
 }
 
 // BenchmarkPayHandler is the bench's pay scenario through the server's

@@ -61,6 +61,9 @@ type Options struct {
 	ClientIP func(r *http.Request) string
 	// Now is the clock of the limits. Default time.Now.
 	Now func() time.Time
+	// PageCacheBytes bounds the memory of the cache of rendered checkout
+	// pages (pagecache.go); default 12 MiB, negative: no cache.
+	PageCacheBytes int
 }
 
 // Handler serves the hosted pages.
@@ -74,7 +77,8 @@ type Handler struct {
 	limits   *attemptLimits
 	pages    map[string]*template.Template
 	assets   assets
-	macs     sync.Pool // of *macState keyed with secret, for sign
+	cache    *pageCache // of checkout pages; nil: none
+	macs     sync.Pool  // of *macState keyed with secret, for sign
 }
 
 // New returns the hosted pages over svc.
@@ -98,6 +102,12 @@ func New(svc *service.Service, opt Options) *Handler {
 	h.macs.New = func() any { return &macState{mac: hmac.New(sha256.New, h.secret)} }
 	h.limits = newAttemptLimits(opt.Limits)
 	h.assets = loadAssets()
+	switch {
+	case opt.PageCacheBytes == 0:
+		h.cache = newPageCache(pageCacheEntries, pageCacheBytes)
+	case opt.PageCacheBytes > 0:
+		h.cache = newPageCache(pageCacheEntries, opt.PageCacheBytes)
+	}
 	h.pages = make(map[string]*template.Template)
 	for _, name := range []string{"checkout", "receipt", "message"} {
 		t := template.New(name)
@@ -481,7 +491,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 			pageBuffers.Put(b)
 		}
 	}()
-	if err := h.pages[name].ExecuteTemplate(b, "layout", v); err != nil {
+	if err := h.execute(b, name, v); err != nil {
 		h.log.ErrorContext(r.Context(), "checkout: render", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -489,6 +499,43 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	hd.Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(status)
 	w.Write(b.Bytes())
+}
+
+// execute writes the page name of v to b: a checkout page from the page
+// cache when it is there, else by its template (and offered to the cache).
+func (h *Handler) execute(b *bytes.Buffer, name string, v *view) error {
+	t := h.pages[name]
+	if name != "checkout" || h.cache == nil || !h.cache.fits(v.CSRF) {
+		return t.ExecuteTemplate(b, "layout", v)
+	}
+	k, ok := cacheKey(v)
+	if !ok {
+		return t.ExecuteTemplate(b, "layout", v)
+	}
+	if h.cache.write(b, k, v.CSRF) {
+		return nil
+	}
+	token := v.CSRF
+	v.CSRF = h.cache.token
+	err := t.ExecuteTemplate(b, "layout", v)
+	v.CSRF = token
+	if err != nil {
+		return err
+	}
+	page := b.Bytes()
+	i := bytes.Index(page, h.cache.tokenBytes)
+	switch {
+	case i < 0:
+		return nil // no form (payments unavailable): the page as it is
+	case bytes.Contains(page[i+len(token):], h.cache.tokenBytes):
+		// Not expected (the template writes the token once): the page
+		// with the request's token, not cached.
+		b.Reset()
+		return t.ExecuteTemplate(b, "layout", v)
+	}
+	h.cache.add(k, page[:i], page[i+len(token):])
+	copy(page[i:], token) // the same length, by fits
+	return nil
 }
 
 // pageBuffers hold pages while they are rendered, so that each is written

@@ -378,3 +378,50 @@ func forBackends(t *testing.T, test func(t *testing.T, backend string)) {
 		})
 	}
 }
+
+// TestPageAfterUpdate views a link's page until it is served from the page
+// cache, then changes the link: the next view shows the change. Each payer
+// gets a token of their own that pays.
+func TestPageAfterUpdate(t *testing.T) {
+	e := newEnv(t, "sqlite", roomy, service.Options{})
+	ctx := context.Background()
+	l := e.link(t, e.test, service.LinkParams{Amount: 10000, Multiple: true})
+	tokens := map[string]bool{}
+	var payers []*http.Client
+	for range 4 {
+		c := browser(t)
+		p := get(t, c, e.url+"/l/"+l.Slug)
+		if tok := csrfOf(t, p); tokens[tok] {
+			t.Errorf("two payers got the token %q", tok)
+		} else {
+			tokens[tok] = true
+		}
+		payers = append(payers, c)
+	}
+	for i, c := range payers {
+		p := get(t, c, e.url+"/l/"+l.Slug)
+		if p := post(t, c, e.url+"/l/"+l.Slug, payForm(csrfOf(t, p), "4242424242424242")); p.status != http.StatusSeeOther {
+			t.Errorf("payer %d: status %d, want 303", i, p.status)
+		}
+	}
+	title, desc, amount := "Iced mocha", "No whipped cream", int64(12345)
+	if _, err := e.svc.UpdateLink(ctx, e.test, l.ID, "x", service.LinkUpdate{Title: &title, Description: &desc, Amount: &amount}); err != nil {
+		t.Fatal(err)
+	}
+	p := get(t, browser(t), e.url+"/l/"+l.Slug)
+	for _, want := range []string{"Iced mocha", "No whipped cream", "THB\u00a0123.45"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("after the update the page lacks %q", want)
+		}
+	}
+	if strings.Contains(p.body, "Hot latte") {
+		t.Error("after the update the page still shows the old title")
+	}
+	inactive := false
+	if _, err := e.svc.UpdateLink(ctx, e.test, l.ID, "x", service.LinkUpdate{Active: &inactive}); err != nil {
+		t.Fatal(err)
+	}
+	if p := get(t, browser(t), e.url+"/l/"+l.Slug); p.status != http.StatusGone {
+		t.Errorf("deactivated link: status %d, want 410", p.status)
+	}
+}

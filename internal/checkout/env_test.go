@@ -33,6 +33,12 @@ var roomy = checkout.Limits{AttemptsPerIP: 100000, DeclinesPerIP: 100000, Declin
 
 func newEnv(tb testing.TB, backend string, limits checkout.Limits, opt service.Options) *env {
 	tb.Helper()
+	return newEnvWith(tb, backend, checkout.Options{Limits: limits}, opt)
+}
+
+// newEnvWith is newEnv with the hosted pages' options.
+func newEnvWith(tb testing.TB, backend string, co checkout.Options, opt service.Options) *env {
+	tb.Helper()
 	st := servertest.OpenStore(tb, backend)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opt.Logger = logger
@@ -57,7 +63,7 @@ func newEnv(tb testing.TB, backend string, limits checkout.Limits, opt service.O
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	tb.Cleanup(srv.Close)
-	h = server.New(server.Config{Service: svc, PublicURL: srv.URL, Logger: logger, Checkout: checkout.Options{Limits: limits}})
+	h = server.New(server.Config{Service: svc, PublicURL: srv.URL, Logger: logger, Checkout: co})
 	e.url = srv.URL
 	e.handler = h
 	return e
