@@ -78,7 +78,9 @@ type Handler struct {
 	pages    map[string]*template.Template
 	assets   assets
 	cache    *pageCache // of checkout pages; nil: none
-	macs     sync.Pool  // of *macState keyed with secret, for sign
+	// fieldsCache holds the HTML of the checkout form's inputs (fields.go).
+	fieldsCache *boundedMap[fieldsKey, template.HTML]
+	macs        sync.Pool // of *macState keyed with secret, for sign
 }
 
 // New returns the hosted pages over svc.
@@ -102,6 +104,7 @@ func New(svc *service.Service, opt Options) *Handler {
 	h.macs.New = func() any { return &macState{mac: hmac.New(sha256.New, h.secret)} }
 	h.limits = newAttemptLimits(opt.Limits)
 	h.assets = loadAssets()
+	h.fieldsCache = newBoundedMap[fieldsKey, template.HTML](maxCachedFields)
 	switch {
 	case opt.PageCacheBytes == 0:
 		h.cache = newPageCache(pageCacheEntries, pageCacheBytes)
@@ -110,7 +113,7 @@ func New(svc *service.Service, opt Options) *Handler {
 	}
 	h.pages = make(map[string]*template.Template)
 	for _, name := range []string{"checkout", "receipt", "message"} {
-		t := template.New(name)
+		t := template.New(name).Funcs(template.FuncMap{"fields": h.fields})
 		h.assets.define(t)
 		h.pages[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}

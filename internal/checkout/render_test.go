@@ -123,19 +123,7 @@ func TestPageKeyCoversView(t *testing.T) {
 			continue
 		}
 		v := getView()
-		fv := reflect.ValueOf(v).Elem().FieldByIndex(f.Index)
-		switch fv.Kind() {
-		case reflect.String:
-			fv.SetString("x")
-		case reflect.Bool:
-			fv.SetBool(true)
-		case reflect.Map:
-			fv.SetMapIndex(reflect.ValueOf("email"), reflect.ValueOf("x"))
-		case reflect.Pointer:
-			fv.Set(reflect.New(f.Type.Elem()))
-		case reflect.Struct:
-			fv.Field(0).SetString("x")
-		default:
+		if !setSomething(reflect.ValueOf(v).Elem().FieldByIndex(f.Index)) {
 			t.Errorf("view.%s: no test for a %s", f.Name, f.Type)
 			continue
 		}
@@ -182,5 +170,90 @@ func TestPageCacheBounds(t *testing.T) {
 		if !c.write(&b, pageKey{Action: "/l/499"}, "T") || c.write(&b, pageKey{Action: "/l/0"}, "T") {
 			t.Errorf("bounds %d, %d: the cache did not keep the most recent page only", tt.entries, tt.bytes)
 		}
+	}
+}
+
+// TestFieldsKeyCoversView keeps fieldsKey complete: every field of
+// fieldsView is in the key, or makes key refuse the view when set.
+func TestFieldsKeyCoversView(t *testing.T) {
+	keyType := reflect.TypeFor[fieldsKey]()
+	for f := range reflect.TypeFor[fieldsView]().Fields() {
+		if kf, ok := keyType.FieldByName(f.Name); ok {
+			if kf.Type != f.Type {
+				t.Errorf("fieldsKey.%s is a %s, fieldsView.%s a %s", f.Name, kf.Type, f.Name, f.Type)
+			}
+			continue
+		}
+		fv := fieldsView{Errors: map[string]string{}}
+		if !setSomething(reflect.ValueOf(&fv).Elem().FieldByIndex(f.Index)) {
+			t.Errorf("fieldsView.%s: no test for a %s", f.Name, f.Type)
+		}
+		if _, ok := fv.key(); ok {
+			t.Errorf("fieldsView.%s is not in fieldsKey, yet fields with it set are cached", f.Name)
+		}
+	}
+	fv := fieldsView{PayerAmount: true, Currency: "JPY", AmountPlaceholder: "100"}
+	if k, ok := fv.key(); !ok || k != (fieldsKey{true, "JPY", "100"}) {
+		t.Errorf("key() = %+v, %v", k, ok)
+	}
+}
+
+// setSomething sets v, a field, to a value other than its zero value.
+func setSomething(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Map:
+		if v.IsNil() {
+			v.Set(reflect.MakeMap(v.Type()))
+		}
+		v.SetMapIndex(reflect.ValueOf("email"), reflect.ValueOf("x"))
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+	case reflect.Struct:
+		v.Field(0).SetString("x")
+	default:
+		return false
+	}
+	return true
+}
+
+// TestFieldsCached renders the form inputs of many views twice (the second
+// time from the fields cache) and compares them with the "fields" template
+// executed directly.
+func TestFieldsCached(t *testing.T) {
+	h := New(nil, Options{})
+	edits := []func(v *view){
+		func(v *view) {},
+		func(v *view) { v.PayerAmount, v.AmountPlaceholder = true, "20.00" },
+		func(v *view) { v.PayerAmount, v.Currency, v.AmountPlaceholder = true, "JPY", "100" },
+		func(v *view) { v.PayerAmount, v.Currency, v.AmountPlaceholder = true, `<"'&+>`, `<"'&+>` },
+		func(v *view) { v.Form.Email, v.Errors["email"] = `a"b@example.com`, "Enter an <email>." },
+		func(v *view) { v.Brand, v.Form.Number = "visa", "4242" },
+		func(v *view) { v.FormError = &formError{Title: "Declined", Message: "<b>no</b>"} },
+	}
+	for i, edit := range edits {
+		for round := range 2 {
+			v := getView()
+			edit(v)
+			got, err := h.fields(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want strings.Builder
+			f := fieldsView{PayerAmount: v.PayerAmount, Currency: v.Currency, AmountPlaceholder: v.AmountPlaceholder,
+				Brand: v.Brand, Form: v.Form, Errors: v.Errors, FormError: v.FormError}
+			if err := h.pages["checkout"].ExecuteTemplate(&want, "fields", &f); err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != want.String() {
+				t.Errorf("view %d, round %d: fields differ:\n got: %s\nwant: %s", i, round, got, want.String())
+			}
+		}
+	}
+	if n := len(h.fieldsCache.m); n != 4 {
+		t.Errorf("%d fields cached, want 4 (the views without typed values or errors)", n)
 	}
 }
