@@ -62,7 +62,7 @@ type Options struct {
 	// Now is the clock of the limits. Default time.Now.
 	Now func() time.Time
 	// PageCacheBytes bounds the memory of the cache of rendered checkout
-	// pages (pagecache.go); default 12 MiB, negative: no cache.
+	// pages (pagecache.go); default 8 MiB, negative: no cache.
 	PageCacheBytes int
 }
 

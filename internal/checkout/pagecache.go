@@ -50,10 +50,14 @@ func (k *pageKey) size() int {
 		len(k.AmountText) + len(k.Currency) + len(k.Action) + len(k.CancelURL) + len(k.AmountPlaceholder)
 }
 
-// Default bounds of the page cache: a checkout page is about 5 KB.
+// Default bounds of the page cache: a checkout page is about 5 KB, so
+// 2048 pages fit in the 8 MiB. Under views spread evenly over many more
+// links than that, the doorkeeper keeps the cache nearly empty; a full
+// cache adds at most twice its bytes to the heap's peak (the collector's
+// headroom), which stays well under the server's memory budget.
 const (
 	pageCacheEntries = 2048
-	pageCacheBytes   = 12 << 20
+	pageCacheBytes   = 8 << 20
 	// pageEntryOverhead is what an entry costs besides its bytes: the
 	// map slot, the list element, the entry and its slice headers.
 	pageEntryOverhead = 256

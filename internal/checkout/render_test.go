@@ -257,3 +257,23 @@ func TestFieldsCached(t *testing.T) {
 		t.Errorf("%d fields cached, want 4 (the views without typed values or errors)", n)
 	}
 }
+
+// TestPageCacheDoorkeeper: pages seen once each, as views spread evenly
+// over many links, do not enter the cache; a page seen again soon does.
+func TestPageCacheDoorkeeper(t *testing.T) {
+	c := newPageCache(pageCacheEntries, pageCacheBytes)
+	page := []byte("<p>page</p>")
+	for i := range 50000 {
+		c.add(pageKey{Action: fmt.Sprint("/l/", i)}, page, page)
+	}
+	if c.admitted != 0 || len(c.entries) != 0 {
+		t.Errorf("%d pages seen once each: %d admitted, want 0", 50000, c.admitted)
+	}
+	k := pageKey{Action: "/l/hot"}
+	c.add(k, page, page)
+	c.add(pageKey{Action: "/l/other"}, page, page)
+	c.add(k, page, page)
+	if c.admitted != 1 || len(c.entries) != 1 {
+		t.Errorf("a page seen twice: %d admitted, want 1", c.admitted)
+	}
+}
