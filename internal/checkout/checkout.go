@@ -479,14 +479,14 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, te
 // form-action source list of the page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v *view, formAction string) {
 	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", pageCSP(formAction))
-	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
-	hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	for _, kv := range pageHeaders {
+		hd[kv.key] = kv.value
+	}
+	if formAction == "'self'" {
+		hd["Content-Security-Policy"] = selfCSPHeader
+	} else {
+		hd.Set("Content-Security-Policy", pageCSP(formAction))
+	}
 	b := pageBuffers.Get().(*bytes.Buffer)
 	defer func() {
 		if b.Cap() <= maxPooledPage {
@@ -561,6 +561,26 @@ func formActionURL(successURL string) string {
 	}
 	return fa
 }
+
+// pageHeaders are the headers of every page but its CSP and length, by
+// canonical key. Their value slices are shared by every response, so they
+// are set, never modified (and, of length = capacity, an Add copies them).
+var pageHeaders = []struct {
+	key   string
+	value []string
+}{
+	{"Content-Type", []string{"text/html; charset=utf-8"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Referrer-Policy", []string{"no-referrer"}},
+	{"Cache-Control", []string{"no-store"}},
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
+	{"Permissions-Policy", []string{"camera=(), microphone=(), geolocation=()"}},
+}
+
+// selfCSPHeader is the shared value of pageCSP("'self'"), the CSP of
+// most pages.
+var selfCSPHeader = []string{selfCSP}
 
 // pageCSP is the Content-Security-Policy of a page whose form posts to
 // formAction: styles and scripts from this site's assets only, images
