@@ -82,37 +82,45 @@ func BenchmarkPageHandler(b *testing.B) {
 // file. Each payment is durable before the 303. The payments go round a
 // few hundred links, as payers of a real site spread over its links: one
 // link paid thousands of times would make its charge count, which every
-// read of a link includes, the cost measured.
+// read of a link includes, the cost measured. "uncached" has no page
+// cache, as payments spread over far more links than it holds.
 func BenchmarkPayHandler(b *testing.B) {
-	e := newEnv(b, "sqlite", roomy, service.Options{})
-	slugs := make([]string, 256)
-	var wg sync.WaitGroup
-	for i := range slugs {
-		wg.Go(func() { slugs[i] = e.link(b, e.test, service.LinkParams{Amount: 25000, Multiple: true}).Slug })
-	}
-	wg.Wait()
-	w := &bufferWriter{}
-	form := payForm("", "4242424242424242")
-	b.ReportAllocs()
-	defer reportCPU(b)()
-	i := 0
-	for b.Loop() {
-		slug := slugs[i%len(slugs)]
-		i++
-		r := httptest.NewRequest("GET", "/l/"+slug, nil)
-		if serve(b, e.handler, w, r).status != http.StatusOK {
-			b.Fatalf("GET: status %d", w.status)
-		}
-		cookie, _, _ := strings.Cut(w.Header().Get("Set-Cookie"), ";")
-		_, rest, _ := bytes.Cut(w.body.Bytes(), []byte(`name="csrf" value="`))
-		token, _, _ := bytes.Cut(rest, []byte(`"`))
-		form.Set("csrf", string(token))
-		r = httptest.NewRequest("POST", "/l/"+slug, strings.NewReader(form.Encode()))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		r.Header.Set("Cookie", cookie)
-		if serve(b, e.handler, w, r).status != http.StatusSeeOther {
-			b.Fatalf("POST: status %d", w.status)
-		}
+	for _, bc := range []struct {
+		name  string
+		bytes int
+	}{{"cached", 0}, {"uncached", -1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			e := newEnvWith(b, "sqlite", checkout.Options{Limits: roomy, PageCacheBytes: bc.bytes}, service.Options{})
+			slugs := make([]string, 256)
+			var wg sync.WaitGroup
+			for i := range slugs {
+				wg.Go(func() { slugs[i] = e.link(b, e.test, service.LinkParams{Amount: 25000, Multiple: true}).Slug })
+			}
+			wg.Wait()
+			w := &bufferWriter{}
+			form := payForm("", "4242424242424242")
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			i := 0
+			for b.Loop() {
+				slug := slugs[i%len(slugs)]
+				i++
+				r := httptest.NewRequest("GET", "/l/"+slug, nil)
+				if serve(b, e.handler, w, r).status != http.StatusOK {
+					b.Fatalf("GET: status %d", w.status)
+				}
+				cookie, _, _ := strings.Cut(w.Header().Get("Set-Cookie"), ";")
+				_, rest, _ := bytes.Cut(w.body.Bytes(), []byte(`name="csrf" value="`))
+				token, _, _ := bytes.Cut(rest, []byte(`"`))
+				form.Set("csrf", string(token))
+				r = httptest.NewRequest("POST", "/l/"+slug, strings.NewReader(form.Encode()))
+				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				r.Header.Set("Cookie", cookie)
+				if serve(b, e.handler, w, r).status != http.StatusSeeOther {
+					b.Fatalf("POST: status %d", w.status)
+				}
+			}
+		})
 	}
 }
 
