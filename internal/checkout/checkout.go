@@ -179,6 +179,12 @@ func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	h.page(w, r, info)
+}
+
+// page writes the checkout page of a payable link: 503 when payments are
+// not available.
+func (h *Handler) page(w http.ResponseWriter, r *http.Request, info *service.CheckoutInfo) {
 	v := h.checkoutView(r, info)
 	v.CSRF = h.csrfToken(w, r, info.Link.Slug)
 	status := http.StatusOK
@@ -254,7 +260,7 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !info.Available {
-		h.Page(w, r)
+		h.page(w, r, info) // the page says why, with the link as read
 		return
 	}
 	ip := h.clientIP(r)

@@ -91,6 +91,12 @@ func (h *Handler) SessionPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	h.sessionPage(w, r, info)
+}
+
+// sessionPage writes the checkout page of a payable session: 503 when
+// payments are not available.
+func (h *Handler) sessionPage(w http.ResponseWriter, r *http.Request, info *service.SessionInfo) {
 	v := h.sessionView(r, info)
 	v.CSRF = h.csrfToken(w, r, v.Action)
 	status := http.StatusOK
@@ -122,7 +128,7 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !info.Available {
-		h.SessionPage(w, r)
+		h.sessionPage(w, r, info) // the page says why, with the session as read
 		return
 	}
 	ip := h.clientIP(r)
