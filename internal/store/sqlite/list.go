@@ -26,6 +26,14 @@ type listQuery struct {
 	noCount   bool
 	totalSQL  string
 	totalArgs []any
+	// seek, when set (with totalSQL, which then reads the total and the
+	// list's version), may turn the offset into a keyset seek: list calls it
+	// in the page's snapshot, after the total, for an offset below the
+	// total. With a key, the page is the rows (created_at, id) >= key
+	// ascending, < key descending, past skip of them: the rows the offset
+	// names in that snapshot, if seek is right. An offset at or past the
+	// total is an empty page, read from nothing.
+	seek func(total int, version int64) (key listKey, skip int, ok bool)
 }
 
 // cursor names the row a keyset page starts after. Its created_at is read
@@ -85,10 +93,26 @@ func list[T any](ctx context.Context, db *DB, q listQuery, scan func(scanner) (*
 	if err != nil {
 		return nil, 0, err
 	}
+	var seekStmt *sql.Stmt
+	if q.seek != nil && q.after == nil {
+		seekCmp := ">="
+		if dir == "DESC" {
+			seekCmp = "<"
+		}
+		// No deferred join: the rows skipped here (fewer than a
+		// checkpointStep) are read from the index alone anyway, as the
+		// table row of a skipped index entry is never sought (DeferredSeek
+		// in the plan's code), and the join would sort the page again.
+		seekSQL := `SELECT ` + q.cols + ` FROM ` + q.table + ` WHERE ` + pageWhere +
+			` AND (created_at, id) ` + seekCmp + ` (?, ?)` + orderBy + ` LIMIT ?+0 OFFSET ?+0`
+		if seekStmt, err = db.rstmts.prepare(ctx, seekSQL); err != nil {
+			return nil, 0, err
+		}
+	}
 	var countStmt *sql.Stmt
 	countArgs := args
 	switch {
-	case q.after != nil || q.noCount:
+	case q.after != nil || q.noCount && seekStmt == nil: // a seek needs the total
 	case q.totalSQL != "":
 		if countStmt, err = db.rstmts.prepare(ctx, q.totalSQL); err != nil {
 			return nil, 0, err
@@ -117,6 +141,9 @@ func list[T any](ctx context.Context, db *DB, q listQuery, scan func(scanner) (*
 		return nil, 0, err
 	}
 	defer tx.Rollback()
+	if seekStmt != nil {
+		return listSeek(ctx, tx, q, countStmt, countArgs, seekStmt, pageStmt, pageArgs, limit, offset, scan)
+	}
 	items, err := listPage(ctx, tx.StmtContext(ctx, pageStmt), append(pageArgs, limit, offset), q.limit, scan)
 	if err != nil {
 		return nil, 0, err
@@ -128,6 +155,41 @@ func list[T any](ctx context.Context, db *DB, q listQuery, scan func(scanner) (*
 	}
 	if err != nil {
 		return nil, 0, err
+	}
+	return items, total, nil
+}
+
+// listSeek is the end of list for a q.seek: in tx, the total and version
+// first, then the page from the key q.seek gives, or at the plain offset.
+func listSeek[T any](ctx context.Context, tx *sql.Tx, q listQuery, countStmt *sql.Stmt, countArgs []any,
+	seekStmt, pageStmt *sql.Stmt, pageArgs []any, limit, offset int, scan func(scanner) (*T, error)) ([]T, int, error) {
+	var total int
+	var version int64
+	err := tx.StmtContext(ctx, countStmt).QueryRowContext(ctx, countArgs...).Scan(&total, &version)
+	if errors.Is(err, sql.ErrNoRows) {
+		total, err = 0, nil // no row yet: nothing was ever counted
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var items []T
+	if offset >= total {
+		// Past the end: the OFFSET would step through every row to find
+		// none. (The same empty page as listPage's.)
+		if q.limit > 0 {
+			items = []T{}
+		}
+	} else if key, skip, ok := q.seek(total, version); ok {
+		items, err = listPage(ctx, tx.StmtContext(ctx, seekStmt),
+			append(pageArgs, key.createdAt, key.id[:], limit, skip), q.limit, scan)
+	} else {
+		items, err = listPage(ctx, tx.StmtContext(ctx, pageStmt), append(pageArgs, limit, offset), q.limit, scan)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if q.noCount {
+		total = -1
 	}
 	return items, total, nil
 }

@@ -64,6 +64,8 @@ type DB struct {
 	rstmts *stmtCache
 	write  *sql.DB // the one writer connection, used only by the writer goroutine
 	w      *writer
+	// checkpoints of deep link lists, for their offsets (checkpoint.go)
+	checkpoints checkpointCache
 
 	closeOnce sync.Once
 	closeErr  error
@@ -174,6 +176,7 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		db.w.stop()
+		db.checkpoints.close()
 		db.closeErr = errors.Join(db.rstmts.close(), db.read.Close(), db.write.Close())
 		if db.closeErr != nil {
 			db.closeErr = fmt.Errorf("sqlite: Close: %w", db.closeErr)

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListLinks", testListLinks},
 		{"ListLinksAfter", testListLinksAfter},
 		{"ListLinksTotals", testListLinksTotals},
+		{"ListLinksOffsets", testListLinksOffsets},
 		{"UpdateLink", testUpdateLink},
 		{"DeleteLink", testDeleteLink},
 		{"Times", testTimes},
