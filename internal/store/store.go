@@ -55,7 +55,9 @@ type Store interface {
 	// GetLink returns a link of the account and mode, deleted ones included
 	// (DeletedAt set).
 	GetLink(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Link, error)
-	// LinkBySlug returns the link with that slug, deleted ones included.
+	// LinkBySlug returns the link with that slug, deleted ones included,
+	// for the hosted pages, which do not show its charges: its ChargeCount
+	// is not read (0), sparing every page view and payment an index search.
 	LinkBySlug(ctx context.Context, slug string) (*paylinks.Link, error)
 	// ListLinks returns a page of the account's undeleted links in the mode
 	// and the window [From, To], ordered by (created_at, id) in f.Order, and

@@ -15,6 +15,10 @@ import (
 const linkRead = linkColumns + `, (SELECT count(*) FROM charges WHERE charges.account_id = links.account_id
 	AND charges.livemode = links.livemode AND charges.link_id = links.id)`
 
+// linkReadNoCharges is linkRead with a ChargeCount of 0, for reads that do
+// not show charges.
+const linkReadNoCharges = linkColumns + `, 0`
+
 const linkColumns = `id, account_id, livemode, slug, title, description, amount, currency,
 	multiple, active, used, success_url, cancel_url, created_at, updated_at, used_at, deleted_at`
 
@@ -47,10 +51,11 @@ func (db *DB) GetLink(ctx context.Context, accountID paylinks.ID, livemode bool,
 		WHERE id = $1 AND account_id = $2 AND livemode = $3`, id, accountID, livemode))
 }
 
-// LinkBySlug returns the link with that slug, deleted ones included.
+// LinkBySlug returns the link with that slug, deleted ones included, with
+// no ChargeCount (see store.Store).
 func (db *DB) LinkBySlug(ctx context.Context, slug string) (_ *paylinks.Link, err error) {
 	defer wrap(&err, "LinkBySlug")
-	return scanLink(db.pool.QueryRow(ctx, `SELECT `+linkRead+` FROM links WHERE slug = $1`, slug))
+	return scanLink(db.pool.QueryRow(ctx, `SELECT `+linkReadNoCharges+` FROM links WHERE slug = $1`, slug))
 }
 
 // ListLinks returns a page of the account's undeleted links in the mode and
@@ -83,7 +88,7 @@ func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) (_ []paylink
 	tail, args := page(args, f.Order, offset, f.Limit)
 	cols := linkRead
 	if f.SkipChargeCount {
-		cols = linkColumns + `, 0`
+		cols = linkReadNoCharges
 	}
 	q.pageSQL, q.pageArgs = `SELECT `+cols+` FROM links WHERE `+where+tail, args
 	var links []paylinks.Link

@@ -45,9 +45,10 @@ func (db *DB) GetLink(ctx context.Context, accountID paylinks.ID, livemode bool,
 	return l, wrap("GetLink", err)
 }
 
-// LinkBySlug returns the link with that slug, deleted ones included.
+// LinkBySlug returns the link with that slug, deleted ones included, with
+// no ChargeCount (see store.Store).
 func (db *DB) LinkBySlug(ctx context.Context, slug string) (*paylinks.Link, error) {
-	l, err := scanLink(db.queryRow(ctx, `SELECT `+linkRead+` FROM links WHERE slug = ?`, slug))
+	l, err := scanLink(db.queryRow(ctx, `SELECT `+linkReadNoCharges+` FROM links WHERE slug = ?`, slug))
 	return l, wrap("LinkBySlug", err)
 }
 
