@@ -126,6 +126,7 @@ func openWriter(path string) (*sql.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
+	installMutexes() // on failure the mutexes stay real: slower, as correct (mutex.go)
 	db, err := sql.Open("sqlite", path+"?"+pragmas+writerCache+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
