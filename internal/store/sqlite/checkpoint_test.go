@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
@@ -64,22 +63,13 @@ func BenchmarkListLinksOffset(b *testing.B) {
 	}
 }
 
-// measureCPU reports the process's CPU time (user and system, every
-// goroutine) per operation as cpu-ns/op when the returned func runs: on a
-// machine shared with other work, wall time per op also counts waiting for
-// a core.
+// measureCPU reports the process's CPU time per operation from now until
+// the returned func runs (see cpuTime).
 func measureCPU(b *testing.B) func() {
-	usage := func() time.Duration {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-			b.Fatal(err)
-		}
-		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	start := usage()
+	start := cpuTime()
 	return func() {
 		if b.N > 0 {
-			b.ReportMetric(float64(usage()-start)/float64(b.N), "cpu-ns/op")
+			reportCPU(b, start)
 		}
 	}
 }
