@@ -34,8 +34,8 @@ type Config struct {
 	Scenarios []string
 	// NoBaseline skips the baseline (ratios are then 0).
 	NoBaseline bool
-	// ProfileDir, when set, serves paylinks from this command with pprof
-	// and writes one CPU profile per scenario there.
+	// ProfileDir, when set, starts paylinks with its pprof listener
+	// (serve --pprof-addr) and writes one CPU profile per scenario there.
 	ProfileDir string
 	// ServerLog is a file the server's log is appended to; "" discards it.
 	ServerLog string
@@ -154,7 +154,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.PreloadSeconds = time.Since(start).Seconds()
 	} else {
 		bin := cfg.Bin
-		if bin == "" && cfg.ProfileDir == "" {
+		if bin == "" {
 			progress("building cmd/paylinks")
 			if bin, err = buildPaylinks(ctx, tmp); err != nil {
 				return nil, err
@@ -167,19 +167,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, err
 		}
 		rep.PreloadSeconds = time.Since(start).Seconds()
-		if bin != "" {
-			rep.Revision = revision(bin)
-		} else if exe, err := os.Executable(); err == nil {
-			rep.Revision = revision(exe)
-		}
+		rep.Revision = revision(bin)
 		if cfg.ProfileDir != "" {
 			if err := os.MkdirAll(cfg.ProfileDir, 0o755); err != nil {
 				return nil, err
 			}
-			srv, err = startProfiled(ctx, db, cfg.ServerLog)
-		} else {
-			srv, err = startPaylinks(ctx, bin, db, cfg.ServerLog)
 		}
+		srv, err = startPaylinks(ctx, bin, db, cfg.ServerLog, cfg.ProfileDir != "")
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +181,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		e.base = srv.base
 		rep.StartupSeconds = srv.ready.Seconds()
 		rep.ReadyRSS = srv.rssSplit()
-		rep.Target = "paylinks " + map[bool]string{true: "(profiled, in paylinks-bench)", false: "binary"}[cfg.ProfileDir != ""]
+		rep.Target = "paylinks " + map[bool]string{true: "binary, profiled (--pprof-addr)", false: "binary"}[cfg.ProfileDir != ""]
 		progress("server ready %.0f ms after start, at %s", srv.ready.Seconds()*1000, srv.base)
 	}
 	e.nLinks = cfg.Links

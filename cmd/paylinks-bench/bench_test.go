@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +128,36 @@ func TestCSRFField(t *testing.T) {
 	}
 	if _, ok := csrfField([]byte(`<p>no form</p>`)); ok {
 		t.Error("csrfField found a token in a page without a form")
+	}
+}
+
+// TestProfileRun profiles the real binary (serve --pprof-addr): a CPU
+// profile per scenario that ran and a heap profile, each a real pprof file.
+func TestProfileRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real servers for a few seconds; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"--quick", "--links", "100", "--duration", "1s", "--warmup", "100ms", "--conns", "2",
+		"--scenarios", "retrieve", "--profile", dir}
+	if err := run(ctx, args, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	for _, name := range []string{"retrieve.cpu.pprof", "heap.pprof"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		// pprof files are gzipped protocol buffers.
+		if len(b) < 100 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Errorf("%s: %d bytes, not a gzipped profile", name, len(b))
+		}
+	}
+	if !strings.Contains(stdout.String(), "profiled") {
+		t.Errorf("the report does not say the server was profiled:\n%s", stdout.String())
 	}
 }

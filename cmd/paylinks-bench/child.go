@@ -9,26 +9,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
-
-	"github.com/paylinks/paylinks/internal/api"
-	"github.com/paylinks/paylinks/internal/server"
-	"github.com/paylinks/paylinks/internal/service"
-	"github.com/paylinks/paylinks/internal/store/sqlite"
 )
 
 // childEnv names the role when the harness runs itself as a child server.
 const childEnv = "PAYLINKS_BENCH_CHILD"
 
-// The child roles.
-const (
-	roleBaseline = "baseline" // the minimal stdlib server
-	roleProfiled = "profiled" // paylinks wired as cmd/paylinks serves it, plus pprof
-)
+// The child role: the minimal stdlib server of the baseline.
+const roleBaseline = "baseline"
 
 // childMain runs a child role until SIGTERM.
 func childMain(role string, args []string) error {
@@ -45,13 +36,7 @@ func childMain(role string, args []string) error {
 		if err != nil {
 			return err
 		}
-		return serveUntil(ctx, baselineHandler(b), nil)
-	case roleProfiled:
-		db := fs.String("db", "", "SQLite file")
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		return serveProfiled(ctx, *db)
+		return serveUntil(ctx, baselineHandler(b))
 	}
 	return fmt.Errorf("unknown child role %q", role)
 }
@@ -65,45 +50,12 @@ func baselineHandler(body []byte) http.Handler {
 	})
 }
 
-// serveProfiled serves paylinks the way cmd/paylinks serve does (SQLite
-// store, service, server, the same http.Server timeouts and text log) and
-// net/http/pprof on a second loopback listener. Keep it in step with
-// cmd/paylinks/serve.go: it exists only because that binary has no pprof.
-func serveProfiled(ctx context.Context, db string) error {
-	log := slog.New(api.LogHandler{Handler: slog.NewTextHandler(os.Stderr, nil)})
-	st, err := sqlite.Open(ctx, db)
-	if err != nil {
-		return fmt.Errorf("open database: %w", err)
-	}
-	defer st.Close()
-	svc := service.New(st, service.Options{Logger: log})
-	if _, err := svc.BootstrapIfEmpty(ctx); err != nil {
-		return err
-	}
-	pm := http.NewServeMux()
-	pm.HandleFunc("/debug/pprof/", pprof.Index)
-	pm.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	pln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	defer pln.Close()
-	go (&http.Server{Handler: pm, ReadHeaderTimeout: 10 * time.Second}).Serve(pln)
-	fmt.Printf("pprof on http://%s\n", pln.Addr())
-	return serveUntil(ctx, nil, func(addr string) http.Handler {
-		return server.New(server.Config{Service: svc, PublicURL: "http://" + addr, Logger: log, Version: "bench-profiled"})
-	})
-}
-
-// serveUntil serves h (or the handler made for the listening address) on a
-// loopback port, printing "listening on http://ADDR", until ctx ends.
-func serveUntil(ctx context.Context, h http.Handler, makeHandler func(addr string) http.Handler) error {
+// serveUntil serves h on a loopback port, printing "listening on
+// http://ADDR", until ctx ends.
+func serveUntil(ctx context.Context, h http.Handler) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
-	}
-	if makeHandler != nil {
-		h = makeHandler(ln.Addr().String())
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,

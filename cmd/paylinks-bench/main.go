@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "unmeasured load before each scenario")
 	fs.IntVar(&cfg.Conns, "conns", 32, "concurrent connections (closed loop: each has one request in flight)")
 	fs.IntVar(&cfg.ListMaxOffset, "list-max-offset", 10000, "list pages start at a random offset below this (and below --links)")
-	fs.StringVar(&cfg.ProfileDir, "profile", "", "write a CPU profile of the server per scenario to this folder (serves paylinks from this command, with pprof)")
+	fs.StringVar(&cfg.ProfileDir, "profile", "", "write a CPU profile of the server per scenario to this folder (starts paylinks with serve --pprof-addr)")
 	fs.StringVar(&cfg.ServerLog, "server-log", "", "append the server's log to this file (default: discarded)")
 	if err := fs.Parse(args); err != nil {
 		return err

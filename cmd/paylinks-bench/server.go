@@ -47,19 +47,14 @@ func buildPaylinks(ctx context.Context, dir string) (string, error) {
 }
 
 // startPaylinks starts the paylinks binary on the database and waits until
-// /readyz answers 200.
-func startPaylinks(ctx context.Context, bin, db, logFile string) (*serverProc, error) {
-	return startProcess(ctx, exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", "sqlite:"+db), logFile, "/readyz")
-}
-
-// startProfiled starts this command as a paylinks server with pprof (see
-// childProfiled).
-func startProfiled(ctx context.Context, db, logFile string) (*serverProc, error) {
-	cmd, err := selfCommand(roleProfiled, "--db", db)
-	if err != nil {
-		return nil, err
+// /readyz answers 200. With profiled, it also serves pprof on a loopback
+// port (serve --pprof-addr), which the harness reads profiles from.
+func startPaylinks(ctx context.Context, bin, db, logFile string, profiled bool) (*serverProc, error) {
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--db", "sqlite:" + db}
+	if profiled {
+		args = append(args, "--pprof-addr", "127.0.0.1:0")
 	}
-	return startProcess(ctx, cmd, logFile, "/readyz")
+	return startProcess(ctx, exec.Command(bin, args...), logFile, "/readyz")
 }
 
 // startBaseline starts this command as the baseline server answering body.

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -60,6 +62,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	maxConnsDefault, _ := strconv.Atoi(getenv("PAYLINKS_DB_MAX_CONNS"))
 	maxConns := fs.Int("db-max-conns", maxConnsDefault, "PostgreSQL pool size; 0 picks a default (env PAYLINKS_DB_MAX_CONNS)")
 	trustedProxies := fs.String("trusted-proxies", getenv("PAYLINKS_TRUSTED_PROXIES"), "comma-separated CIDRs of load balancers whose X-Forwarded-For is believed (env PAYLINKS_TRUSTED_PROXIES)")
+	pprofAddr := fs.String("pprof-addr", getenv("PAYLINKS_PPROF_ADDR"), "serve Go's /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060; off when empty (env PAYLINKS_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -100,6 +103,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 `, boot.Account.Name, boot.SecretKey, boot.PublicKey, *db)
 	}
 
+	if *pprofAddr != "" {
+		stopPprof, err := servePprof(*pprofAddr, stdout)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -132,6 +142,34 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	return nil
+}
+
+// servePprof serves net/http/pprof on addr, which must be a loopback
+// address: profiles show the program's internals and cost CPU, and are for
+// the operator on the machine, never for the network. It prints
+// "paylinks: pprof on http://ADDR" and returns the function that stops it.
+func servePprof(addr string, stdout io.Writer) (stop func(), err error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof-addr %q: %w", addr, err)
+	}
+	if ip, err := netip.ParseAddr(host); (err != nil || !ip.IsLoopback()) && host != "localhost" {
+		return nil, fmt.Errorf("--pprof-addr %q: want a loopback address such as 127.0.0.1:6060", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	fmt.Fprintf(stdout, "paylinks: pprof on http://%s\n", ln.Addr().String())
+	return func() { srv.Close() }, nil
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
