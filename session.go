@@ -1,6 +1,29 @@
 package paylinks
 
-import "time"
+import (
+	"strings"
+	"time"
+)
+
+// SessionIDPrefix begins a checkout session's public id: "cs_" and 26
+// characters of Crockford base32, as the JSON v1 API returns it and as the
+// hosted page's URL (/c/{id}) and the success redirect's session_id carry
+// it. The id is the page's capability: unguessable (74 random bits) and
+// handed only to the merchant who made the session.
+const SessionIDPrefix = "cs_"
+
+// FormatSessionID renders a session's public id.
+func FormatSessionID(id ID) string { return SessionIDPrefix + FormatBase32(id) }
+
+// ParseSessionID parses a session's public id; ok is false for anything
+// else.
+func ParseSessionID(s string) (id ID, ok bool) {
+	rest, ok := strings.CutPrefix(s, SessionIDPrefix)
+	if !ok {
+		return ID{}, false
+	}
+	return ParseBase32(rest)
+}
 
 // SessionStatus is the state of a checkout session.
 type SessionStatus string

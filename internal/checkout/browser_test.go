@@ -15,7 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/paylinks/paylinks/internal/checkout"
+	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/service"
 )
 
@@ -269,7 +269,7 @@ func TestBrowserSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sid := checkout.FormatSessionID(sess.ID)
+	sid := paylinks.FormatSessionID(sess.ID)
 	if err := chromedp.Do(ctx, chromedp.Navigate(e.url+"/c/"+sid), chromedp.WaitVisible(chromedp.ID("number"))); err != nil {
 		t.Fatal(err)
 	}

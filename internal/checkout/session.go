@@ -4,37 +4,19 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/service"
 )
 
 // Checkout sessions have their own page, GET /c/{id}, where id is the
-// session's id as the JSON v1 dialect renders it ("cs_" and 26 characters
-// of Crockford base32). POST /c/{id} pays it; GET /c/{id}/complete shows
-// its receipt. The id is the capability: it is unguessable (74 random
-// bits) and handed only to the merchant who made the session.
-
-// SessionIDPrefix starts every session id in a page URL.
-const SessionIDPrefix = "cs_"
-
-// FormatSessionID renders a session id as its page URL and the success
-// redirect's session_id carry it.
-func FormatSessionID(id paylinks.ID) string { return SessionIDPrefix + paylinks.FormatBase32(id) }
-
-func parseSessionID(s string) (paylinks.ID, bool) {
-	rest, ok := strings.CutPrefix(s, SessionIDPrefix)
-	if !ok {
-		return paylinks.ID{}, false
-	}
-	return paylinks.ParseBase32(rest)
-}
+// session's public id (paylinks.FormatSessionID). POST /c/{id} pays it;
+// GET /c/{id}/complete shows its receipt.
 
 // sessionLookup finds the session of the request's id and writes the page
 // that says why it cannot be paid when it cannot.
 func (h *Handler) sessionLookup(w http.ResponseWriter, r *http.Request) (*service.SessionInfo, bool) {
-	id, ok := parseSessionID(r.PathValue("id"))
+	id, ok := paylinks.ParseSessionID(r.PathValue("id"))
 	if !ok {
 		h.sessionNotFound(w, r)
 		return nil, false
@@ -50,7 +32,7 @@ func (h *Handler) sessionLookup(w http.ResponseWriter, r *http.Request) (*servic
 	}
 	switch info.Session.Status {
 	case paylinks.SessionComplete:
-		http.Redirect(w, r, "/c/"+FormatSessionID(info.Session.ID)+"/complete", http.StatusSeeOther)
+		http.Redirect(w, r, "/c/"+paylinks.FormatSessionID(info.Session.ID)+"/complete", http.StatusSeeOther)
 		return nil, false
 	case paylinks.SessionExpired:
 		h.message(w, r, http.StatusGone, !info.Session.Livemode, "This checkout has expired",
@@ -71,7 +53,7 @@ func (h *Handler) sessionView(r *http.Request, info *service.SessionInfo) *view 
 	lang := r.Header.Get("Accept-Language")
 	v := &view{PageTitle: info.Title() + " · " + info.Merchant, Test: !s.Livemode, Merchant: info.Merchant,
 		Initial: initial(info.Merchant), Title: info.Title(), Currency: s.Currency, Available: info.Available,
-		Action: "/c/" + FormatSessionID(s.ID), CancelURL: s.CancelURL, Errors: map[string]string{}}
+		Action: "/c/" + paylinks.FormatSessionID(s.ID), CancelURL: s.CancelURL, Errors: map[string]string{}}
 	if info.Link != nil {
 		v.Description = info.Link.Description
 	}
@@ -116,7 +98,7 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 	}
 	s := info.Session
 	test := !s.Livemode
-	action := "/c/" + FormatSessionID(s.ID)
+	action := "/c/" + paylinks.FormatSessionID(s.ID)
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		h.message(w, r, http.StatusBadRequest, test, "The form could not be read", "Go back, reload the page and try again.", "info")
@@ -182,7 +164,7 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 // SessionReceipt serves GET /c/{id}/complete: the receipt of a paid
 // session.
 func (h *Handler) SessionReceipt(w http.ResponseWriter, r *http.Request) {
-	id, ok := parseSessionID(r.PathValue("id"))
+	id, ok := paylinks.ParseSessionID(r.PathValue("id"))
 	if !ok {
 		h.sessionNotFound(w, r)
 		return
@@ -223,7 +205,7 @@ func withSessionID(raw string, id paylinks.ID) string {
 		return raw // validated when it was set; never expected
 	}
 	q := u.Query()
-	q.Set("session_id", FormatSessionID(id))
+	q.Set("session_id", paylinks.FormatSessionID(id))
 	u.RawQuery = q.Encode()
 	return u.String()
 }

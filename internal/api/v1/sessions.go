@@ -30,7 +30,7 @@ type fiatView struct {
 }
 
 func (h *Handler) renderSession(s *paylinks.CheckoutSession) sessionView {
-	id := formatID(prefixSession, s.ID)
+	id := paylinks.FormatSessionID(s.ID)
 	meta := s.Metadata
 	if meta == nil {
 		meta = map[string]string{}

@@ -60,7 +60,7 @@ func (h *Handler) Route(scope paylinks.Scope, names map[string]string, fn func(w
 // Object id prefixes.
 const (
 	prefixLink    = "pl_"
-	prefixSession = "cs_"
+	prefixSession = paylinks.SessionIDPrefix // the hosted page's URL carries it too
 )
 
 // formatID renders an id as v1 does: the prefix and 26 characters of
