@@ -44,6 +44,10 @@ var (
 	noopMutexPtr = uintptr(unsafe.Pointer(&noopMutex))
 )
 
+// The package's init installs them, before any goroutine can have opened
+// a connection; Open calls installMutexes again, which is then a no-op.
+func init() { installMutexes() }
+
 // installMutexes sets up the no-op connection mutexes once, before the
 // first connection is opened; it returns why it could not.
 func installMutexes() error {
@@ -54,9 +58,16 @@ func installMutexes() error {
 func doInstallMutexes() error {
 	tls := libc.NewTLS()
 	defer tls.Close()
-	// sqlite3_initialize fills in the default methods; sqlite3_config
-	// works only while SQLite is not initialised, so shut it down (no
-	// connection is open yet) to read them and set ours.
+	// sqlite3_config works only while SQLite is not initialised, and
+	// opening a connection initialises it: if this read is refused,
+	// something opened a connection already, and shutting SQLite down
+	// under it would be undefined behaviour, so leave the mutexes be.
+	var probe sqlite3.Sqlite3_mutex_methods
+	if rc := config(tls, sqlite3.SQLITE_CONFIG_GETMUTEX, uintptr(unsafe.Pointer(&probe))); rc != sqlite3.SQLITE_OK {
+		return fmt.Errorf("SQLite was initialised before paylinks could configure it (sqlite3_config: %d)", rc)
+	}
+	// sqlite3_initialize fills in the default methods; shut it down again
+	// (no connection is open) to read them and set ours.
 	if rc := sqlite3.Xsqlite3_initialize(tls); rc != sqlite3.SQLITE_OK {
 		return fmt.Errorf("sqlite3_initialize: %d", rc)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,11 +13,19 @@ import (
 	"github.com/paylinks/paylinks"
 )
 
-// The connection mutexes are replaced (mutex.go) in this build.
+// The connection mutexes are replaced (mutex.go) in this build; once
+// SQLite is initialised and connections are open, configuring again is
+// refused without shutting SQLite down under them.
 func TestMutexesInstalled(t *testing.T) {
-	openTestDB(t)
+	db := openTestDB(t)
 	if err := installMutexes(); err != nil {
 		t.Fatalf("connection mutexes not replaced: %v", err)
+	}
+	if err := doInstallMutexes(); err == nil || !strings.Contains(err.Error(), "initialised") {
+		t.Errorf("configuring with connections open: got %v, want a refusal", err)
+	}
+	if got := countAccounts(t, db); got != 0 {
+		t.Errorf("accounts: %d, want 0 (the database still answers)", got)
 	}
 }
 
