@@ -192,13 +192,24 @@ func checkoutForm(t *testing.T, c *http.Client, p *process, slug string) (string
 }
 
 // payRequest posts the checkout form of slug, filled with the card number,
-// with a token and cookie obtained from any replica, to replica p.
+// with a token and cookie obtained from any replica, to replica p, from
+// the test's own address.
 func payRequest(p *process, slug, token string, cookie *http.Cookie, number string) *http.Request {
+	return payRequestFrom(p, slug, token, cookie, number, "")
+}
+
+// payRequestFrom is payRequest from the payer's address payer, as a load
+// balancer at 127.0.0.1 (a trusted proxy of the replicas) forwards it; an
+// empty payer is the test's own address.
+func payRequestFrom(p *process, slug, token string, cookie *http.Cookie, number, payer string) *http.Request {
 	form := url.Values{"csrf": {token}, "email": {"payer@example.com"}, "number": {number},
 		"exp": {"12 / " + time.Now().AddDate(2, 0, 0).Format("06")}, "csc": {"123"}, "name": {"Somchai Jaidee"}}
 	req, _ := http.NewRequest("POST", p.url+"/l/"+slug, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.AddCookie(cookie)
+	if payer != "" {
+		req.Header.Set("X-Forwarded-For", payer)
+	}
 	return req
 }
 
@@ -206,13 +217,17 @@ func payRequest(p *process, slug, token string, cookie *http.Cookie, number stri
 // PostgreSQL database, as two replicas behind a load balancer, and checks
 // that they behave as one server: a single-use link is paid once whatever
 // the concurrency, a form rendered by one is accepted by the other, a card
-// has one fingerprint, lists agree, and a revocation reaches both.
+// has one fingerprint, lists agree, the checkout's attempt limits are
+// counted once for both, and a revocation reaches both.
 func TestTwoReplicasOnePostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs two real server processes; skipped with -short")
 	}
 	dsn := postgres.TestDSN(t) // skips without PAYLINKS_TEST_POSTGRES, fails so under CI
-	reps := startReplicas(t, 2, "--db", dsn, "--public-url", sharedPublicURL, "--db-max-conns", "8")
+	// The test is the load balancer: at 127.0.0.1, it says which payer's
+	// address each checkout post comes from.
+	reps := startReplicas(t, 2, "--db", dsn, "--public-url", sharedPublicURL, "--db-max-conns", "8",
+		"--trusted-proxies", "127.0.0.1/32")
 	var key string
 	for _, p := range reps {
 		if p.skey != "" {
@@ -232,8 +247,6 @@ func TestTwoReplicasOnePostgres(t *testing.T) {
 		}
 	}
 
-	// First, while each replica's per-address attempt limit (30 at once
-	// from 127.0.0.1) still has room for the 25 posts it gets.
 	t.Run("SingleUseLinkPaidOnce", func(t *testing.T) {
 		l := createLinkThrough(t, c, reps[0], key, "Single use", false)
 		const n = 50
@@ -242,6 +255,9 @@ func TestTwoReplicasOnePostgres(t *testing.T) {
 			token      string
 			cookie     *http.Cookie
 		}
+		// Each payer from an address of its own: the 50 posts from one
+		// address would pass the per-address attempt limit (30 at once),
+		// which both replicas count together.
 		payers := make([]payer, n)
 		for i := range payers {
 			// Every combination: forms from either replica posted to either.
@@ -256,7 +272,8 @@ func TestTwoReplicasOnePostgres(t *testing.T) {
 		for i, pr := range payers {
 			wg.Go(func() {
 				<-start
-				results[i], errs[i] = fetch(c, payRequest(pr.post, l.slug(), pr.token, pr.cookie, "4242424242424242"))
+				payer := fmt.Sprintf("198.51.100.%d", i+1)
+				results[i], errs[i] = fetch(c, payRequestFrom(pr.post, l.slug(), pr.token, pr.cookie, "4242424242424242", payer))
 			})
 		}
 		close(start)
@@ -325,6 +342,33 @@ func TestTwoReplicasOnePostgres(t *testing.T) {
 		}
 		if a, b := cs.Data[0].Card.Fingerprint, cs.Data[1].Card.Fingerprint; a == "" || a != b {
 			t.Errorf("one card charged through both replicas has fingerprints %q and %q, want one", a, b)
+		}
+	})
+
+	// One payer's declines alternate between the replicas: the limit of
+	// declines per address (5 by default) is reached after 5 declines, as
+	// on one replica, not after 5 on each.
+	t.Run("DeclineLimitAcrossReplicas", func(t *testing.T) {
+		l := createLinkThrough(t, c, reps[0], key, "Declines", true)
+		const payer, declines = "203.0.113.9", 5
+		token, cookie := checkoutForm(t, c, reps[0], l.slug())
+		for i := range declines {
+			r := send(t, c, payRequestFrom(reps[i%2], l.slug(), token, cookie, "4111111111140011", payer))
+			if r.status != http.StatusPaymentRequired {
+				t.Fatalf("decline %d, through replica %d: status %d, want 402", i+1, i%2, r.status)
+			}
+		}
+		for i := range 2 {
+			r := send(t, c, payRequestFrom(reps[(declines+i)%2], l.slug(), token, cookie, "4242424242424242", payer))
+			if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" || !strings.Contains(r.body, "Too many attempts") {
+				t.Errorf("after %d declines alternating between the replicas, a payment through replica %d: status %d, Retry-After %q; want 429 with the slow-down page",
+					declines, (declines+i)%2, r.status, r.header.Get("Retry-After"))
+			}
+		}
+		// The limit is the address's: another payer pays the same link.
+		token, cookie = checkoutForm(t, c, reps[1], l.slug())
+		if r := send(t, c, payRequestFrom(reps[1], l.slug(), token, cookie, "4242424242424242", "203.0.113.10")); r.status != http.StatusSeeOther {
+			t.Errorf("another payer after the declines: status %d, want 303", r.status)
 		}
 	})
 

@@ -40,6 +40,7 @@ import (
 	"github.com/paylinks/paylinks/internal/api"
 	"github.com/paylinks/paylinks/internal/payments"
 	"github.com/paylinks/paylinks/internal/service"
+	"github.com/paylinks/paylinks/internal/store"
 )
 
 //go:embed templates/*.html
@@ -56,6 +57,10 @@ type Options struct {
 	SecureCookies bool
 	// Limits bound declined payment attempts; zero fields take defaults.
 	Limits Limits
+	// RateLimiter, when set, keeps the buckets of Limits in the database,
+	// shared by every replica on it; server.New sets it when the store is
+	// one (PostgreSQL). Default: this process's memory.
+	RateLimiter store.RateLimiter
 	// ClientIP returns the payer's address for the per-address limit.
 	// Default: the host of r.RemoteAddr (set it when behind a proxy).
 	ClientIP func(r *http.Request) string
@@ -102,7 +107,7 @@ func New(svc *service.Service, opt Options) *Handler {
 		h.now = time.Now
 	}
 	h.macs.New = func() any { return &macState{mac: hmac.New(sha256.New, h.secret)} }
-	h.limits = newAttemptLimits(opt.Limits)
+	h.limits = newAttemptLimits(opt.Limits, opt.RateLimiter, h.log)
 	h.assets = loadAssets()
 	h.fieldsCache = newBoundedMap[fieldsKey, template.HTML](maxCachedFields)
 	switch {
@@ -265,11 +270,11 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 	}
 	ip := h.clientIP(r)
 	now := h.now()
-	if wait := h.limits.wait(ip, l.ID.String(), now); wait > 0 {
+	if wait := h.limits.wait(r.Context(), ip, l.ID.String(), now); wait > 0 {
 		h.slowDown(w, r, !l.Livemode, wait)
 		return
 	}
-	h.limits.attempt(ip, now)
+	h.limits.attempt(r.Context(), ip, now)
 
 	f, pp, edge := decodePayForm(r.PostForm, l)
 
@@ -298,7 +303,7 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 		}
 		h.errorPage(w, r, after, err)
 	case !c.Paid():
-		h.limits.decline(ip, l.ID.String(), now)
+		h.limits.decline(r.Context(), ip, l.ID.String(), now)
 		v := h.checkoutView(r, info)
 		v.Form, v.Brand = f, brandClass(f.Number)
 		v.FormError = &formError{Title: "Your card was declined", Message: c.FailureMessage}

@@ -2,6 +2,7 @@ package checkout_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -9,11 +10,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/checkout"
 	"github.com/paylinks/paylinks/internal/servertest"
 	"github.com/paylinks/paylinks/internal/service"
+	"github.com/paylinks/paylinks/internal/store"
 )
 
 func TestPageHeadersAndContent(t *testing.T) { forBackends(t, testPageHeadersAndContent) }
@@ -306,8 +309,26 @@ func testUnpayablePages(t *testing.T, backend string) {
 	}
 }
 
+// TestSlowDown declines a payer's card until the limit of declines per
+// address, on either backend (with PostgreSQL, the buckets are the store's).
 func TestSlowDown(t *testing.T) {
-	e := newEnv(t, "sqlite", checkout.Limits{AttemptsPerIP: 1000, DeclinesPerIP: 3, DeclinesPerLink: 1000}, service.Options{})
+	forBackends(t, func(t *testing.T, backend string) {
+		testSlowDown(t, newEnv(t, backend, checkout.Limits{AttemptsPerIP: 1000, DeclinesPerIP: 3, DeclinesPerLink: 1000}, service.Options{}))
+	})
+}
+
+// TestSlowDownSharedLimiterDown checks the failure policy of shared limits:
+// when the store's buckets cannot be reached, payments go on (402, not a
+// refusal of every payer) and this process's buckets limit them (429).
+func TestSlowDownSharedLimiterDown(t *testing.T) {
+	testSlowDown(t, newEnvWith(t, "sqlite", checkout.Options{
+		Limits:      checkout.Limits{AttemptsPerIP: 1000, DeclinesPerIP: 3, DeclinesPerLink: 1000},
+		RateLimiter: downLimiter{},
+	}, service.Options{}))
+}
+
+func testSlowDown(t *testing.T, e *env) {
+	t.Helper()
 	l := e.link(t, e.test, service.LinkParams{Amount: 10000, Multiple: true})
 	c := browser(t)
 	token := csrfOf(t, get(t, c, e.url+"/l/"+l.Slug))
@@ -320,6 +341,19 @@ func TestSlowDown(t *testing.T) {
 	if p.status != http.StatusTooManyRequests || !strings.Contains(p.body, "Too many attempts") || p.header.Get("Retry-After") == "" {
 		t.Errorf("after 3 declines: status %d Retry-After %q, want 429 with the slow-down page", p.status, p.header.Get("Retry-After"))
 	}
+}
+
+// downLimiter is a store's shared limiter whose database does not answer.
+type downLimiter struct{}
+
+var _ store.RateLimiter = downLimiter{}
+
+func (downLimiter) RateWait(context.Context, time.Time, ...store.RateBucket) (time.Duration, error) {
+	return 0, errors.New("connection refused")
+}
+
+func (downLimiter) RateTake(context.Context, time.Time, ...store.RateBucket) (time.Duration, error) {
+	return 0, errors.New("connection refused")
 }
 
 // TestConcurrentPayments posts 50 payments of one single-use link at once

@@ -1,10 +1,14 @@
 package checkout
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/paylinks/paylinks/internal/store"
 )
 
 // Limits bound payment attempts on the hosted pages. Card testing (trying
@@ -12,6 +16,11 @@ import (
 // so declines are limited per client address and per link; every attempt is
 // also limited per address, more loosely. Each limit is a token bucket: a
 // burst, refilled one attempt per interval. Zero fields take the defaults.
+//
+// The buckets are kept where Options.RateLimiter says: in the database for
+// PostgreSQL, so that replicas behind one load balancer share them (N
+// replicas do not allow N times each limit); in this process's memory
+// otherwise, as with SQLite, whose file one process owns in the normal case.
 type Limits struct {
 	// AttemptsPerIP: payment attempts (any outcome) per client address.
 	AttemptsPerIP    int
@@ -29,11 +38,21 @@ var DefaultLimits = Limits{
 	DeclinesPerLink: 20, DeclineLinkEvery: 15 * time.Second,
 }
 
+// attemptLimits are the three limits of Limits: in this process's memory,
+// and in the store's shared buckets when it has them.
 type attemptLimits struct {
 	ipAttempts, ipDeclines, linkDeclines *buckets
+	// shared, when set, keeps the buckets for every replica on the
+	// database (PostgreSQL). It decides; the in-memory buckets, which count
+	// the same attempts, decide only when it fails (see sharedFailed).
+	shared store.RateLimiter
+	log    *slog.Logger
 }
 
-func newAttemptLimits(l Limits) *attemptLimits {
+// sharedTimeout bounds one call of the shared limiter.
+const sharedTimeout = 2 * time.Second
+
+func newAttemptLimits(l Limits, shared store.RateLimiter, log *slog.Logger) *attemptLimits {
 	d := DefaultLimits
 	pick := func(n, def int) int {
 		if n > 0 {
@@ -48,40 +67,94 @@ func newAttemptLimits(l Limits) *attemptLimits {
 		return def
 	}
 	return &attemptLimits{
-		ipAttempts:   newBuckets(pick(l.AttemptsPerIP, d.AttemptsPerIP), every(l.AttemptIPEvery, d.AttemptIPEvery)),
-		ipDeclines:   newBuckets(pick(l.DeclinesPerIP, d.DeclinesPerIP), every(l.DeclineIPEvery, d.DeclineIPEvery)),
-		linkDeclines: newBuckets(pick(l.DeclinesPerLink, d.DeclinesPerLink), every(l.DeclineLinkEvery, d.DeclineLinkEvery)),
+		ipAttempts:   newBuckets("ip-attempt", pick(l.AttemptsPerIP, d.AttemptsPerIP), every(l.AttemptIPEvery, d.AttemptIPEvery)),
+		ipDeclines:   newBuckets("ip-decline", pick(l.DeclinesPerIP, d.DeclinesPerIP), every(l.DeclineIPEvery, d.DeclineIPEvery)),
+		linkDeclines: newBuckets("link-decline", pick(l.DeclinesPerLink, d.DeclinesPerLink), every(l.DeclineLinkEvery, d.DeclineLinkEvery)),
+		shared:       shared,
+		log:          log,
 	}
 }
 
 // wait returns how long the client must wait before another attempt on the
 // link, 0 when it may try now.
-func (a *attemptLimits) wait(ip, link string, now time.Time) time.Duration {
-	return max(a.ipAttempts.wait(ip, now), a.ipDeclines.wait(ip, now), a.linkDeclines.wait(link, now))
+func (a *attemptLimits) wait(ctx context.Context, ip, link string, now time.Time) time.Duration {
+	local := max(a.ipAttempts.wait(ip, now), a.ipDeclines.wait(ip, now), a.linkDeclines.wait(link, now))
+	if a.shared == nil {
+		return local
+	}
+	ctx, cancel := sharedContext(ctx)
+	defer cancel()
+	w, err := a.shared.RateWait(ctx, now, a.ipAttempts.bucket(ip), a.ipDeclines.bucket(ip), a.linkDeclines.bucket(link))
+	if err != nil {
+		a.sharedFailed(ctx, err)
+		return local
+	}
+	return w
 }
 
 // attempt counts an attempt of the client.
-func (a *attemptLimits) attempt(ip string, now time.Time) { a.ipAttempts.take(ip, now) }
+func (a *attemptLimits) attempt(ctx context.Context, ip string, now time.Time) {
+	a.ipAttempts.take(ip, now)
+	a.takeShared(ctx, now, a.ipAttempts.bucket(ip))
+}
 
 // decline counts a declined attempt of the client on the link.
-func (a *attemptLimits) decline(ip, link string, now time.Time) {
+func (a *attemptLimits) decline(ctx context.Context, ip, link string, now time.Time) {
 	a.ipDeclines.take(ip, now)
 	a.linkDeclines.take(link, now)
+	a.takeShared(ctx, now, a.ipDeclines.bucket(ip), a.linkDeclines.bucket(link))
+}
+
+func (a *attemptLimits) takeShared(ctx context.Context, now time.Time, bs ...store.RateBucket) {
+	if a.shared == nil {
+		return
+	}
+	ctx, cancel := sharedContext(ctx)
+	defer cancel()
+	if _, err := a.shared.RateTake(ctx, now, bs...); err != nil {
+		a.sharedFailed(ctx, err)
+	}
+}
+
+// sharedContext is the request's context without its cancellation (a payer
+// who hangs up as soon as the card is declined must not skip the count of
+// the decline) and with a timeout of its own.
+func sharedContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), sharedTimeout)
+}
+
+// sharedFailed logs a failed call of the shared limiter. The failure policy
+// is to fall back on this process's buckets, neither open nor closed:
+// refusing every payer while the database hiccups would turn a blip into an
+// outage of every payment page, and letting every attempt through would
+// lift the card-testing defence exactly when an attacker can make the
+// database slow. The in-memory buckets count every attempt this process
+// sees, shared limiter or not, so the fallback is today's per-replica
+// limit: looser by the number of replicas, never unbounded. (Most often
+// the payment that follows fails too, for want of the same database.)
+func (a *attemptLimits) sharedFailed(ctx context.Context, err error) {
+	a.log.WarnContext(ctx, "checkout: shared attempt limits unavailable, using this process's", "err", err)
 }
 
 // maxBuckets bounds the memory of one limit; full buckets are dropped first.
 const maxBuckets = 50000
 
-// buckets are token buckets by key.
+// buckets are token buckets by key, in memory.
 type buckets struct {
+	name  string // of the limit, the prefix of its shared buckets' keys
 	burst int
 	every time.Duration
 	mu    sync.Mutex
 	m     map[string]*rate.Limiter
 }
 
-func newBuckets(burst int, every time.Duration) *buckets {
-	return &buckets{burst: burst, every: every, m: make(map[string]*rate.Limiter)}
+func newBuckets(name string, burst int, every time.Duration) *buckets {
+	return &buckets{name: name, burst: burst, every: every, m: make(map[string]*rate.Limiter)}
+}
+
+// bucket returns the shared bucket of key, such as "ip-decline:203.0.113.9".
+func (b *buckets) bucket(key string) store.RateBucket {
+	return store.RateBucket{Key: b.name + ":" + key, Burst: b.burst, Refill: b.every}
 }
 
 func (b *buckets) wait(key string, now time.Time) time.Duration {

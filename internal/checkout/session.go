@@ -115,11 +115,11 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 	}
 	ip := h.clientIP(r)
 	now := h.now()
-	if wait := h.limits.wait(ip, s.ID.String(), now); wait > 0 {
+	if wait := h.limits.wait(r.Context(), ip, s.ID.String(), now); wait > 0 {
 		h.slowDown(w, r, test, wait)
 		return
 	}
-	h.limits.attempt(ip, now)
+	h.limits.attempt(r.Context(), ip, now)
 
 	f, pp, edge := decodeCardForm(r.PostForm, s.Amount, s.Currency)
 	c, _, err := h.svc.PaySession(r.Context(), service.PaySessionParams{SessionID: s.ID, Amount: pp.Amount, Card: pp.Card, Email: pp.Email})
@@ -152,7 +152,7 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 			h.errorPage(w, r, nil, err)
 		}
 	case !c.Paid():
-		h.limits.decline(ip, s.ID.String(), now)
+		h.limits.decline(r.Context(), ip, s.ID.String(), now)
 		again(http.StatusPaymentRequired, &formError{Title: "Your card was declined", Message: c.FailureMessage}, nil)
 	case s.SuccessURL != "":
 		http.Redirect(w, r, withSessionID(s.SuccessURL, s.ID), http.StatusSeeOther)

@@ -12,6 +12,7 @@ import (
 	v1 "github.com/paylinks/paylinks/internal/api/v1"
 	"github.com/paylinks/paylinks/internal/checkout"
 	"github.com/paylinks/paylinks/internal/service"
+	"github.com/paylinks/paylinks/internal/store"
 )
 
 // Config configures a Server.
@@ -22,7 +23,8 @@ type Config struct {
 	// Version is reported by /healthz.
 	Version string
 	// Checkout configures the hosted pages (secret, attempt limits);
-	// its Logger defaults to Logger.
+	// its Logger defaults to Logger, and its RateLimiter to the store's
+	// when the store keeps shared buckets (PostgreSQL).
 	Checkout checkout.Options
 }
 
@@ -49,6 +51,9 @@ func New(cfg Config) *Server {
 	co := cfg.Checkout
 	if co.Logger == nil {
 		co.Logger = cfg.Logger
+	}
+	if rl, ok := cfg.Service.Store().(store.RateLimiter); ok && co.RateLimiter == nil {
+		co.RateLimiter = rl
 	}
 	co.SecureCookies = co.SecureCookies || strings.HasPrefix(cfg.PublicURL, "https://")
 	s.checkout = checkout.New(cfg.Service, co)
