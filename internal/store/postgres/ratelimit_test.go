@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/paylinks/paylinks/internal/store"
 	"github.com/paylinks/paylinks/internal/store/postgres"
 )
@@ -197,5 +199,29 @@ func TestRateBucketsExpire(t *testing.T) {
 	}
 	if w := take(t, db, later, long); w != time.Hour-time.Second {
 		t.Errorf("third take of the bucket of an hour at +1s: wait %v, want 59m59s", w)
+	}
+}
+
+// The buckets are an unlogged table: a take writes no WAL and waits for no
+// flush (migration 00005).
+func TestRateBucketsUnlogged(t *testing.T) {
+	dsn := postgres.TestDSN(t)
+	db, err := postgres.Open(context.Background(), dsn, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var persistence string
+	if err := conn.QueryRow(context.Background(),
+		`SELECT relpersistence::text FROM pg_class WHERE oid = 'rate_buckets'::regclass`).Scan(&persistence); err != nil {
+		t.Fatal(err)
+	}
+	if persistence != "u" {
+		t.Errorf("rate_buckets persistence %q, want u (unlogged)", persistence)
 	}
 }
