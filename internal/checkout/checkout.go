@@ -229,13 +229,19 @@ func (h *Handler) checkoutView(r *http.Request, info *service.CheckoutInfo) *vie
 	v := &view{PageTitle: l.Title + " · " + info.Merchant, Test: !l.Livemode, Merchant: info.Merchant,
 		Initial: initial(info.Merchant), Title: l.Title, Description: l.Description, Currency: l.Currency,
 		Available: info.Available, Action: "/l/" + l.Slug, CancelURL: l.CancelURL, Errors: map[string]string{}}
-	if l.Amount > 0 {
-		v.AmountText = FormatAmount(l.Amount, l.Currency, lang)
-	} else {
-		v.PayerAmount = true
-		v.AmountPlaceholder = paylinks.FormatDecimal(paylinks.CurrencyLimits[l.Currency].Min, l.Currency)
-	}
+	v.setAmount(l.Amount, l.Currency, lang)
 	return v
+}
+
+// setAmount shows a fixed amount, or asks the payer for one (amount 0) with
+// the currency's least amount as the placeholder.
+func (v *view) setAmount(amount int64, currency, lang string) {
+	if amount > 0 {
+		v.AmountText = FormatAmount(amount, currency, lang)
+		return
+	}
+	v.PayerAmount = true
+	v.AmountPlaceholder = paylinks.FormatDecimal(paylinks.CurrencyLimits[currency].Min, currency)
 }
 
 func initial(name string) string {
@@ -254,61 +260,31 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := info.Link
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
-		h.message(w, r, http.StatusBadRequest, !l.Livemode, "The form could not be read", "Go back, reload the page and try again.", "info")
-		return
-	}
-	if !h.checkCSRF(r, l.Slug) {
-		h.message(w, r, http.StatusForbidden, !l.Livemode, "This page has expired",
-			"For your security the payment form must be submitted from this site in the same browser session. Reload the page and try again. Nothing was charged.", "info")
-		return
-	}
-	if !info.Available {
+	ip, now, ok := h.admit(w, r, !l.Livemode, l.Slug, l.ID.String(), info.Available, func() {
 		h.page(w, r, info) // the page says why, with the link as read
+	})
+	if !ok {
 		return
 	}
-	ip := h.clientIP(r)
-	now := h.now()
-	if wait := h.limits.wait(r.Context(), ip, l.ID.String(), now); wait > 0 {
-		h.slowDown(w, r, !l.Livemode, wait)
-		return
-	}
-	h.limits.attempt(r.Context(), ip, now)
-
 	f, pp, edge := decodePayForm(r.PostForm, l)
-
 	c, after, err := h.svc.PayLinkWith(r.Context(), l, pp)
+	again := func(status int, fe *formError, errs map[string]string) {
+		h.payAgain(w, r, h.checkoutView(r, info), l.Slug, formAction(l), status, f, fe, errs)
+	}
 	var fe service.FieldErrors
 	switch {
 	case errors.As(err, &fe) || (err == nil && len(edge) > 0):
-		v := h.checkoutView(r, info)
-		v.Form, v.Brand = f, brandClass(f.Number)
-		for _, e := range fe {
-			v.Errors[formField(e.Param)] = e.Message
-		}
-		for k, msg := range edge {
-			v.Errors[k] = msg
-		}
-		v.CSRF = h.csrfToken(w, r, l.Slug)
-		h.render(w, r, http.StatusUnprocessableEntity, "checkout", v, formAction(l))
+		addFieldErrors(edge, fe)
+		again(http.StatusUnprocessableEntity, nil, edge)
 	case err != nil:
 		if paylinks.KindOf(err) == paylinks.KindConflict {
-			v := h.checkoutView(r, info)
-			v.Form, v.Brand = f, brandClass(f.Number)
-			v.FormError = &formError{Title: "Please try again in a moment", Message: paylinks.AsError(err).Message + ". Nothing was charged."}
-			v.CSRF = h.csrfToken(w, r, l.Slug)
-			h.render(w, r, http.StatusConflict, "checkout", v, formAction(l))
+			again(http.StatusConflict, tryAgain(err), nil)
 			return
 		}
 		h.errorPage(w, r, after, err)
 	case !c.Paid():
 		h.limits.decline(r.Context(), ip, l.ID.String(), now)
-		v := h.checkoutView(r, info)
-		v.Form, v.Brand = f, brandClass(f.Number)
-		v.FormError = &formError{Title: "Your card was declined", Message: c.FailureMessage}
-		v.CSRF = h.csrfToken(w, r, l.Slug)
-		h.render(w, r, http.StatusPaymentRequired, "checkout", v, formAction(l))
+		again(http.StatusPaymentRequired, declined(c), nil)
 	case after.SuccessURL != "" && c.SessionID != nil:
 		http.Redirect(w, r, withSessionID(after.SuccessURL, *c.SessionID), http.StatusSeeOther)
 	case after.SuccessURL != "":
@@ -316,6 +292,85 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Redirect(w, r, h.receiptURL(l.Slug, c.ID), http.StatusSeeOther)
 	}
+}
+
+// admit runs the checks a payment POST of a link or a session passes before
+// anything is charged: the form is read, its CSRF token (made for csrfKey)
+// is good, payments are available (else unavailable writes the page), and
+// the client is within the attempt limits of limitKey; then the attempt is
+// counted. When ok is false, the answer is written.
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request, test bool, csrfKey, limitKey string,
+	available bool, unavailable func()) (ip string, now time.Time, ok bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		h.message(w, r, http.StatusBadRequest, test, "The form could not be read", "Go back, reload the page and try again.", "info")
+		return "", now, false
+	}
+	if !h.checkCSRF(r, csrfKey) {
+		h.message(w, r, http.StatusForbidden, test, "This page has expired",
+			"For your security the payment form must be submitted from this site in the same browser session. Reload the page and try again. Nothing was charged.", "info")
+		return "", now, false
+	}
+	if !available {
+		unavailable()
+		return "", now, false
+	}
+	ip, now = h.clientIP(r), h.now()
+	if wait := h.limits.wait(r.Context(), ip, limitKey, now); wait > 0 {
+		h.slowDown(w, r, test, wait)
+		return "", now, false
+	}
+	h.limits.attempt(r.Context(), ip, now)
+	return ip, now, true
+}
+
+// payAgain shows the checkout v again after a payment that did not go
+// through, with what the payer typed (never the security code), the form's
+// error fe and the fields' errors, and a fresh CSRF token for csrfKey.
+func (h *Handler) payAgain(w http.ResponseWriter, r *http.Request, v *view, csrfKey, formAction string, status int,
+	f formValues, fe *formError, errs map[string]string) {
+	v.Form, v.Brand, v.FormError = f, brandClass(f.Number), fe
+	for k, msg := range errs {
+		v.Errors[k] = msg
+	}
+	v.CSRF = h.csrfToken(w, r, csrfKey)
+	h.render(w, r, status, "checkout", v, formAction)
+}
+
+// addFieldErrors adds the service's field errors to the form's, by form
+// field. A field the form could not even parse keeps that error: it says
+// what was wrong with what the payer typed.
+func addFieldErrors(errs map[string]string, fe service.FieldErrors) {
+	for _, e := range fe {
+		if k := formField(e.Param); errs[k] == "" {
+			errs[k] = e.Message
+		}
+	}
+}
+
+// tryAgain is the form error of a payment refused for a conflict (another
+// attempt holds the link or session).
+func tryAgain(err error) *formError {
+	return &formError{Title: "Please try again in a moment", Message: paylinks.AsError(err).Message + ". Nothing was charged."}
+}
+
+// declined is the form error of a declined card.
+func declined(c *paylinks.Charge) *formError {
+	return &formError{Title: "Your card was declined", Message: c.FailureMessage}
+}
+
+// receiptView is the receipt of the paid charge c, of a link or a session
+// titled title; its reference is the charge's id as the Omise dialect
+// names it.
+func receiptView(r *http.Request, merchant, title string, c *paylinks.Charge) *view {
+	prefix := "chrg_test_"
+	if c.Livemode {
+		prefix = "chrg_"
+	}
+	return &view{PageTitle: "Payment successful · " + merchant, Test: !c.Livemode, Merchant: merchant,
+		Initial: initial(merchant), Title: title, AmountText: FormatAmount(c.Amount, c.Currency, r.Header.Get("Accept-Language")),
+		CardBrand: c.Card.Brand, Last4: c.Card.LastDigits, Date: c.CreatedAt.UTC().Format("2 January 2006, 15:04 UTC"),
+		ChargeRef: prefix + paylinks.FormatBase36(c.ID)}
 }
 
 // decodePayForm reads the checkout form into the service's parameters. edge
@@ -403,16 +458,7 @@ func (h *Handler) Receipt(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	lang := r.Header.Get("Accept-Language")
-	prefix := "chrg_test_"
-	if c.Livemode {
-		prefix = "chrg_"
-	}
-	v := &view{PageTitle: "Payment successful · " + info.Merchant, Test: !l.Livemode, Merchant: info.Merchant,
-		Initial: initial(info.Merchant), Title: l.Title, AmountText: FormatAmount(c.Amount, c.Currency, lang),
-		CardBrand: c.Card.Brand, Last4: c.Card.LastDigits, Date: c.CreatedAt.UTC().Format("2 January 2006, 15:04 UTC"),
-		ChargeRef: prefix + paylinks.FormatBase36(c.ID)}
-	h.render(w, r, http.StatusOK, "receipt", v, "'none'")
+	h.render(w, r, http.StatusOK, "receipt", receiptView(r, info.Merchant, l.Title, c), "'none'")
 }
 
 func paylinksParseID(s string) (paylinks.ID, error) {

@@ -57,12 +57,7 @@ func (h *Handler) sessionView(r *http.Request, info *service.SessionInfo) *view 
 	if info.Link != nil {
 		v.Description = info.Link.Description
 	}
-	if s.Amount > 0 {
-		v.AmountText = FormatAmount(s.Amount, s.Currency, lang)
-	} else {
-		v.PayerAmount = true
-		v.AmountPlaceholder = paylinks.FormatDecimal(paylinks.CurrencyLimits[s.Currency].Min, s.Currency)
-	}
+	v.setAmount(s.Amount, s.Currency, lang)
 	return v
 }
 
@@ -99,50 +94,26 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 	s := info.Session
 	test := !s.Livemode
 	action := "/c/" + paylinks.FormatSessionID(s.ID)
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
-		h.message(w, r, http.StatusBadRequest, test, "The form could not be read", "Go back, reload the page and try again.", "info")
-		return
-	}
-	if !h.checkCSRF(r, action) {
-		h.message(w, r, http.StatusForbidden, test, "This page has expired",
-			"For your security the payment form must be submitted from this site in the same browser session. Reload the page and try again. Nothing was charged.", "info")
-		return
-	}
-	if !info.Available {
+	ip, now, ok := h.admit(w, r, test, action, s.ID.String(), info.Available, func() {
 		h.sessionPage(w, r, info) // the page says why, with the session as read
+	})
+	if !ok {
 		return
 	}
-	ip := h.clientIP(r)
-	now := h.now()
-	if wait := h.limits.wait(r.Context(), ip, s.ID.String(), now); wait > 0 {
-		h.slowDown(w, r, test, wait)
-		return
-	}
-	h.limits.attempt(r.Context(), ip, now)
-
 	f, pp, edge := decodeCardForm(r.PostForm, s.Amount, s.Currency)
 	c, _, err := h.svc.PaySession(r.Context(), service.PaySessionParams{SessionID: s.ID, Amount: pp.Amount, Card: pp.Card, Email: pp.Email})
 	again := func(status int, fe *formError, errs map[string]string) {
-		v := h.sessionView(r, info)
-		v.Form, v.Brand, v.FormError = f, brandClass(f.Number), fe
-		for k, msg := range errs {
-			v.Errors[k] = msg
-		}
-		v.CSRF = h.csrfToken(w, r, action)
-		h.render(w, r, status, "checkout", v, formActionURL(s.SuccessURL))
+		h.payAgain(w, r, h.sessionView(r, info), action, formActionURL(s.SuccessURL), status, f, fe, errs)
 	}
 	var fe service.FieldErrors
 	switch {
 	case errors.As(err, &fe) || (err == nil && len(edge) > 0):
-		for _, e := range fe {
-			edge[formField(e.Param)] = e.Message
-		}
+		addFieldErrors(edge, fe)
 		again(http.StatusUnprocessableEntity, nil, edge)
 	case err != nil:
 		switch e := paylinks.AsError(err); {
 		case paylinks.KindOf(err) == paylinks.KindConflict:
-			again(http.StatusConflict, &formError{Title: "Please try again in a moment", Message: e.Message + ". Nothing was charged."}, nil)
+			again(http.StatusConflict, tryAgain(err), nil)
 		case e != nil && e.Code == "session_expired":
 			h.message(w, r, http.StatusGone, test, "This checkout has expired",
 				"This checkout has expired, so it cannot be paid. Nothing was charged.", "wait")
@@ -153,7 +124,7 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 		}
 	case !c.Paid():
 		h.limits.decline(r.Context(), ip, s.ID.String(), now)
-		again(http.StatusPaymentRequired, &formError{Title: "Your card was declined", Message: c.FailureMessage}, nil)
+		again(http.StatusPaymentRequired, declined(c), nil)
 	case s.SuccessURL != "":
 		http.Redirect(w, r, withSessionID(s.SuccessURL, s.ID), http.StatusSeeOther)
 	default:
@@ -180,15 +151,7 @@ func (h *Handler) SessionReceipt(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, nil, err)
 		return
 	}
-	prefix := "chrg_test_"
-	if c.Livemode {
-		prefix = "chrg_"
-	}
-	v := &view{PageTitle: "Payment successful · " + info.Merchant, Test: !s.Livemode, Merchant: info.Merchant,
-		Initial: initial(info.Merchant), Title: info.Title(), AmountText: FormatAmount(c.Amount, c.Currency, r.Header.Get("Accept-Language")),
-		CardBrand: c.Card.Brand, Last4: c.Card.LastDigits, Date: c.CreatedAt.UTC().Format("2 January 2006, 15:04 UTC"),
-		ChargeRef: prefix + paylinks.FormatBase36(c.ID)}
-	h.render(w, r, http.StatusOK, "receipt", v, "'none'")
+	h.render(w, r, http.StatusOK, "receipt", receiptView(r, info.Merchant, info.Title(), c), "'none'")
 }
 
 // decodeCardForm reads the checkout form for an amount and currency (amount
