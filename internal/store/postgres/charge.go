@@ -31,11 +31,9 @@ const chargeColumns = `id, account_id, livemode, link_id, session_id, amount, cu
 func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) (err error) {
 	defer wrap(&err, "CreateCharge")
 	c := w.Charge
-	var metadata []byte
-	if c.Metadata != nil {
-		if metadata, err = json.Marshal(c.Metadata); err != nil {
-			return err
-		}
+	metadata, err := jsonMap(c.Metadata)
+	if err != nil {
+		return err
 	}
 
 	tx, err := db.pool.Begin(ctx)
@@ -50,8 +48,8 @@ func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) (err error)
 }
 
 // createCharge is CreateCharge inside the caller's transaction; metadata is
-// the charge's metadata as JSON, or nil.
-func createCharge(ctx context.Context, tx pgx.Tx, w store.ChargeWrite, metadata []byte) error {
+// the charge's metadata as jsonMap made it.
+func createCharge(ctx context.Context, tx pgx.Tx, w store.ChargeWrite, metadata any) error {
 	c := w.Charge
 	createdAt := ts(c.CreatedAt)
 	if w.ClaimID != nil && c.Paid() {

@@ -149,11 +149,9 @@ func (db *DB) PaySession(ctx context.Context, w store.SessionChargeWrite) (err e
 	if w.NewSession == nil && w.SessionClaimID == nil {
 		return errors.New("neither a new session nor a session claim")
 	}
-	var metadata []byte
-	if c.Metadata != nil {
-		if metadata, err = json.Marshal(c.Metadata); err != nil {
-			return err
-		}
+	metadata, err := jsonMap(c.Metadata)
+	if err != nil {
+		return err
 	}
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
