@@ -190,13 +190,18 @@ func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
 // page writes the checkout page of a payable link: 503 when payments are
 // not available.
 func (h *Handler) page(w http.ResponseWriter, r *http.Request, info *service.CheckoutInfo) {
-	v := h.checkoutView(r, info)
-	v.CSRF = h.csrfToken(w, r, info.Link.Slug)
+	h.checkoutPage(w, r, h.checkoutView(r, info), info.Link.Slug, info.Available, formAction(info.Link))
+}
+
+// checkoutPage writes the checkout v with a CSRF token for csrfKey: 503
+// when payments are not available.
+func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request, v *view, csrfKey string, available bool, formAction string) {
+	v.CSRF = h.csrfToken(w, r, csrfKey)
 	status := http.StatusOK
-	if !info.Available {
+	if !available {
 		status = http.StatusServiceUnavailable
 	}
-	h.render(w, r, status, "checkout", v, formAction(info.Link))
+	h.render(w, r, status, "checkout", v, formAction)
 }
 
 // lookup finds the link of the request's slug and writes the 404 or 410

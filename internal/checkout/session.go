@@ -75,12 +75,7 @@ func (h *Handler) SessionPage(w http.ResponseWriter, r *http.Request) {
 // payments are not available.
 func (h *Handler) sessionPage(w http.ResponseWriter, r *http.Request, info *service.SessionInfo) {
 	v := h.sessionView(r, info)
-	v.CSRF = h.csrfToken(w, r, v.Action)
-	status := http.StatusOK
-	if !info.Available {
-		status = http.StatusServiceUnavailable
-	}
-	h.render(w, r, status, "checkout", v, formActionURL(info.Session.SuccessURL))
+	h.checkoutPage(w, r, v, v.Action, info.Available, formActionURL(info.Session.SuccessURL))
 }
 
 // PaySession serves POST /c/{id}: like Pay for a link, it checks the CSRF
