@@ -271,7 +271,8 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f, pp, edge := decodePayForm(r.PostForm, l)
+	f, pp, edge := decodePayForm(r.PostForm, l.Amount, l.Currency)
+	pp.Slug = l.Slug
 	c, after, err := h.svc.PayLinkWith(r.Context(), l, pp)
 	again := func(status int, fe *formError, errs map[string]string) {
 		h.payAgain(w, r, h.checkoutView(r, info), l.Slug, formAction(l), status, f, fe, errs)
@@ -378,21 +379,21 @@ func receiptView(r *http.Request, merchant, title string, c *paylinks.Charge) *v
 		ChargeRef: prefix + paylinks.FormatBase36(c.ID)}
 }
 
-// decodePayForm reads the checkout form into the service's parameters. edge
+// decodePayForm reads the checkout form of a price amount in currency
+// (amount 0: the payer types it) into the service's parameters. edge
 // holds the errors of fields that could not even be parsed (the amount, the
 // expiry), by form field; the service checks everything else.
-func decodePayForm(form url.Values, l *paylinks.Link) (formValues, service.PayParams, map[string]string) {
+func decodePayForm(form url.Values, amount int64, currency string) (formValues, service.PayParams, map[string]string) {
 	get := func(k string) string { return strings.TrimSpace(form.Get(k)) }
 	f := formValues{Amount: get("amount"), Email: get("email"), Number: get("number"), Exp: get("exp"), Name: get("name")}
 	edge := map[string]string{}
-	pp := service.PayParams{Slug: l.Slug, Email: f.Email, Card: service.CardInput{Number: f.Number,
-		SecurityCode: get("csc"), Name: f.Name}}
-	if l.Amount == 0 {
-		amount, ok := ParseAmount(f.Amount, l.Currency)
+	pp := service.PayParams{Email: f.Email, Card: service.CardInput{Number: f.Number, SecurityCode: get("csc"), Name: f.Name}}
+	if amount == 0 {
+		typed, ok := ParseAmount(f.Amount, currency)
 		if !ok {
-			edge["amount"] = "Enter an amount like " + paylinks.FormatDecimal(paylinks.CurrencyLimits[l.Currency].Min, l.Currency) + "."
+			edge["amount"] = "Enter an amount like " + paylinks.FormatDecimal(paylinks.CurrencyLimits[currency].Min, currency) + "."
 		}
-		pp.Amount = amount
+		pp.Amount = typed
 	}
 	if m, y, ok := ParseExpiry(f.Exp); ok {
 		pp.Card.ExpirationMonth, pp.Card.ExpirationYear = m, y

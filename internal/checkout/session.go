@@ -95,7 +95,7 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f, pp, edge := decodeCardForm(r.PostForm, s.Amount, s.Currency)
+	f, pp, edge := decodePayForm(r.PostForm, s.Amount, s.Currency)
 	c, _, err := h.svc.PaySession(r.Context(), service.PaySessionParams{SessionID: s.ID, Amount: pp.Amount, Card: pp.Card, Email: pp.Email})
 	again := func(status int, fe *formError, errs map[string]string) {
 		h.payAgain(w, r, h.sessionView(r, info), action, formActionURL(s.SuccessURL), status, f, fe, errs)
@@ -147,12 +147,6 @@ func (h *Handler) SessionReceipt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "receipt", receiptView(r, info.Merchant, info.Title(), c), "'none'")
-}
-
-// decodeCardForm reads the checkout form for an amount and currency (amount
-// 0: the payer types it); see decodePayForm.
-func decodeCardForm(form url.Values, amount int64, currency string) (formValues, service.PayParams, map[string]string) {
-	return decodePayForm(form, &paylinks.Link{Amount: amount, Currency: currency})
 }
 
 // withSessionID returns the success URL with the session_id query
