@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +163,129 @@ func TestProfileRun(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "profiled") {
 		t.Errorf("the report does not say the server was profiled:\n%s", stdout.String())
+	}
+}
+
+// TestFailures: a report whose scenarios had errors or did nothing is a
+// failed run (the --quick run of CI exits non-zero on it); skipped ones are
+// not.
+func TestFailures(t *testing.T) {
+	ok := Result{Name: "retrieve", Ops: 10, OpsPerSec: 10}
+	good := Report{BaselineRuns: []Result{{Name: "baseline", Ops: 5}}, Scenarios: []Result{ok, {Name: "charge", Skipped: "no public key"}}}
+	if err := good.failures(); err != nil {
+		t.Errorf("a clean report fails: %v", err)
+	}
+	for _, bad := range []Report{
+		{Scenarios: []Result{ok, {Name: "pay", Ops: 9, Errors: 2, ErrorSamples: []string{"POST /l/x: 500"}}}},
+		{Scenarios: []Result{ok, {Name: "create"}}},
+		{BaselineRuns: []Result{{Name: "baseline"}}, Scenarios: []Result{ok}},
+		{Scenarios: []Result{ok}, ListSizes: []SizeResult{{Links: 10, List: Result{Name: "list", Ops: 3, Errors: 1}}}},
+	} {
+		err := bad.failures()
+		if err == nil {
+			t.Errorf("report %+v passes", bad)
+			continue
+		}
+		if !strings.Contains(err.Error(), "pay: 2 errors, e.g. \"POST /l/x: 500\"") && !strings.Contains(err.Error(), "no operation") &&
+			!strings.Contains(err.Error(), "list: 1 errors") {
+			t.Errorf("failure %q does not name the scenario and what went wrong", err)
+		}
+	}
+}
+
+// TestListSizesRun runs --list-sizes: the list scenario alone on fresh
+// databases of two sizes, each with its own preload, start-up, RSS and p99
+// ratio to the first size.
+func TestListSizesRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real servers for a few seconds; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	args := []string{"--quick", "--json", "--links", "100", "--duration", "300ms", "--warmup", "50ms", "--conns", "2",
+		"--scenarios", "list", "--list-sizes", "150,400"}
+	if err := run(ctx, args, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	var rep Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("the --json report does not decode: %v", err)
+	}
+	if len(rep.ListSizes) != 2 {
+		t.Fatalf("list sizes: got %d, want 2\n%s", len(rep.ListSizes), stdout.String())
+	}
+	for i, want := range []int{150, 400} {
+		s := rep.ListSizes[i]
+		if s.Links != want || s.PreloadSeconds <= 0 || s.StartupSeconds <= 0 || s.PeakRSSMB <= 0 ||
+			s.List.Ops == 0 || s.List.Errors != 0 || s.List.P99ms <= 0 {
+			t.Errorf("size %d: %+v", want, s)
+		}
+	}
+}
+
+// TestURLRun targets a paylinks started apart (--url, --key, --public-key,
+// --pid), as against a server on PostgreSQL: the harness preloads through
+// the API and reports the server's RSS and CPU from its pid.
+func TestURLRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real servers for a few seconds; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	bin, err := buildPaylinks(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0", "--db", "sqlite:"+filepath.Join(dir, "p.db"))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var url, skey, pkey string
+	sc := bufio.NewScanner(out)
+	for url == "" && sc.Scan() {
+		line := sc.Text()
+		if f := strings.Fields(line); len(f) == 3 && f[1] == "key:" {
+			switch f[0] {
+			case "secret":
+				skey = f[2]
+			case "public":
+				pkey = f[2]
+			}
+		}
+		if _, u, ok := strings.Cut(line, "listening on "); ok {
+			url = u
+		}
+	}
+	go io.Copy(io.Discard, out)
+	if url == "" || skey == "" || pkey == "" {
+		t.Fatalf("server printed url %q, keys %q %q", url, skey, pkey)
+	}
+	var stdout, stderr bytes.Buffer
+	args := []string{"--json", "--url", url, "--key", skey, "--public-key", pkey, "--pid", strconv.Itoa(cmd.Process.Pid),
+		"--links", "120", "--duration", "300ms", "--warmup", "50ms", "--conns", "2", "--scenarios", "retrieve,list,charge"}
+	if err := run(ctx, args, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	var rep Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("the --json report does not decode: %v", err)
+	}
+	if rep.Target != url || rep.Links != 120 {
+		t.Errorf("target %q, links %d; want %q and 120", rep.Target, rep.Links, url)
+	}
+	for _, s := range rep.Scenarios {
+		if s.Skipped != "" || s.Ops == 0 || s.Errors != 0 || s.PeakRSSMB <= 0 || s.CPUPer1000 <= 0 {
+			t.Errorf("%s against --url: %+v", s.Name, s)
+		}
+	}
+	if len(rep.Scenarios) != 3 {
+		t.Errorf("scenarios: got %d, want 3", len(rep.Scenarios))
 	}
 }

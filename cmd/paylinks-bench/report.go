@@ -300,3 +300,36 @@ func orDash(v float64, format string) string {
 	}
 	return fmt.Sprintf(format, v)
 }
+
+// failures reports the scenarios that had errors or completed no operation
+// (skipped ones aside): a run with them measured a server that misbehaved,
+// and exits non-zero after its report, so that the --quick run of CI fails.
+func (r *Report) failures() error {
+	var bad []string
+	check := func(s Result) {
+		switch {
+		case s.Skipped != "":
+		case s.Errors > 0:
+			sample := ""
+			if len(s.ErrorSamples) > 0 {
+				sample = fmt.Sprintf(", e.g. %q", s.ErrorSamples[0])
+			}
+			bad = append(bad, fmt.Sprintf("%s: %d errors%s", s.Name, s.Errors, sample))
+		case s.Ops == 0:
+			bad = append(bad, s.Name+": no operation completed")
+		}
+	}
+	for _, s := range r.BaselineRuns {
+		check(s)
+	}
+	for _, s := range r.Scenarios {
+		check(s)
+	}
+	for _, s := range r.ListSizes {
+		check(s.List)
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d scenario runs failed: %s", len(bad), strings.Join(bad, "; "))
+}

@@ -68,8 +68,19 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 		}
 	}()
 	buf.Reset()
-	// Encode escapes as json.Marshal does, and ends the body with a newline.
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
+	var err error
+	if a, ok := v.(JSONAppender); ok {
+		// The same bytes as Encode's below, newline included.
+		var b []byte
+		if b, err = a.AppendJSON(buf.AvailableBuffer()); err == nil {
+			buf.Write(append(b, '\n'))
+		}
+	} else {
+		// Encode escapes as json.Marshal does, and ends the body with a
+		// newline.
+		err = json.NewEncoder(buf).Encode(v)
+	}
+	if err != nil {
 		slog.ErrorContext(r.Context(), "encode response", "err", err) // the log handler adds the request id
 		http.Error(w, `{"error":"internal"}`, http.StatusInternalServerError)
 		return

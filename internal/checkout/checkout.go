@@ -265,12 +265,14 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := info.Link
-	ip, now, ok := h.admit(w, r, !l.Livemode, l.Slug, l.ID.String(), info.Available, func() {
+	ip, ok := h.admit(w, r, !l.Livemode, l.Slug, l.ID.String(), info.Available, func() {
 		h.page(w, r, info) // the page says why, with the link as read
 	})
 	if !ok {
 		return
 	}
+	declined := false
+	defer h.settle(r, ip, &declined)
 	f, pp, edge := decodePayForm(r.PostForm, l.Amount, l.Currency)
 	pp.Slug = l.Slug
 	c, after, err := h.svc.PayLinkWith(r.Context(), l, pp)
@@ -289,8 +291,9 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 		}
 		h.errorPage(w, r, after, err)
 	case !c.Paid():
-		h.limits.decline(r.Context(), ip, l.ID.String(), now)
-		again(http.StatusPaymentRequired, declined(c), nil)
+		declined = true
+		h.limits.decline(r.Context(), l.ID.String(), h.now())
+		again(http.StatusPaymentRequired, declineMessage(c), nil)
 	case after.SuccessURL != "" && c.SessionID != nil:
 		http.Redirect(w, r, withSessionID(after.SuccessURL, *c.SessionID), http.StatusSeeOther)
 	case after.SuccessURL != "":
@@ -304,30 +307,38 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 // anything is charged: the form is read, its CSRF token (made for csrfKey)
 // is good, payments are available (else unavailable writes the page), and
 // the client is within the attempt limits of limitKey; then the attempt is
-// counted. When ok is false, the answer is written.
+// counted and a decline reserved (settle ends it). When ok is false, the
+// answer is written.
 func (h *Handler) admit(w http.ResponseWriter, r *http.Request, test bool, csrfKey, limitKey string,
-	available bool, unavailable func()) (ip string, now time.Time, ok bool) {
+	available bool, unavailable func()) (ip string, ok bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		h.message(w, r, http.StatusBadRequest, test, "The form could not be read", "Go back, reload the page and try again.", "info")
-		return "", now, false
+		return "", false
 	}
 	if !h.checkCSRF(r, csrfKey) {
 		h.message(w, r, http.StatusForbidden, test, "This page has expired",
 			"For your security the payment form must be submitted from this site in the same browser session. Reload the page and try again. Nothing was charged.", "info")
-		return "", now, false
+		return "", false
 	}
 	if !available {
 		unavailable()
-		return "", now, false
+		return "", false
 	}
-	ip, now = h.clientIP(r), h.now()
-	if wait := h.limits.wait(r.Context(), ip, limitKey, now); wait > 0 {
+	ip = h.clientIP(r)
+	if wait := h.limits.admit(r.Context(), ip, limitKey, h.now()); wait > 0 {
 		h.slowDown(w, r, test, wait)
-		return "", now, false
+		return "", false
 	}
-	h.limits.attempt(r.Context(), ip, now)
-	return ip, now, true
+	return ip, true
+}
+
+// settle ends an admitted attempt of the client at ip: unless *declined, it
+// gives back the decline admit reserved.
+func (h *Handler) settle(r *http.Request, ip string, declined *bool) {
+	if !*declined {
+		h.limits.release(r.Context(), ip, h.now())
+	}
 }
 
 // payAgain shows the checkout v again after a payment that did not go
@@ -361,7 +372,7 @@ func tryAgain(err error) *formError {
 }
 
 // declined is the form error of a declined card.
-func declined(c *paylinks.Charge) *formError {
+func declineMessage(c *paylinks.Charge) *formError {
 	return &formError{Title: "Your card was declined", Message: c.FailureMessage}
 }
 

@@ -348,8 +348,12 @@ type downLimiter struct{}
 
 var _ store.RateLimiter = downLimiter{}
 
-func (downLimiter) RateWait(context.Context, time.Time, ...store.RateBucket) (time.Duration, error) {
+func (downLimiter) RateAdmit(context.Context, time.Time, []store.RateBucket, []store.RateBucket) (time.Duration, error) {
 	return 0, errors.New("connection refused")
+}
+
+func (downLimiter) RateRefund(context.Context, time.Time, ...store.RateBucket) error {
+	return errors.New("connection refused")
 }
 
 func (downLimiter) RateTake(context.Context, time.Time, ...store.RateBucket) (time.Duration, error) {
@@ -458,4 +462,70 @@ func TestPageAfterUpdate(t *testing.T) {
 	if p := get(t, browser(t), e.url+"/l/"+l.Slug); p.status != http.StatusGone {
 		t.Errorf("deactivated link: status %d, want 410", p.status)
 	}
+}
+
+// TestConcurrentDeclinesLimited fires many declined payments from one
+// address at once: the limit of declines per address holds under
+// concurrency (a card tester sends in parallel), on either backend. A decline
+// is reserved when the attempt is admitted, not counted after the card was
+// tried, so the attempts in flight cannot all pass the check first.
+func TestConcurrentDeclinesLimited(t *testing.T) {
+	forBackends(t, func(t *testing.T, backend string) {
+		e := newEnv(t, backend, checkout.Limits{AttemptsPerIP: 1000, DeclinesPerIP: 3, DeclinesPerLink: 1000}, service.Options{})
+		l := e.link(t, e.test, service.LinkParams{Amount: 10000, Multiple: true})
+		c := browser(t)
+		token := csrfOf(t, get(t, c, e.url+"/l/"+l.Slug))
+		const n = 24
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				statuses[i] = post(t, c, e.url+"/l/"+l.Slug, payForm(token, "4111111111130012")).status
+			})
+		}
+		close(start)
+		wg.Wait()
+		count := map[int]int{}
+		for _, s := range statuses {
+			count[s]++
+		}
+		if count[http.StatusPaymentRequired] > 3 || count[http.StatusPaymentRequired]+count[http.StatusTooManyRequests] != n {
+			t.Errorf("%d concurrent declined attempts from one address: %v; want at most 3 declines (402), the rest 429", n, count)
+		}
+		cs, _, _ := e.svc.ListCharges(context.Background(), e.test, paylinks.ChargeFilter{LinkID: &l.ID, Limit: 100})
+		if len(cs) > 3 {
+			t.Errorf("%d declined charges recorded, want at most 3 (the card was tried that often)", len(cs))
+		}
+	})
+}
+
+// TestSuccessesKeepDeclineBudget: a payment that goes through gives back the
+// decline its admission reserved, so a payer who pays often is never slowed
+// down by the limit of declines, and a payer's declines still count.
+func TestSuccessesKeepDeclineBudget(t *testing.T) {
+	forBackends(t, func(t *testing.T, backend string) {
+		e := newEnv(t, backend, checkout.Limits{AttemptsPerIP: 1000, DeclinesPerIP: 2, DeclinesPerLink: 1000}, service.Options{})
+		l := e.link(t, e.test, service.LinkParams{Amount: 10000, Multiple: true})
+		c := browser(t)
+		token := csrfOf(t, get(t, c, e.url+"/l/"+l.Slug))
+		for i := range 6 {
+			if p := post(t, c, e.url+"/l/"+l.Slug, payForm(token, "4242424242424242")); p.status != http.StatusSeeOther {
+				t.Fatalf("payment %d: status %d, want 303", i, p.status)
+			}
+		}
+		// An invalid card number is neither a decline nor a payment.
+		if p := post(t, c, e.url+"/l/"+l.Slug, payForm(token, "4242")); p.status != http.StatusUnprocessableEntity {
+			t.Fatalf("invalid number: status %d, want 422", p.status)
+		}
+		for i := range 2 {
+			if p := post(t, c, e.url+"/l/"+l.Slug, payForm(token, "4111111111130012")); p.status != http.StatusPaymentRequired {
+				t.Fatalf("decline %d after 6 payments: status %d, want 402", i, p.status)
+			}
+		}
+		if p := post(t, c, e.url+"/l/"+l.Slug, payForm(token, "4242424242424242")); p.status != http.StatusTooManyRequests {
+			t.Errorf("after 2 declines: status %d, want 429", p.status)
+		}
+	})
 }

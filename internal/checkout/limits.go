@@ -6,8 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/paylinks/paylinks/internal/store"
 )
 
@@ -41,6 +39,9 @@ var DefaultLimits = Limits{
 // attemptLimits are the three limits of Limits: in this process's memory,
 // and in the store's shared buckets when it has them.
 type attemptLimits struct {
+	// mu makes an admission (checking three buckets, taking from two) one
+	// step in this process.
+	mu                                   sync.Mutex
 	ipAttempts, ipDeclines, linkDeclines *buckets
 	// shared, when set, keeps the buckets for every replica on the
 	// database (PostgreSQL). It decides; the in-memory buckets, which count
@@ -75,34 +76,62 @@ func newAttemptLimits(l Limits, shared store.RateLimiter, log *slog.Logger) *att
 	}
 }
 
-// wait returns how long the client must wait before another attempt on the
-// link, 0 when it may try now.
-func (a *attemptLimits) wait(ctx context.Context, ip, link string, now time.Time) time.Duration {
-	local := max(a.ipAttempts.wait(ip, now), a.ipDeclines.wait(ip, now), a.linkDeclines.wait(link, now))
-	if a.shared == nil {
-		return local
-	}
-	ctx, cancel := sharedContext(ctx)
-	defer cancel()
-	w, err := a.shared.RateWait(ctx, now, a.ipAttempts.bucket(ip), a.ipDeclines.bucket(ip), a.linkDeclines.bucket(link))
-	if err != nil {
+// admit admits an attempt of the client on the link, or returns how long
+// the client must wait before another. Admitted, the attempt has taken a
+// token of the address's attempts and reserved one of its declines: an
+// attempt in flight may be declined, and counting declines only once the
+// card was tried let a card tester's parallel attempts all pass the check
+// first. The caller gives the reservation back with release unless the
+// attempt was declined. The link's declines are checked here and counted by
+// decline: reserving them would cap a link's payments in flight (a flash
+// sale) at the link's limit of declines.
+func (a *attemptLimits) admit(ctx context.Context, ip, link string, now time.Time) time.Duration {
+	if a.shared != nil {
+		sctx, cancel := sharedContext(ctx)
+		w, err := a.shared.RateAdmit(sctx, now, []store.RateBucket{a.ipAttempts.bucket(ip), a.ipDeclines.bucket(ip)},
+			[]store.RateBucket{a.linkDeclines.bucket(link)})
+		cancel()
+		if err == nil {
+			if w == 0 {
+				// This process's buckets count it too, for the fallback.
+				a.mu.Lock()
+				a.ipAttempts.take(ip, now)
+				a.ipDeclines.take(ip, now)
+				a.mu.Unlock()
+			}
+			return w
+		}
 		a.sharedFailed(ctx, err)
-		return local
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	w := max(a.ipAttempts.wait(ip, now), a.ipDeclines.wait(ip, now), a.linkDeclines.wait(link, now))
+	if w == 0 {
+		a.ipAttempts.take(ip, now)
+		a.ipDeclines.take(ip, now)
 	}
 	return w
 }
 
-// attempt counts an attempt of the client.
-func (a *attemptLimits) attempt(ctx context.Context, ip string, now time.Time) {
-	a.ipAttempts.take(ip, now)
-	a.takeShared(ctx, now, a.ipAttempts.bucket(ip))
+// release gives back the decline an admitted attempt reserved: it was not
+// declined.
+func (a *attemptLimits) release(ctx context.Context, ip string, now time.Time) {
+	a.ipDeclines.refund(ip, now)
+	if a.shared == nil {
+		return
+	}
+	ctx, cancel := sharedContext(ctx)
+	defer cancel()
+	if err := a.shared.RateRefund(ctx, now, a.ipDeclines.bucket(ip)); err != nil {
+		a.sharedFailed(ctx, err)
+	}
 }
 
-// decline counts a declined attempt of the client on the link.
-func (a *attemptLimits) decline(ctx context.Context, ip, link string, now time.Time) {
-	a.ipDeclines.take(ip, now)
+// decline counts a declined attempt on the link; the address's decline was
+// taken when the attempt was admitted.
+func (a *attemptLimits) decline(ctx context.Context, link string, now time.Time) {
 	a.linkDeclines.take(link, now)
-	a.takeShared(ctx, now, a.ipDeclines.bucket(ip), a.linkDeclines.bucket(link))
+	a.takeShared(ctx, now, a.linkDeclines.bucket(link))
 }
 
 func (a *attemptLimits) takeShared(ctx context.Context, now time.Time, bs ...store.RateBucket) {
@@ -145,11 +174,17 @@ type buckets struct {
 	burst int
 	every time.Duration
 	mu    sync.Mutex
-	m     map[string]*rate.Limiter
+	m     map[string]*tokens
+}
+
+// tokens is one bucket: n tokens at time at. A key with none is full.
+type tokens struct {
+	n  float64
+	at time.Time
 }
 
 func newBuckets(name string, burst int, every time.Duration) *buckets {
-	return &buckets{name: name, burst: burst, every: every, m: make(map[string]*rate.Limiter)}
+	return &buckets{name: name, burst: burst, every: every, m: make(map[string]*tokens)}
 }
 
 // bucket returns the shared bucket of key, such as "ip-decline:203.0.113.9".
@@ -157,38 +192,69 @@ func (b *buckets) bucket(key string) store.RateBucket {
 	return store.RateBucket{Key: b.name + ":" + key, Burst: b.burst, Refill: b.every}
 }
 
+// level returns the tokens of t at now, refilled since t.at (a clock that
+// went back refills nothing). b.mu is held.
+func (b *buckets) level(t *tokens, now time.Time) float64 {
+	if now.After(t.at) {
+		return min(float64(b.burst), t.n+float64(now.Sub(t.at))/float64(b.every))
+	}
+	return t.n
+}
+
 func (b *buckets) wait(key string, now time.Time) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	l, ok := b.m[key]
+	t, ok := b.m[key]
 	if !ok {
 		return 0
 	}
-	tokens := l.TokensAt(now)
-	if tokens >= 1 {
+	n := b.level(t, now)
+	if n >= 1 {
 		return 0
 	}
-	return time.Duration((1 - tokens) * float64(b.every))
+	return time.Duration((1 - n) * float64(b.every))
 }
 
+// take takes a token of key at now, if there is one.
 func (b *buckets) take(key string, now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	l, ok := b.m[key]
+	t, ok := b.m[key]
 	if !ok {
 		if len(b.m) >= maxBuckets {
 			b.sweep(now)
 		}
-		l = rate.NewLimiter(rate.Every(b.every), b.burst)
-		b.m[key] = l
+		t = &tokens{n: float64(b.burst), at: now}
+		b.m[key] = t
 	}
-	l.AllowN(now, 1)
+	n := b.level(t, now)
+	if n >= 1 {
+		n--
+	}
+	t.n, t.at = n, later(t.at, now)
+}
+
+// refund gives a token back to key at now; a full bucket stays full.
+func (b *buckets) refund(key string, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t, ok := b.m[key]; ok {
+		t.n, t.at = min(float64(b.burst), b.level(t, now)+1), later(t.at, now)
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // sweep drops the buckets that have refilled; if none has, it starts over.
+// b.mu is held.
 func (b *buckets) sweep(now time.Time) {
-	for k, l := range b.m {
-		if l.TokensAt(now) >= float64(b.burst) {
+	for k, t := range b.m {
+		if b.level(t, now) >= float64(b.burst) {
 			delete(b.m, k)
 		}
 	}

@@ -89,12 +89,14 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 	s := info.Session
 	test := !s.Livemode
 	action := "/c/" + paylinks.FormatSessionID(s.ID)
-	ip, now, ok := h.admit(w, r, test, action, s.ID.String(), info.Available, func() {
+	ip, ok := h.admit(w, r, test, action, s.ID.String(), info.Available, func() {
 		h.sessionPage(w, r, info) // the page says why, with the session as read
 	})
 	if !ok {
 		return
 	}
+	declined := false
+	defer h.settle(r, ip, &declined)
 	f, pp, edge := decodePayForm(r.PostForm, s.Amount, s.Currency)
 	c, _, err := h.svc.PaySession(r.Context(), service.PaySessionParams{SessionID: s.ID, Amount: pp.Amount, Card: pp.Card, Email: pp.Email})
 	again := func(status int, fe *formError, errs map[string]string) {
@@ -118,8 +120,9 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 			h.errorPage(w, r, nil, err)
 		}
 	case !c.Paid():
-		h.limits.decline(r.Context(), ip, s.ID.String(), now)
-		again(http.StatusPaymentRequired, declined(c), nil)
+		declined = true
+		h.limits.decline(r.Context(), s.ID.String(), h.now())
+		again(http.StatusPaymentRequired, declineMessage(c), nil)
 	case s.SuccessURL != "":
 		http.Redirect(w, r, withSessionID(s.SuccessURL, s.ID), http.StatusSeeOther)
 	default:

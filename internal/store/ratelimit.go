@@ -17,9 +17,17 @@ import (
 // counts as no time passed. Buckets are independent: a call on several is
 // one round trip, not one transaction of all or nothing.
 type RateLimiter interface {
-	// RateWait returns how long from now until every one of the buckets
-	// has a token, 0 when they all have one now. It takes nothing.
-	RateWait(ctx context.Context, now time.Time, buckets ...RateBucket) (time.Duration, error)
+	// RateAdmit takes one token at now from each bucket of take if every
+	// bucket of take and of check has one, and returns 0; otherwise it
+	// takes nothing and returns how long from now until they all will have
+	// one. All or nothing, atomically: concurrent callers never both pass
+	// on the last token of a bucket of take. (A payment attempt takes its
+	// address's attempt and reserves its decline, and checks its link's
+	// declines.) A bucket in both lists is taken.
+	RateAdmit(ctx context.Context, now time.Time, take, check []RateBucket) (time.Duration, error)
+	// RateRefund gives one token back to each bucket (a reserved decline
+	// whose payment was not declined); a full bucket stays full.
+	RateRefund(ctx context.Context, now time.Time, buckets ...RateBucket) error
 	// RateTake takes one token at now from each bucket that has one, each
 	// atomically (concurrent callers never take the same token), and
 	// returns how long from now until the ones that had none will have one:

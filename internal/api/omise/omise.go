@@ -157,10 +157,14 @@ const (
 
 // formatID renders an id as Omise does: "link_test_…" or "link_…".
 func formatID(prefix string, livemode bool, id paylinks.ID) string {
+	var buf [48]byte // "chrg_test_" and 25 digits
+	b := append(buf[:0], prefix...)
 	if livemode {
-		return prefix + "_" + paylinks.FormatBase36(id)
+		b = append(b, '_')
+	} else {
+		b = append(b, "_test_"...)
 	}
-	return prefix + "_test_" + paylinks.FormatBase36(id)
+	return string(paylinks.AppendBase36(b, id))
 }
 
 // parseID parses an Omise id of the caller's mode. An id of the other mode

@@ -33,17 +33,29 @@ func newList(location string, data []any, limit, offset, total int, order paylin
 	if data == nil {
 		data = []any{}
 	}
-	if from.IsZero() {
-		from = epoch
+	fromText := epochText
+	if !from.IsZero() && !from.Equal(epoch) {
+		fromText = formatTime(from)
 	}
 	l := list{Object: "list", Data: data, Limit: limit, Offset: offset, Total: total, Location: location,
-		From: formatTime(from), To: formatTime(to)}
+		From: fromText, To: formatTime(to)}
 	if !nullOrder {
-		o := orderName(order)
-		l.Order = &o
+		l.Order = &orderNames[0]
+		if order == paylinks.ReverseChronological {
+			l.Order = &orderNames[1]
+		}
 	}
 	return l
 }
+
+// epochText is formatTime(epoch), the from of most lists (and of every
+// link's charges), and orderNames the values of their order: shared, never
+// written, so that a list of links does not format or allocate them again
+// for every link.
+var (
+	epochText  = formatTime(epoch)
+	orderNames = [2]string{orderName(paylinks.Chronological), orderName(paylinks.ReverseChronological)}
+)
 
 // link2019 is the Link object of Omise-Version 2019-05-29, fields in the
 // order the real API sends them.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -49,42 +50,127 @@ RETURNING full_at, took`
 var sweepSQL = fmt.Sprintf(`DELETE FROM rate_buckets WHERE key IN (
     SELECT key FROM rate_buckets WHERE full_at <= $1 LIMIT %d FOR UPDATE SKIP LOCKED)`, rateSweep)
 
-// RateWait returns how long from now until every one of the buckets has a
-// token, reading them in one query.
-func (db *DB) RateWait(ctx context.Context, now time.Time, buckets ...store.RateBucket) (_ time.Duration, err error) {
-	defer wrap(&err, "RateWait")
-	if err := checkBuckets(buckets); err != nil {
+// RateAdmit takes a token from each bucket of take when every bucket of
+// take and check has one, in one round trip: a batch is one implicit
+// transaction, whose first statements make sure each bucket has a row (a
+// missing row is a full bucket) and lock the rows in key order, and whose
+// next takes the tokens if every locked bucket has one. Concurrent
+// admissions of a bucket wait for each other on its row, so the last token
+// goes to one of them.
+func (db *DB) RateAdmit(ctx context.Context, now time.Time, take, check []store.RateBucket) (_ time.Duration, err error) {
+	defer wrap(&err, "RateAdmit")
+	if err := checkBuckets(append(take[:len(take):len(take)], check...)); err != nil {
 		return 0, err
 	}
 	now = ts(now)
-	keys := make([]string, len(buckets))
-	for i, b := range buckets {
-		keys[i] = b.Key
+	byKey := make(map[string]store.RateBucket, len(take)+len(check))
+	for _, b := range check {
+		byKey[b.Key] = b
 	}
-	rows, err := db.pool.Query(ctx, `SELECT key, full_at FROM rate_buckets WHERE key = ANY($1)`, keys)
+	taking := make(map[string]bool, len(take))
+	for _, b := range take {
+		byKey[b.Key], taking[b.Key] = b, true
+	}
+	keys := slices.Sorted(maps.Keys(byKey))
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	limits := make([]time.Time, len(keys)) // a bucket has a token when full_at <= its limit
+	var takeKeys []string
+	var takeRefills []int64
+	for i, k := range keys {
+		b := byKey[k]
+		refill := b.Refill.Truncate(time.Microsecond)
+		limits[i] = now.Add(time.Duration(b.Burst-1) * refill)
+		if taking[k] {
+			takeKeys, takeRefills = append(takeKeys, k), append(takeRefills, refill.Microseconds())
+		}
+	}
+	batch := &pgx.Batch{}
+	batch.Queue(rateEnsureSQL, keys)
+	batch.Queue(rateLockSQL, keys)
+	batch.Queue(rateAdmitSQL, takeKeys, takeRefills, keys, limits, now)
+	batch.Queue(`SELECT key, full_at FROM rate_buckets WHERE key = ANY($1)`, keys)
+	batch.Queue(sweepSQL, now)
+	br := db.pool.SendBatch(ctx, batch)
+	defer br.Close()
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			return 0, err
+		}
+	}
+	tag, err := br.Exec()
 	if err != nil {
 		return 0, err
 	}
-	fullAt := make(map[string]time.Time, len(buckets))
-	for rows.Next() {
-		var k string
-		var t time.Time
-		if err := rows.Scan(&k, &t); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		fullAt[k] = t
-	}
-	if err := rows.Err(); err != nil {
+	rows, err := br.Query()
+	if err != nil {
 		return 0, err
 	}
 	var wait time.Duration
-	for _, b := range buckets {
-		if t, ok := fullAt[b.Key]; ok {
-			wait = max(wait, bucketWait(b, t, now))
+	for rows.Next() {
+		var k string
+		var fullAt time.Time
+		if err := rows.Scan(&k, &fullAt); err != nil {
+			rows.Close()
+			return 0, err
 		}
+		wait = max(wait, bucketWait(byKey[k], fullAt, now))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if _, err := br.Exec(); err != nil {
+		return 0, fmt.Errorf("sweep: %w", err)
+	}
+	if err := br.Close(); err != nil {
+		return 0, err
+	}
+	if len(takeKeys) > 0 && tag.RowsAffected() == int64(len(takeKeys)) {
+		return 0, nil // taken (the wait read after the take is of the next token)
 	}
 	return wait, nil
+}
+
+// rateEnsureSQL makes sure every bucket $1 (sorted) has a row, a new one
+// full since long ago (not since now: another replica's clock may be
+// behind). A key another batch is inserting waits for that one to end.
+const rateEnsureSQL = `INSERT INTO rate_buckets (key, full_at, took)
+SELECT k, timestamptz '1970-01-01 00:00:00Z', false FROM unnest($1::text[]) AS k ORDER BY k
+ON CONFLICT (key) DO NOTHING`
+
+// rateLockSQL locks the rows of the buckets $1 in key order until the batch
+// commits (without writing them).
+const rateLockSQL = `SELECT 1 FROM rate_buckets WHERE key = ANY($1) ORDER BY key FOR UPDATE`
+
+// rateAdmitSQL takes a token from each bucket $1 (refilled every $2 µs) if
+// every bucket $3 has one at $5: its full_at is at most its limit $4. The
+// condition is the same for every row, so it takes from all or from none.
+const rateAdmitSQL = `UPDATE rate_buckets AS b SET took = true,
+    full_at = greatest(b.full_at, $5::timestamptz) + t.refill * interval '1 microsecond'
+FROM unnest($1::text[], $2::bigint[]) AS t(key, refill)
+WHERE b.key = t.key AND NOT EXISTS (
+    SELECT 1 FROM rate_buckets AS c JOIN unnest($3::text[], $4::timestamptz[]) AS l(key, lim) ON c.key = l.key
+    WHERE c.full_at > l.lim)`
+
+// RateRefund gives a token back to each bucket, in one round trip: its
+// full_at moves one refill earlier, but not before now (full). A bucket
+// with no row is full already.
+func (db *DB) RateRefund(ctx context.Context, now time.Time, buckets ...store.RateBucket) (err error) {
+	defer wrap(&err, "RateRefund")
+	if err := checkBuckets(buckets); err != nil {
+		return err
+	}
+	now = ts(now)
+	sorted := slices.SortedFunc(slices.Values(buckets), func(a, b store.RateBucket) int { return strings.Compare(a.Key, b.Key) })
+	batch := &pgx.Batch{}
+	for _, b := range sorted {
+		refill := b.Refill.Truncate(time.Microsecond)
+		batch.Queue(`UPDATE rate_buckets SET full_at = greatest(full_at - $3::bigint * interval '1 microsecond', $2::timestamptz)
+			WHERE key = $1`, b.Key, now, refill.Microseconds())
+	}
+	return db.pool.SendBatch(ctx, batch).Close()
 }
 
 // RateTake takes a token from each bucket that has one, in one round trip:

@@ -27,9 +27,9 @@ func take(tb testing.TB, db *postgres.DB, now time.Time, bs ...store.RateBucket)
 
 func peek(tb testing.TB, db *postgres.DB, now time.Time, bs ...store.RateBucket) time.Duration {
 	tb.Helper()
-	w, err := db.RateWait(context.Background(), now, bs...)
+	w, err := db.RateAdmit(context.Background(), now, nil, bs)
 	if err != nil {
-		tb.Fatalf("RateWait: %v", err)
+		tb.Fatalf("RateAdmit (check only): %v", err)
 	}
 	return w
 }
@@ -102,8 +102,8 @@ func TestRateBuckets(t *testing.T) {
 		if _, err := db.RateTake(context.Background(), rt, bad); err == nil {
 			t.Errorf("RateTake of %+v: no error", bad)
 		}
-		if _, err := db.RateWait(context.Background(), rt, bad); err == nil {
-			t.Errorf("RateWait of %+v: no error", bad)
+		if _, err := db.RateAdmit(context.Background(), rt, nil, []store.RateBucket{bad}); err == nil {
+			t.Errorf("RateAdmit of %+v: no error", bad)
 		}
 	}
 }
@@ -223,5 +223,112 @@ func TestRateBucketsUnlogged(t *testing.T) {
 	}
 	if persistence != "u" {
 		t.Errorf("rate_buckets persistence %q, want u (unlogged)", persistence)
+	}
+}
+
+// TestRateAdmit checks that an admission is all or nothing: it takes from
+// the buckets of take only when those and the buckets of check all have a
+// token, and a refund gives one back, never past full.
+func TestRateAdmit(t *testing.T) {
+	db := postgres.OpenTest(t)
+	ctx := context.Background()
+	attempt := store.RateBucket{Key: "ip-attempt:a", Burst: 5, Refill: time.Second}
+	decline := store.RateBucket{Key: "ip-decline:a", Burst: 1, Refill: time.Minute}
+	link := store.RateBucket{Key: "link-decline:l", Burst: 1, Refill: time.Hour}
+	admit := func(now time.Time, take, check []store.RateBucket) time.Duration {
+		t.Helper()
+		w, err := db.RateAdmit(ctx, now, take, check)
+		if err != nil {
+			t.Fatalf("RateAdmit: %v", err)
+		}
+		return w
+	}
+	takeAD, checkL := []store.RateBucket{attempt, decline}, []store.RateBucket{link}
+	if w := admit(rt, takeAD, checkL); w != 0 {
+		t.Fatalf("first admission: wait %v, want 0", w)
+	}
+	// The decline is reserved: the next admission waits for it, and takes
+	// no attempt token meanwhile.
+	if w := admit(rt, takeAD, checkL); w != time.Minute {
+		t.Errorf("second admission: wait %v, want 1m (the reserved decline)", w)
+	}
+	if w := peek(t, db, rt, attempt); w != 0 {
+		t.Errorf("attempts after a refused admission: wait %v, want 0", w)
+	}
+	for range 4 { // 5 - the one admitted: the refused one took nothing
+		if w := take(t, db, rt, attempt); w != 0 {
+			t.Fatalf("attempt token: wait %v, want 0", w)
+		}
+	}
+	if w := peek(t, db, rt, attempt); w != time.Second {
+		t.Errorf("attempts after 5 takes: wait %v, want 1s", w)
+	}
+	// The payment was not declined: the decline comes back.
+	if err := db.RateRefund(ctx, rt, decline); err != nil {
+		t.Fatal(err)
+	}
+	if w := peek(t, db, rt, decline); w != 0 {
+		t.Errorf("decline after the refund: wait %v, want 0", w)
+	}
+	// A refund of a full bucket leaves it full (burst 1: one take empties it).
+	if err := db.RateRefund(ctx, rt, decline, link); err != nil {
+		t.Fatal(err)
+	}
+	if w := take(t, db, rt, decline); w != 0 {
+		t.Fatal("take after refunds of a full bucket: no token")
+	}
+	if w := peek(t, db, rt, decline); w != time.Minute {
+		t.Errorf("a full bucket refunded then taken once: wait %v, want 1m (never more than the burst)", w)
+	}
+	// A checked bucket that is empty refuses and is not taken from.
+	if w := take(t, db, rt, link); w != 0 {
+		t.Fatal("link bucket: no token")
+	}
+	fresh := store.RateBucket{Key: "ip-attempt:b", Burst: 1, Refill: time.Second}
+	if w := admit(rt, []store.RateBucket{fresh}, checkL); w != time.Hour {
+		t.Errorf("admission with an empty checked bucket: wait %v, want 1h", w)
+	}
+	if w := peek(t, db, rt, fresh); w != 0 {
+		t.Errorf("the take bucket of a refused admission: wait %v, want 0 (nothing taken)", w)
+	}
+}
+
+// TestRateAdmitConcurrent admits 40 attempts at once against a reserve of
+// 5: exactly 5 pass, as 40 requests on several replicas would.
+func TestRateAdmitConcurrent(t *testing.T) {
+	db := postgres.OpenTest(t)
+	decline := store.RateBucket{Key: "ip-decline:c", Burst: 5, Refill: time.Hour}
+	attempt := store.RateBucket{Key: "ip-attempt:c", Burst: 100, Refill: time.Hour}
+	link := store.RateBucket{Key: "link-decline:c", Burst: 100, Refill: time.Hour}
+	const n = 40
+	waits, errs := make([]time.Duration, n), make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		take := []store.RateBucket{attempt, decline}
+		if i%2 == 1 {
+			take = []store.RateBucket{decline, attempt} // either order: no deadlock
+		}
+		wg.Go(func() {
+			<-start
+			waits[i], errs[i] = db.RateAdmit(context.Background(), rt, take, []store.RateBucket{link})
+		})
+	}
+	close(start)
+	wg.Wait()
+	admitted := 0
+	for i, w := range waits {
+		if errs[i] != nil {
+			t.Fatalf("admission %d: %v", i, errs[i])
+		}
+		if w == 0 {
+			admitted++
+		}
+	}
+	if admitted != 5 {
+		t.Errorf("%d of %d concurrent admissions passed a reserve of 5, want 5", admitted, n)
+	}
+	if w := peek(t, db, rt, attempt); w != 0 {
+		t.Errorf("attempts: wait %v, want 0", w)
 	}
 }

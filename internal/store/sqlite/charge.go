@@ -119,15 +119,16 @@ func (db *DB) ListCharges(ctx context.Context, f paylinks.ChargeFilter) ([]payli
 		q.where += ` AND link_id = ?`
 		q.args = append(q.args, idArg(*f.LinkID))
 	}
-	charges, total, err := list(ctx, db, q, scanCharge)
+	charges, total, err := list(ctx, db, q, scanChargeInto)
 	if err != nil {
 		return nil, 0, wrap("ListCharges", err)
 	}
 	return charges, total, nil
 }
 
-func scanCharge(row scanner) (*paylinks.Charge, error) {
-	var c paylinks.Charge
+func scanCharge(row scanner) (*paylinks.Charge, error) { return scanOne(row, scanChargeInto) }
+
+func scanChargeInto(row scanner, c *paylinks.Charge) error {
 	var linkID, sessionID, transactionID uuid.NullUUID
 	var status string
 	var metadata sql.NullString
@@ -139,15 +140,15 @@ func scanCharge(row scanner) (*paylinks.Charge, error) {
 		&c.Card.ExpirationYear, &c.Card.Name, &c.Card.Fingerprint, &c.Card.SecurityCodeCheck,
 		&c.Email, &metadata, &transactionID, &created, &paid)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	c.LinkID, c.SessionID, c.TransactionID = fromNullID(linkID), fromNullID(sessionID), fromNullID(transactionID)
 	c.Status = paylinks.ChargeStatus(status)
 	if metadata.Valid {
 		if err := json.Unmarshal([]byte(metadata.String), &c.Metadata); err != nil {
-			return nil, fmt.Errorf("charge %s: metadata: %w", c.ID, err)
+			return fmt.Errorf("charge %s: metadata: %w", c.ID, err)
 		}
 	}
 	c.CreatedAt, c.PaidAt = fromMicro(created), fromNullMicro(paid)
-	return &c, nil
+	return nil
 }

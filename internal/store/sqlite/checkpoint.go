@@ -96,6 +96,17 @@ type checkpointCache struct {
 	closed     bool
 	cancel     context.CancelFunc // of the running refresh
 	wg         sync.WaitGroup
+	// last is the link_counts (n, v) of each list as seek was last asked
+	// with: a page's guess of them (listAtOnce).
+	last map[listID][2]int64
+}
+
+// lastSeen returns the (n, v) seek was last called with for list.
+func (c *checkpointCache) lastSeen(list listID) (n int, v int64, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	nv, ok := c.last[list]
+	return int(nv[0]), nv[1], ok
 }
 
 // seek is checkpoints.seek on the checkpoints of list if they hold for a
@@ -104,6 +115,10 @@ type checkpointCache struct {
 // refresh from db, paced by refreshPace.
 func (c *checkpointCache) seek(db *DB, list listID, n, v int64, offset int, order paylinks.Order) (key listKey, skip int, ok bool) {
 	c.mu.Lock()
+	if c.last == nil {
+		c.last = make(map[listID][2]int64)
+	}
+	c.last[list] = [2]int64{n, v}
 	cp := c.lists[list]
 	if cp == nil || cp.v != v || cp.n > n || n-cp.n >= checkpointStep {
 		c.refreshLocked(db, list)

@@ -16,14 +16,19 @@ func insertEvent(ctx context.Context, tx *writeTx, ev *paylinks.Event) error {
 	if ev == nil {
 		return nil
 	}
+	return insertRowsOneByOne([]tableRow{eventRow(ev)})(ctx, tx)
+}
+
+const eventInsertInto = `events (` + eventCols + `)`
+
+// eventRow is the row of ev in events.
+func eventRow(ev *paylinks.Event) tableRow {
 	var data any
 	if ev.Data != nil {
 		data = string(ev.Data)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		idArg(ev.ID), idArg(ev.AccountID), ev.Livemode, ev.Key, ev.ObjectType, idArg(ev.ObjectID), data,
-		micro(ev.CreatedAt))
-	return err
+	return tableRow{into: eventInsertInto, values: []any{idArg(ev.ID), idArg(ev.AccountID),
+		ev.Livemode, ev.Key, ev.ObjectType, idArg(ev.ObjectID), data, micro(ev.CreatedAt)}}
 }
 
 // GetEvent returns an event of the account and mode.
@@ -46,23 +51,24 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]paylinks.E
 		from:  from, to: to,
 		order:  f.Order,
 		offset: f.Offset, limit: f.Limit,
-	}, scanEvent)
+	}, scanEventInto)
 	if err != nil {
 		return nil, 0, wrap("ListEvents", err)
 	}
 	return events, total, nil
 }
 
-func scanEvent(row scanner) (*paylinks.Event, error) {
-	var ev paylinks.Event
+func scanEvent(row scanner) (*paylinks.Event, error) { return scanOne(row, scanEventInto) }
+
+func scanEventInto(row scanner, ev *paylinks.Event) error {
 	var data sql.NullString
 	var created int64
 	if err := row.Scan(&ev.ID, &ev.AccountID, &ev.Livemode, &ev.Key, &ev.ObjectType, &ev.ObjectID, &data, &created); err != nil {
-		return nil, err
+		return err
 	}
 	if data.Valid {
 		ev.Data = []byte(data.String)
 	}
 	ev.CreatedAt = fromMicro(created)
-	return &ev, nil
+	return nil
 }

@@ -23,19 +23,19 @@ const linkReadNoCharges = linkCols + `, 0`
 
 // CreateLink inserts a link and its event. ErrConflict when the slug (of any
 // link, deleted or not) or the id is taken; then no event is written either.
+// The writer inserts the links created in one batch together (rows.go).
 func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error {
-	return wrap("CreateLink", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO links (`+linkCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			idArg(l.ID), idArg(l.AccountID), l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
-			l.Multiple, l.Active, l.Used, nullMicro(l.UsedAt), l.SuccessURL, l.CancelURL,
-			micro(l.CreatedAt), micro(l.UpdatedAt), nullMicro(l.DeletedAt))
-		if err != nil {
-			return err
-		}
-		return insertEvent(ctx, tx, ev)
-	}))
+	rows := []tableRow{{into: linkInsertInto, values: []any{
+		idArg(l.ID), idArg(l.AccountID), l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
+		l.Multiple, l.Active, l.Used, nullMicro(l.UsedAt), l.SuccessURL, l.CancelURL,
+		micro(l.CreatedAt), micro(l.UpdatedAt), nullMicro(l.DeletedAt)}}}
+	if ev != nil {
+		rows = append(rows, eventRow(ev))
+	}
+	return wrap("CreateLink", db.execRows(ctx, rows))
 }
+
+const linkInsertInto = `links (` + linkCols + `)`
 
 // GetLink returns a link of the account and mode, deleted ones included.
 func (db *DB) GetLink(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Link, error) {
@@ -85,12 +85,13 @@ func (db *DB) ListLinks(ctx context.Context, f paylinks.LinkFilter) ([]paylinks.
 		// the list.
 		list := listID{accountID: f.AccountID, livemode: f.Livemode}
 		order, offset := f.Order, f.Offset
-		q.totalSQL = checkpointCountSQL
 		q.seek = func(n int, v int64) (listKey, int, bool) {
 			return db.checkpoints.seek(db, list, int64(n), v, offset, order)
 		}
+		q.versionSQL = `SELECT v FROM link_counts WHERE account_id = ? AND livemode = ?`
+		q.guess = func() (int, int64, bool) { return db.checkpoints.lastSeen(list) }
 	}
-	links, total, err := list(ctx, db, q, scanLink)
+	links, total, err := list(ctx, db, q, newLinkScan().into)
 	if err != nil {
 		return nil, 0, wrap("ListLinks", err)
 	}
@@ -205,15 +206,41 @@ func (db *DB) releaseClaim(ctx context.Context, table string, id, claimID paylin
 }
 
 func scanLink(row scanner) (*paylinks.Link, error) {
-	var l paylinks.Link
-	var created, updated int64
-	var usedAt, deletedAt sql.NullInt64
-	err := row.Scan(&l.ID, &l.AccountID, &l.Livemode, &l.Slug, &l.Title, &l.Description, &l.Amount, &l.Currency,
-		&l.Multiple, &l.Active, &l.Used, &usedAt, &l.SuccessURL, &l.CancelURL, &created, &updated, &deletedAt, &l.ChargeCount)
-	if err != nil {
+	s := newLinkScan()
+	if err := s.into(row, &s.l); err != nil {
 		return nil, err
 	}
-	l.CreatedAt, l.UpdatedAt = fromMicro(created), fromMicro(updated)
-	l.UsedAt, l.DeletedAt = fromNullMicro(usedAt), fromNullMicro(deletedAt)
-	return &l, nil
+	return &s.l, nil // one allocation for the scan and the link
+}
+
+// linkScan scans the rows of linkRead. Its destinations are made once for
+// all the rows of a list: a row then costs only its strings.
+type linkScan struct {
+	l                 paylinks.Link
+	created, updated  int64
+	usedAt, deletedAt sql.NullInt64
+	dest              []any
+}
+
+func newLinkScan() *linkScan {
+	s := &linkScan{}
+	l := &s.l
+	// Room for the columns a list adds after the link's (listAtOnce), so
+	// that adding them allocates nothing.
+	s.dest = make([]any, 0, 22)
+	s.dest = append(s.dest, &l.ID, &l.AccountID, &l.Livemode, &l.Slug, &l.Title, &l.Description, &l.Amount, &l.Currency,
+		&l.Multiple, &l.Active, &l.Used, &s.usedAt, &l.SuccessURL, &l.CancelURL, &s.created, &s.updated, &s.deletedAt,
+		&l.ChargeCount)
+	return s
+}
+
+func (s *linkScan) into(row scanner, l *paylinks.Link) error {
+	s.l = paylinks.Link{}
+	if err := row.Scan(s.dest...); err != nil {
+		return err
+	}
+	*l = s.l
+	l.CreatedAt, l.UpdatedAt = fromMicro(s.created), fromMicro(s.updated)
+	l.UsedAt, l.DeletedAt = fromNullMicro(s.usedAt), fromNullMicro(s.deletedAt)
+	return nil
 }

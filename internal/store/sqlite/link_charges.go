@@ -7,15 +7,6 @@ import (
 	"github.com/paylinks/paylinks"
 )
 
-// countingScanner scans a charge row followed by one extra column, the
-// link's number of charges.
-type countingScanner struct {
-	row scanner
-	n   *int
-}
-
-func (s countingScanner) Scan(dest ...any) error { return s.row.Scan(append(dest, s.n)...) }
-
 // LinkCharges returns the first per charges of each link and each link's
 // number of charges, with one query over the charges-by-link index.
 func (db *DB) LinkCharges(ctx context.Context, accountID paylinks.ID, livemode bool, linkIDs []paylinks.ID, per int) (map[paylinks.ID][]paylinks.Charge, map[paylinks.ID]int, error) {
@@ -44,9 +35,10 @@ func (db *DB) LinkCharges(ctx context.Context, accountID paylinks.ID, livemode b
 		return nil, nil, wrap("LinkCharges", err)
 	}
 	defer rows.Close()
+	var n int
+	count := []any{&n} // the column after the charge's: its link's number of charges
 	for rows.Next() {
-		var n int
-		c, err := scanCharge(countingScanner{rows, &n})
+		c, err := scanCharge(extraScanner{rows, count})
 		if err != nil {
 			return nil, nil, wrap("LinkCharges", err)
 		}

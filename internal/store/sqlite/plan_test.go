@@ -95,7 +95,10 @@ func TestQueryPlans(t *testing.T) {
 			plan = append(plan, detail)
 		}
 		rows.Close()
-		p := strings.Join(plan, "; ")
+		// A SELECT of scalar subqueries alone (a list's total and
+		// version) "scans" the one constant row; its subqueries are
+		// checked as any query.
+		p := strings.TrimPrefix(strings.Join(plan, "; "), "SCAN CONSTANT ROW; ")
 		if strings.Contains(q, "WHERE rowid IN (SELECT rowid") {
 			// A deferred join (an OFFSET skipped in the index) sorts the
 			// rows of its page again, at most a limit of them.

@@ -80,7 +80,7 @@ func (db *DB) ListSessions(ctx context.Context, f paylinks.SessionFilter) ([]pay
 	if f.After != nil {
 		q.after = &cursor{id: idArg(*f.After), accountID: idArg(f.AccountID), livemode: f.Livemode}
 	}
-	sessions, _, err := list(ctx, db, q, scanSession)
+	sessions, _, err := list(ctx, db, q, scanSessionInto)
 	if err != nil {
 		return nil, wrap("ListSessions", err)
 	}
@@ -176,7 +176,10 @@ func (db *DB) PaySession(ctx context.Context, w store.SessionChargeWrite) error 
 }
 
 func scanSession(row scanner) (*paylinks.CheckoutSession, error) {
-	var s paylinks.CheckoutSession
+	return scanOne(row, scanSessionInto)
+}
+
+func scanSessionInto(row scanner, s *paylinks.CheckoutSession) error {
 	var linkID, chargeID uuid.NullUUID
 	var status string
 	var meta sql.NullString
@@ -185,15 +188,15 @@ func scanSession(row scanner) (*paylinks.CheckoutSession, error) {
 	err := row.Scan(&s.ID, &s.AccountID, &s.Livemode, &linkID, &status, &s.Amount, &s.Currency, &s.Email,
 		&s.SuccessURL, &s.CancelURL, &meta, &chargeID, &created, &expires, &completed)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.LinkID, s.ChargeID = fromNullID(linkID), fromNullID(chargeID)
 	s.Status = paylinks.SessionStatus(status)
 	if meta.Valid {
 		if err := json.Unmarshal([]byte(meta.String), &s.Metadata); err != nil {
-			return nil, fmt.Errorf("session %s: metadata: %w", s.ID, err)
+			return fmt.Errorf("session %s: metadata: %w", s.ID, err)
 		}
 	}
 	s.CreatedAt, s.ExpiresAt, s.CompletedAt = fromMicro(created), fromMicro(expires), fromNullMicro(completed)
-	return &s, nil
+	return nil
 }

@@ -257,6 +257,23 @@ func fromNullID(id uuid.NullUUID) *paylinks.ID {
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
+// extraScanner scans a row followed by more columns, into extra.
+type extraScanner struct {
+	row   scanner
+	extra []any
+}
+
+func (s extraScanner) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }
+
+// scanOne scans one row with a list's scan function.
+func scanOne[T any](row scanner, scan func(scanner, *T) error) (*T, error) {
+	v := new(T)
+	if err := scan(row, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // bounds returns the inclusive created_at window of a list as microseconds;
 // a zero time is unbounded (nil).
 func bounds(from, to time.Time) (lo, hi *int64) {

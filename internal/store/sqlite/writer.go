@@ -32,7 +32,9 @@ const (
 )
 
 type writeReq struct {
-	fn    writeFunc
+	fn writeFunc
+	// rows, when set, are what fn inserts, and all it does (rows.go).
+	rows  []tableRow
 	state atomic.Int32
 	done  chan error // buffered: the writer never blocks on a reply
 }
@@ -57,6 +59,11 @@ type writer struct {
 
 	commits atomic.Int64 // transactions committed
 	writes  atomic.Int64 // writes committed
+	// groupedRows counts the rows inserted by grouped statements, and
+	// insertSQLs and groupArgs serve them (rows.go; the writer goroutine's).
+	groupedRows atomic.Int64
+	insertSQLs  map[insertKey]string
+	groupArgs   []any
 }
 
 func startWriter(db *sql.DB) *writer {
@@ -66,6 +73,7 @@ func startWriter(db *sql.DB) *writer {
 		done:       make(chan struct{}),
 		stmts:      newStmtCache(db),
 		unprepared: make(map[string]bool),
+		insertSQLs: make(map[insertKey]string),
 	}
 	go w.loop()
 	return w
@@ -79,7 +87,10 @@ func (db *DB) exec(ctx context.Context, fn writeFunc) error {
 }
 
 func (w *writer) exec(ctx context.Context, fn writeFunc) error {
-	req := &writeReq{fn: fn, done: make(chan error, 1)}
+	return w.execReq(ctx, &writeReq{fn: fn, done: make(chan error, 1)})
+}
+
+func (w *writer) execReq(ctx context.Context, req *writeReq) error {
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
@@ -173,20 +184,24 @@ func (w *writer) run(batch []*writeReq) {
 	ctx := context.Background()
 	errs := make([]error, n)
 	reply := func(batchErr error) {
-		ok := 0
+		// Counted before anyone hears of the commit, so that a caller
+		// that saw its write succeed sees it counted.
+		if batchErr == nil {
+			ok := 0
+			for _, err := range errs {
+				if err == nil {
+					ok++
+				}
+			}
+			w.commits.Add(1)
+			w.writes.Add(int64(ok))
+		}
 		for i, req := range batch {
 			err := errs[i]
 			if err == nil {
 				err = batchErr
 			}
-			if err == nil {
-				ok++
-			}
 			req.done <- err
-		}
-		if batchErr == nil {
-			w.commits.Add(1)
-			w.writes.Add(int64(ok))
 		}
 	}
 
@@ -224,37 +239,71 @@ func (w *writer) attempt(ctx context.Context, batch []*writeReq, errs []error, s
 		return false, fmt.Errorf("begin: %w", err)
 	}
 	tx := &writeTx{Tx: sqlTx, w: w}
-	for i, req := range batch {
-		if !savepoints {
-			if errs[i] = runWrite(ctx, tx, req.fn); errs[i] != nil {
-				tx.Rollback()
-				return true, nil
-			}
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+	if !savepoints {
+		if !w.runAll(ctx, tx, batch, errs) {
 			tx.Rollback()
-			return false, fmt.Errorf("savepoint: %w", err)
+			return true, nil
 		}
-		errs[i] = runWrite(ctx, tx, req.fn)
-		if errs[i] != nil {
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
-				// SQLite rolls back the whole transaction on some
-				// errors (disk full, I/O): the batch is lost.
-				tx.Rollback()
-				return false, fmt.Errorf("rollback to savepoint: %w", err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
-			tx.Rollback()
-			return false, fmt.Errorf("release savepoint: %w", err)
-		}
+	} else if err := w.runEach(ctx, tx, batch, errs); err != nil {
+		tx.Rollback()
+		return false, err
 	}
 	// On failure the driver rolls back, leaving the connection usable.
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("commit: %w", err)
 	}
 	return false, nil
+}
+
+// runAll runs the writes of batch in tx with no savepoint, the rows of
+// consecutive row writes of one shape grouped (rows.go). It stops at the
+// first failure and reports false; errs then holds the failed write's error
+// (every write of a failed group gets the group's).
+func (w *writer) runAll(ctx context.Context, tx *writeTx, batch []*writeReq, errs []error) bool {
+	for i := 0; i < len(batch); {
+		j := i + 1
+		for j < len(batch) && sameShape(batch[i].rows, batch[j].rows) {
+			j++
+		}
+		if j-i > 1 {
+			if err := w.insertGroup(ctx, tx, batch[i:j]); err != nil {
+				for k := i; k < j; k++ {
+					errs[k] = err
+				}
+				return false
+			}
+			i = j
+			continue
+		}
+		if errs[i] = runWrite(ctx, tx, batch[i].fn); errs[i] != nil {
+			return false
+		}
+		i++
+	}
+	return true
+}
+
+// runEach runs each write of batch in tx inside a savepoint of its own: a
+// write that fails is rolled back alone and errs gets its error. The error
+// returned is the transaction's own (a savepoint statement failed).
+func (w *writer) runEach(ctx context.Context, tx *writeTx, batch []*writeReq, errs []error) error {
+	for i, req := range batch {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		errs[i] = runWrite(ctx, tx, req.fn)
+		if errs[i] != nil {
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+				// SQLite rolls back the whole transaction on some
+				// errors (disk full, I/O): the batch is lost.
+				return fmt.Errorf("rollback to savepoint: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+			return fmt.Errorf("release savepoint: %w", err)
+		}
+	}
+	return nil
 }
 
 // runWrite runs fn, turning a panic into an error so that one bad write

@@ -262,3 +262,127 @@ func (w *writer) isClosed() bool {
 	defer w.mu.RUnlock()
 	return w.closed
 }
+
+// queueCreates queues CreateLink of each link (and its event) behind a held
+// write, in order, releases the writer and returns each write's error.
+func queueCreates(t *testing.T, db *DB, links []*paylinks.Link, events []*paylinks.Event, between map[int]writeFunc) []error {
+	t.Helper()
+	release := hold(t, db)
+	errs := make([]error, len(links))
+	var betweenErrs sync.Map
+	var wg sync.WaitGroup
+	queued := 0
+	for i := range links {
+		if fn, ok := between[i]; ok {
+			wg.Go(func() {
+				if err := db.exec(context.Background(), fn); err != nil {
+					betweenErrs.Store(i, err)
+				}
+			})
+			queued++
+			waitQueued(t, db, queued)
+		}
+		wg.Go(func() { errs[i] = db.CreateLink(context.Background(), links[i], events[i]) })
+		queued++
+		waitQueued(t, db, queued) // keep the order
+	}
+	release()
+	wg.Wait()
+	betweenErrs.Range(func(k, v any) bool {
+		t.Errorf("write queued before link %d: %v", k, v)
+		return true
+	})
+	return errs
+}
+
+// The links created in one batch are inserted together, one statement per
+// table; each is then what CreateLink alone would have written, with its
+// event and in the list's total.
+func TestGroupedLinkInserts(t *testing.T) {
+	db := openTestDB(t)
+	a := &paylinks.Account{ID: paylinks.ID{1}, Name: "acct", CreatedAt: time.Now()}
+	if err := db.CreateAccount(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	const n = 45 // 32 + 8 + 4 + 1 rows: every statement size but one
+	links, events := make([]*paylinks.Link, n), make([]*paylinks.Event, n)
+	for i := range n {
+		links[i], events[i] = benchLink(t, a, int64(i))
+		links[i].Title = fmt.Sprintf("Link %d", i)
+		links[i].Multiple = i%2 == 0
+	}
+	commits, grouped := db.w.commits.Load(), db.w.groupedRows.Load()
+	for i, err := range queueCreates(t, db, links, events, nil) {
+		if err != nil {
+			t.Errorf("CreateLink %d: %v", i, err)
+		}
+	}
+	if got := db.w.commits.Load() - commits; got != 2 { // the held write's and the batch's
+		t.Errorf("commits: got %d, want 2", got)
+	}
+	if got := db.w.groupedRows.Load() - grouped; got != 2*n {
+		t.Errorf("rows inserted by grouped statements: got %d, want %d (links and events)", got, 2*n)
+	}
+	ctx := context.Background()
+	for i, want := range links {
+		got, err := db.GetLink(ctx, a.ID, false, want.ID)
+		if err != nil {
+			t.Fatalf("GetLink %d: %v", i, err)
+		}
+		if got.Title != want.Title || got.Slug != want.Slug || got.Multiple != want.Multiple || got.Amount != want.Amount ||
+			!got.CreatedAt.Equal(want.CreatedAt) {
+			t.Errorf("link %d: got %+v, want %+v", i, got, want)
+		}
+		ev, err := db.GetEvent(ctx, a.ID, false, events[i].ID)
+		if err != nil || ev.ObjectID != want.ID || ev.Key != "link.create" {
+			t.Errorf("event of link %d: %+v, %v", i, ev, err)
+		}
+	}
+	if _, total, err := db.ListLinks(ctx, paylinks.LinkFilter{AccountID: a.ID, Limit: 1}); err != nil || total != n {
+		t.Errorf("list total: got %d, %v; want %d", total, err, n)
+	}
+}
+
+// A link whose slug is taken fails alone, its event not written, when it
+// was grouped with others; writes of other kinds between the links are
+// kept in the batch.
+func TestGroupedLinkInsertsConflict(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	a := &paylinks.Account{ID: paylinks.ID{1}, Name: "acct", CreatedAt: time.Now()}
+	if err := db.CreateAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	taken, takenEv := benchLink(t, a, 100)
+	taken.Slug = "taken"
+	if err := db.CreateLink(ctx, taken, takenEv); err != nil {
+		t.Fatal(err)
+	}
+	const n = 7
+	links, events := make([]*paylinks.Link, n), make([]*paylinks.Event, n)
+	for i := range n {
+		links[i], events[i] = benchLink(t, a, int64(i))
+	}
+	links[4].Slug = "taken"
+	errs := queueCreates(t, db, links, events, map[int]writeFunc{2: insertAccount("between")})
+	for i, err := range errs {
+		switch {
+		case i == 4 && !errors.Is(err, paylinks.ErrConflict):
+			t.Errorf("CreateLink of a taken slug: got %v, want ErrConflict", err)
+		case i != 4 && err != nil:
+			t.Errorf("CreateLink %d: %v", i, err)
+		}
+	}
+	if _, err := db.GetEvent(ctx, a.ID, false, events[4].ID); !errors.Is(err, paylinks.ErrNotFound) {
+		t.Errorf("the event of the refused link: got %v, want ErrNotFound", err)
+	}
+	if _, err := db.GetLink(ctx, a.ID, false, links[4].ID); !errors.Is(err, paylinks.ErrNotFound) {
+		t.Errorf("the refused link: got %v, want ErrNotFound", err)
+	}
+	if _, total, err := db.ListLinks(ctx, paylinks.LinkFilter{AccountID: a.ID, Limit: 1}); err != nil || total != n {
+		t.Errorf("list total: got %d, %v; want %d (the taken one and %d new)", total, err, n, n-1)
+	}
+	if _, err := db.AccountByName(ctx, "between"); err != nil {
+		t.Errorf("the write queued between the links: %v", err)
+	}
+}
