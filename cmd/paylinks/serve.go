@@ -63,8 +63,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	maxConns := fs.Int("db-max-conns", maxConnsDefault, "PostgreSQL pool size; 0 picks a default (env PAYLINKS_DB_MAX_CONNS)")
 	trustedProxies := fs.String("trusted-proxies", getenv("PAYLINKS_TRUSTED_PROXIES"), "comma-separated CIDRs of load balancers whose X-Forwarded-For is believed (env PAYLINKS_TRUSTED_PROXIES)")
 	pprofAddr := fs.String("pprof-addr", getenv("PAYLINKS_PPROF_ADDR"), "serve Go's /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060; off when empty (env PAYLINKS_PPROF_ADDR)")
+	memoryLimit := fs.String("memory-limit", envDefault(getenv, "PAYLINKS_MEMORY_LIMIT", defaultMemoryLimit),
+		"memory budget of the Go runtime, e.g. 40MiB or 1GiB; off leaves Go's defaults; GOMEMLIMIT and GOGC win over it (env PAYLINKS_MEMORY_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	mem, err := applyMemory(*memoryLimit, getenv)
+	if err != nil {
+		return err
+	}
+	if mem.limit > 0 {
+		// The keeper ends before serve returns: a serve that failed to
+		// start must not leave it adjusting the process's limit.
+		budgetCtx, stopBudget := context.WithCancel(ctx)
+		kept := make(chan struct{})
+		go func() {
+			defer close(kept)
+			keepMemoryBudget(budgetCtx, mem.limit)
+		}()
+		defer func() {
+			stopBudget()
+			<-kept
+		}()
 	}
 	proxies, err := api.ParsePrefixes(*trustedProxies)
 	if err != nil {
@@ -125,7 +145,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("paylinks listening", "addr", ln.Addr().String(), "public_url", *publicURL, "version", version)
+	log.Info("paylinks listening", "addr", ln.Addr().String(), "public_url", *publicURL, "version", version,
+		"memory_limit", mem.limit, "gc_percent", mem.gcPercent)
 	fmt.Fprintf(stdout, "paylinks: listening on http://%s\n", ln.Addr().String())
 
 	errc := make(chan error, 1)
