@@ -20,6 +20,10 @@ type Config struct {
 	// public key, and PID optionally its process id (for RSS and CPU).
 	URL, Key, PublicKey string
 	PID                 int
+	// Proxied says, with URL, that the server trusts 127.0.0.1 as its
+	// proxy (serve --trusted-proxies 127.0.0.1/32), which pay-proxied
+	// needs. A server the harness starts always does.
+	Proxied bool
 	// Bin is the paylinks binary to start; "" builds ./cmd/paylinks.
 	Bin string
 	// Links is how many links are preloaded.
@@ -107,6 +111,7 @@ type env struct {
 	multi      []linkRef // the multi-use ones among them
 	nLinks     int       // links in the database when the run started
 	maxOffset  int
+	proxied    bool // the server believes X-Forwarded-For from the harness
 }
 
 // linkRef is one preloaded link.
@@ -143,6 +148,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Target = cfg.URL
 		e.base = cfg.URL
 		e.setKeys(cfg.Key, cfg.PublicKey)
+		e.proxied = cfg.Proxied
 		if cfg.PID > 0 {
 			srv = &serverProc{pid: cfg.PID}
 		}
@@ -168,6 +174,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		rep.PreloadSeconds = time.Since(start).Seconds()
 		rep.Revision = revision(bin)
+		e.proxied = true // startPaylinks trusts 127.0.0.1
 		if cfg.ProfileDir != "" {
 			if err := os.MkdirAll(cfg.ProfileDir, 0o755); err != nil {
 				return nil, err

@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.URL, "url", "", "target a running paylinks at this loopback URL instead of starting one (needs --key)")
 	fs.StringVar(&cfg.Key, "key", "", "with --url: a test secret key (skey_test_…)")
 	fs.StringVar(&cfg.PublicKey, "public-key", "", "with --url: a test public key (pkey_test_…) for the charge scenario")
+	fs.BoolVar(&cfg.Proxied, "proxied", false, "with --url: the server trusts 127.0.0.1 as its proxy (serve --trusted-proxies 127.0.0.1/32), for pay-proxied")
 	fs.IntVar(&cfg.PID, "pid", 0, "with --url: the server's process id, to report its RSS and CPU")
 	fs.StringVar(&cfg.Bin, "bin", "", "the paylinks binary to start (default: build ./cmd/paylinks of this module)")
 	fs.IntVar(&cfg.Links, "links", 100000, "links to preload")

@@ -44,6 +44,7 @@ var scenarios = []scenario{
 	{name: "create", op: "POST /links (durable)", bar: 0.30, do: create},
 	{name: "pay", op: "GET /l/{slug} + POST /l/{slug}, test card, new payer", bar: 0.15, ready: payReady, do: pay,
 		client: payerClient, perWorkerClient: true},
+	{name: "pay-proxied", op: "pay behind a proxy: kept-alive connections, payer in X-Forwarded-For", ready: payProxiedReady, do: payProxied},
 	{name: "charge", op: "POST /tokens + POST /charges, test card", ready: chargeReady, do: charge},
 	{name: "v1-create", op: "POST /api/v1/payment_links + Idempotency-Key", ready: v1Ready("POST"), do: createV1},
 }
@@ -253,6 +254,13 @@ func payReady(ctx context.Context, c *http.Client, e *env) string {
 	return ""
 }
 
+func payProxiedReady(ctx context.Context, c *http.Client, e *env) string {
+	if !e.proxied {
+		return "the server must trust 127.0.0.1 as its proxy: serve --trusted-proxies 127.0.0.1/32, and --proxied here"
+	}
+	return payReady(ctx, c, e)
+}
+
 var csrfAttr = []byte(`name="csrf" value="`)
 
 // csrfField returns the CSRF token of a checkout page's form.
@@ -279,10 +287,32 @@ var payExpiry = fmt.Sprintf("12 / %02d", (time.Now().Year()+3)%100)
 func pay(ctx context.Context, w *worker, e *env) error {
 	// The next payment is another payer, with a connection of its own.
 	defer w.client.CloseIdleConnections()
+	return payOnce(ctx, w, e, nil)
+}
+
+// payProxied is one payer behind a reverse proxy: the page and the payment
+// come over the proxy's kept-alive connection, with the payer's own
+// address in X-Forwarded-For (the server trusts 127.0.0.1 as its proxy).
+func payProxied(ctx context.Context, w *worker, e *env) error {
+	n := proxiedPayer.Add(1) % (2 * 256 * 254)
+	ip := net.IPv4(198, byte(18+n/(256*254)), byte(n/254%256), byte(1+n%254)).String()
+	return payOnce(ctx, w, e, http.Header{"X-Forwarded-For": {ip}})
+}
+
+// proxiedPayer numbers the addresses of payers behind the proxy, in
+// 198.18.0.0/15 (set aside for benchmarks).
+var proxiedPayer atomic.Uint32
+
+// payOnce opens a random multi-use link's checkout page and pays it, each
+// request with hdr.
+func payOnce(ctx context.Context, w *worker, e *env, hdr http.Header) error {
 	l := e.multi[w.rng.IntN(len(e.multi))]
 	req, err := http.NewRequestWithContext(ctx, "GET", e.base+"/l/"+l.Slug, nil)
 	if err != nil {
 		return err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	b, resp, err := sendResp(w.client, req, http.StatusOK, &w.buf)
 	if err != nil {
@@ -303,8 +333,11 @@ func pay(ctx context.Context, w *worker, e *env) error {
 	}
 	form := url.Values{"csrf": {token}, "email": {"payer@example.com"}, "number": {"4242 4242 4242 4242"},
 		"exp": {payExpiry}, "csc": {"123"}, "name": {"Bench Payer"}}
-	hdr := http.Header{"Cookie": {cookie.Name + "=" + cookie.Value}}
-	_, resp, err = w.post(ctx, e.base+"/l/"+l.Slug, "", "application/x-www-form-urlencoded", form.Encode(), http.StatusSeeOther, hdr)
+	post := http.Header{"Cookie": {cookie.Name + "=" + cookie.Value}}
+	for k, v := range hdr {
+		post[k] = v
+	}
+	_, resp, err = w.post(ctx, e.base+"/l/"+l.Slug, "", "application/x-www-form-urlencoded", form.Encode(), http.StatusSeeOther, post)
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,9 @@ func buildPaylinks(ctx context.Context, dir string) (string, error) {
 // /readyz answers 200. With profiled, it also serves pprof on a loopback
 // port (serve --pprof-addr), which the harness reads profiles from.
 func startPaylinks(ctx context.Context, bin, db, logFile string, profiled bool) (*serverProc, error) {
-	args := []string{"serve", "--addr", "127.0.0.1:0", "--db", "sqlite:" + db}
+	// The harness is also the payers' proxy (pay-proxied): 127.0.0.1 is
+	// trusted to name them in X-Forwarded-For.
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--db", "sqlite:" + db, "--trusted-proxies", "127.0.0.1/32"}
 	if profiled {
 		args = append(args, "--pprof-addr", "127.0.0.1:0")
 	}
