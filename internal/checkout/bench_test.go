@@ -80,9 +80,8 @@ func BenchmarkPageHandler(b *testing.B) {
 // handler, without a network: a new payer (no cookie) GETs the page, then
 // POSTs the 4242… card and is answered 303 to the receipt, on a SQLite
 // file. Each payment is durable before the 303. The payments go round a
-// few hundred links, as payers of a real site spread over its links: one
-// link paid thousands of times would make its charge count, which every
-// read of a link includes, the cost measured. "uncached" has no page
+// few hundred links, as payers of a real site spread over its links.
+// "uncached" has no page
 // cache, as payments spread over far more links than it holds.
 func BenchmarkPayHandler(b *testing.B) {
 	for _, bc := range []struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/store"
 )
 
 // BenchmarkListLinksOffset is the Omise list at deep offsets: a page of 20
@@ -483,4 +484,94 @@ func TestMigrationLinkCountsVersion(t *testing.T) {
 	if err := wdb.QueryRowContext(ctx, `SELECT n FROM link_counts WHERE account_id = ?`, idArg(a.ID)).Scan(&n2); err != nil || n2 != n-1 {
 		t.Fatalf("after the down migration, a delete: n %d, %v; want %d", n2, err, n-1)
 	}
+}
+
+// TestMigrationChargeCount: migration 00007 counts the charges links
+// already have (of their own account and mode only), its trigger counts
+// the ones that come after, and it goes down again.
+func TestMigrationChargeCount(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "paylinks.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &paylinks.Account{ID: paylinks.ID{1}, Name: "a", CreatedAt: time.Now()}
+	b := &paylinks.Account{ID: paylinks.ID{2}, Name: "b", CreatedAt: time.Now()}
+	for _, acc := range []*paylinks.Account{a, b} {
+		if err := db.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	busy, _ := benchLink(t, a, 1)
+	quiet, _ := benchLink(t, a, 2)
+	for _, l := range []*paylinks.Link{busy, quiet} {
+		if err := db.CreateLink(ctx, l, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := byte(10)
+	charge := func(acc *paylinks.Account, livemode bool, l *paylinks.Link) {
+		t.Helper()
+		n++
+		now := time.Now()
+		c := &paylinks.Charge{ID: paylinks.ID{n}, AccountID: acc.ID, Livemode: livemode, LinkID: &l.ID, Amount: 100,
+			Currency: "THB", Status: paylinks.ChargeSuccessful, Capture: true, CardID: paylinks.ID{n, 1},
+			Card:      paylinks.Card{Brand: "Visa", LastDigits: "4242", ExpirationMonth: 12, ExpirationYear: 2030},
+			CreatedAt: now, PaidAt: &now}
+		if err := db.CreateCharge(ctx, store.ChargeWrite{Charge: c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	charge(a, false, busy)
+	charge(a, false, busy)
+	charge(b, false, busy) // another account's charge naming the link: not counted
+	charge(a, true, busy)  // another mode's: not counted
+	counts := func(what string, wantBusy, wantQuiet int) {
+		t.Helper()
+		for _, c := range []struct {
+			l    *paylinks.Link
+			want int
+		}{{busy, wantBusy}, {quiet, wantQuiet}} {
+			got, err := db.GetLink(ctx, a.ID, false, c.l.ID)
+			if err != nil || got.ChargeCount != c.want {
+				t.Errorf("%s: link %d has %v charges (%v), want %d", what, c.l.ID[15], got.ChargeCount, err, c.want)
+			}
+		}
+	}
+	counts("counted by the trigger", 2, 0)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	wdb, err := openWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wdb.Close()
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, wdb, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 6); err != nil {
+		t.Fatal(err)
+	}
+	var cols int
+	if err := wdb.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('links') WHERE name = 'charge_count'`).Scan(&cols); err != nil || cols != 0 {
+		t.Fatalf("after the down migration links has %d charge_count columns (%v)", cols, err)
+	}
+	if _, err := p.UpTo(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	counts("counted by the migration", 2, 0)
+	charge(a, false, quiet)
+	counts("the trigger after the migration", 2, 1)
 }

@@ -164,6 +164,43 @@ func BenchmarkGetLink(b *testing.B) {
 	})
 }
 
+// BenchmarkGetLinkManyCharges reads a link that has been paid 20000 times,
+// as a flash sale's link is: its number of charges is kept on the link
+// (migration 00007), so the read does not count them.
+func BenchmarkGetLinkManyCharges(b *testing.B) {
+	db, a := benchDB(b)
+	l := fillLinks(b, db, a, 1)[0]
+	ctx := context.Background()
+	const n = 20000
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range 64 {
+		wg.Go(func() {
+			for i := next.Add(1); i <= n; i = next.Add(1) {
+				id, _ := paylinks.NewID(time.Now(), rand.Reader)
+				now := time.Now()
+				c := &paylinks.Charge{ID: id, AccountID: a.ID, LinkID: &l.ID, Amount: 100, Currency: "THB",
+					Status: paylinks.ChargeSuccessful, Capture: true, CardID: id, CreatedAt: now, PaidAt: &now,
+					Card: paylinks.Card{Brand: "Visa", LastDigits: "4242", ExpirationMonth: 12, ExpirationYear: 2030}}
+				if err := db.CreateCharge(ctx, store.ChargeWrite{Charge: c}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if b.Failed() {
+		b.FailNow()
+	}
+	for b.Loop() {
+		got, err := db.GetLink(ctx, a.ID, false, l.ID)
+		if err != nil || got.ChargeCount != n {
+			b.Fatalf("GetLink: %d charges, %v; want %d", got.ChargeCount, err, n)
+		}
+	}
+}
+
 func BenchmarkListLinks(b *testing.B) {
 	const n = 10_000
 	db, a := benchDB(b)
