@@ -17,7 +17,13 @@ type IdempotencyRecord struct {
 	ResponseStatus int
 	ResponseHeader map[string]string
 	ResponseBody   []byte
-	CreatedAt      time.Time
+	// ObjectID is the object the request created, recorded in the
+	// transaction that created it. A request that died after that write
+	// but before its response was stored left it: a retry of the same
+	// request that takes the key over answers with that object rather than
+	// creating another.
+	ObjectID  *ID
+	CreatedAt time.Time
 	ExpiresAt      time.Time
 }
 

@@ -83,7 +83,9 @@ func (s *Server) idempotent(writeErr errorWriter, next http.Handler) http.Handle
 				}
 			}
 		}()
-		next.ServeHTTP(rec, r)
+		// The endpoint's create records its object on the key's record in
+		// its own transaction (service.WithIdempotent).
+		next.ServeHTTP(rec, r.WithContext(service.WithIdempotent(ctx, req)))
 		finished = true
 		status := rec.status()
 		if !service.IdempotencyStored(status) {

@@ -31,6 +31,29 @@ type IdempotentRequest struct {
 	rec    *paylinks.IdempotencyRecord
 }
 
+type idempotentKey struct{}
+
+// WithIdempotent returns ctx carrying req, the Idempotency-Key request being
+// run (not a replay). A create that finds it records the object it creates
+// on req's record in the creating transaction; and when req took over the
+// key of the same request that died after creating its object (the crash
+// fell between that write and the stored response), the create answers
+// with that object instead of making a second one.
+func WithIdempotent(ctx context.Context, req *IdempotentRequest) context.Context {
+	return context.WithValue(ctx, idempotentKey{}, req)
+}
+
+// idempotentRecord is the record of the Idempotency-Key request ctx runs
+// for pr, nil when there is none.
+func idempotentRecord(ctx context.Context, pr paylinks.Principal) *paylinks.IdempotencyRecord {
+	req, _ := ctx.Value(idempotentKey{}).(*IdempotentRequest)
+	if req == nil || req.Replay != nil || req.rec == nil ||
+		req.rec.AccountID != pr.AccountID || req.rec.Livemode != pr.Livemode {
+		return nil
+	}
+	return req.rec
+}
+
 // IdempotencyStored reports whether a response with this status is stored
 // and replayed. Client errors (4xx) are not: they come from checks made
 // before anything is written (validation, authentication, scopes, a missing
@@ -63,10 +86,14 @@ func (s *Service) BeginIdempotent(ctx context.Context, pr paylinks.Principal, ke
 		return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "idempotency_key_reused", Param: "Idempotency-Key",
 			Message: "this Idempotency-Key was already used with a different request; use a new key for a new request"}
 	case !old.Done():
-		return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "idempotency_key_in_use", Param: "Idempotency-Key",
-			Message: "a request with this Idempotency-Key is still being processed; retry in a moment"}
+		return nil, idempotencyKeyInUse()
 	}
 	return &IdempotentRequest{Replay: old}, nil
+}
+
+func idempotencyKeyInUse() error {
+	return &paylinks.Error{Kind: paylinks.KindConflict, Code: "idempotency_key_in_use", Param: "Idempotency-Key",
+		Message: "a request with this Idempotency-Key is still being processed; retry in a moment"}
 }
 
 func checkIdempotencyKey(key string) error {

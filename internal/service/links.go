@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/store"
 )
 
 // Field limits of a link.
@@ -48,6 +49,16 @@ func (s *Service) CreateLink(ctx context.Context, pr paylinks.Principal, p LinkP
 			return nil, err
 		}
 	}
+	idem := idempotentRecord(ctx, pr)
+	if idem != nil && idem.ObjectID != nil {
+		// The same request made this link and died before its response
+		// was stored: the link is the answer (WithIdempotent).
+		l, err := s.store.GetLink(ctx, pr.AccountID, pr.Livemode, *idem.ObjectID)
+		if err != nil {
+			return nil, fmt.Errorf("CreateLink: the link this request made before: %w", err)
+		}
+		return l, nil
+	}
 	now := s.Now()
 	id, err := s.newID(now)
 	if err != nil {
@@ -67,9 +78,12 @@ func (s *Service) CreateLink(ctx context.Context, pr paylinks.Principal, p LinkP
 		if err != nil {
 			return nil, err
 		}
-		err = s.store.CreateLink(ctx, l, ev)
+		err = s.store.CreateLink(ctx, l, ev, idem)
 		if err == nil {
 			return l, nil
+		}
+		if errors.Is(err, store.ErrKeyLost) {
+			return nil, idempotencyKeyInUse()
 		}
 		if !errors.Is(err, paylinks.ErrConflict) {
 			return nil, fmt.Errorf("CreateLink: %w", err)

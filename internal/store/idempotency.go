@@ -2,10 +2,16 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/paylinks/paylinks"
 )
+
+// ErrKeyLost is returned by a create given an idempotency record that no
+// longer holds its key (its lock ran out and another request took it):
+// nothing is written.
+var ErrKeyLost = errors.New("the Idempotency-Key record no longer holds its key")
 
 // IdempotencyStore keeps the records of Idempotency-Key requests, shared by
 // every process on the database. A record is unique on (account, mode, key).
@@ -16,6 +22,10 @@ type IdempotencyStore interface {
 	// and is either finished or still locked (locked_until > now); a record
 	// that is not live is replaced by rec. Otherwise nothing is written and
 	// the live record is returned, for the caller to replay or refuse.
+	//
+	// When rec takes over a key whose record was locked by the same request
+	// (the same hash) that died after creating an object, rec.ObjectID is
+	// set to that object.
 	BeginIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord, now time.Time) (*paylinks.IdempotencyRecord, error)
 	// FinishIdempotency stores the response of rec (ResponseStatus,
 	// ResponseHeader, ResponseBody), unlocking it. The record must still be

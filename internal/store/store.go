@@ -50,8 +50,11 @@ type Store interface {
 	RevokeKey(ctx context.Context, prefix string, at time.Time) (*paylinks.APIKey, error)
 
 	// CreateLink inserts a link and its event. ErrConflict when the slug is
-	// taken (by any link, deleted or not).
-	CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error
+	// taken (by any link, deleted or not). With idem (the record
+	// BeginIdempotency stored for the request), it also records l.ID as the
+	// record's ObjectID in the same transaction; ErrKeyLost, and nothing
+	// written, when that record no longer holds its key.
+	CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event, idem *paylinks.IdempotencyRecord) error
 	// GetLink returns a link of the account and mode, deleted ones included
 	// (DeletedAt set).
 	GetLink(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Link, error)

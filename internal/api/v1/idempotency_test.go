@@ -2,11 +2,13 @@ package v1_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,10 +95,10 @@ type blockingStore struct {
 	release chan struct{}
 }
 
-func (s *blockingStore) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error {
+func (s *blockingStore) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event, idem *paylinks.IdempotencyRecord) error {
 	s.entered <- struct{}{}
 	<-s.release
-	return s.Store.CreateLink(ctx, l, ev)
+	return s.Store.CreateLink(ctx, l, ev, idem)
 }
 
 func TestIdempotencyConcurrent(t *testing.T) {
@@ -201,5 +203,84 @@ func TestIdempotencyAcrossServers(t *testing.T) {
 	}
 	if l := ca.do("GET", "/api/v1/payment_links", ""); len(l.body["data"].([]any)) != 2 {
 		t.Errorf("links: %s, want exactly 2", l.raw)
+	}
+}
+
+// finishFailingStore fails FinishIdempotency while failing is set: the
+// process died after the create committed and before the response was
+// stored.
+type finishFailingStore struct {
+	store.Store
+	failing atomic.Bool
+}
+
+func (s *finishFailingStore) FinishIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord) error {
+	if s.failing.Load() {
+		return errors.New("the process died here")
+	}
+	return s.Store.FinishIdempotency(ctx, rec)
+}
+
+// TestIdempotencyAfterCrash: a create whose response was never stored (the
+// crash fell between its commit and the stored response) is answered, when
+// the same request is retried after the key's lock lapsed, with the link it
+// made, not a second link.
+func TestIdempotencyAfterCrash(t *testing.T) {
+	for _, backend := range servertest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			var clock atomic.Int64
+			clock.Store(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC).UnixMicro())
+			st := &finishFailingStore{Store: servertest.OpenStore(t, backend)}
+			env := servertest.New(t, backend, servertest.Options{Store: st,
+				Now: func() time.Time { return time.UnixMicro(clock.Load()) }})
+			c := client{t: t, base: env.URL, key: env.SecretTest}
+			title := "Crash " + backend
+			body := `{"title": "` + title + `", "fiatAmount": "5"}`
+
+			st.failing.Store(true)
+			first := c.do("POST", "/api/v1/payment_links", body, "Idempotency-Key", "crash")
+			if first.status != 201 {
+				t.Fatalf("first: %d %s", first.status, first.raw)
+			}
+			st.failing.Store(false)
+			// While the dead request's lock holds, the key is in use.
+			c.do("POST", "/api/v1/payment_links", body, "Idempotency-Key", "crash").
+				wantError(t, 409, "conflict", "idempotency_key_in_use", "Idempotency-Key")
+
+			clock.Add((time.Hour).Microseconds()) // the lock lapses; the record has not expired
+			retry := c.do("POST", "/api/v1/payment_links", body, "Idempotency-Key", "crash")
+			if retry.status != 201 || retry.str("id") != first.str("id") || retry.header.Get("Idempotent-Replayed") != "" {
+				t.Fatalf("the retry after the lapse: %d %s, want 201 with link %s", retry.status, retry.raw, first.str("id"))
+			}
+			// Its answer is stored now: the next retry replays it.
+			if r := c.do("POST", "/api/v1/payment_links", body, "Idempotency-Key", "crash"); r.raw != retry.raw || r.header.Get("Idempotent-Replayed") != "true" {
+				t.Errorf("a second retry: %d %s replayed=%q, want the stored answer", r.status, r.raw, r.header.Get("Idempotent-Replayed"))
+			}
+			links, _, err := env.Store.ListLinks(t.Context(), paylinks.LinkFilter{AccountID: env.Account.ID, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, l := range links {
+				if l.Title == title {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d links titled %q, want 1", n, title)
+			}
+
+			// Another request with the key, after its lock lapsed, is a new
+			// request: it makes its own link.
+			st.failing.Store(true)
+			c.do("POST", "/api/v1/payment_links", body, "Idempotency-Key", "crash-2")
+			st.failing.Store(false)
+			clock.Add((time.Hour).Microseconds())
+			other := c.do("POST", "/api/v1/payment_links", `{"title": "Other", "fiatAmount": "6"}`, "Idempotency-Key", "crash-2")
+			if other.status != 201 || other.str("title") != "Other" {
+				t.Errorf("another request after the lapse: %d %s, want a new link", other.status, other.raw)
+			}
+		})
 	}
 }

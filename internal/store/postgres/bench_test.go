@@ -16,7 +16,7 @@ func BenchmarkCreateLink(b *testing.B) {
 	b.Run("serial", func(b *testing.B) {
 		for b.Loop() {
 			l, ev := linkFor(b, a, true, time.Now())
-			if err := db.CreateLink(ctx, l, ev); err != nil {
+			if err := db.CreateLink(ctx, l, ev, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -25,7 +25,7 @@ func BenchmarkCreateLink(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				l, ev := linkFor(b, a, true, time.Now())
-				if err := db.CreateLink(ctx, l, ev); err != nil {
+				if err := db.CreateLink(ctx, l, ev, nil); err != nil {
 					b.Error(err)
 					return
 				}

@@ -51,7 +51,7 @@ func eventFor(tb testing.TB, a *paylinks.Account, key, typ string, obj paylinks.
 func mustLink(tb testing.TB, db *postgres.DB, a *paylinks.Account, multiple bool) *paylinks.Link {
 	tb.Helper()
 	l, ev := linkFor(tb, a, multiple, t0)
-	if err := db.CreateLink(context.Background(), l, ev); err != nil {
+	if err := db.CreateLink(context.Background(), l, ev, nil); err != nil {
 		tb.Fatal(err)
 	}
 	return l

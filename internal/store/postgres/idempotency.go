@@ -9,10 +9,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/store"
 )
 
 const idempotencyColumns = `account_id, livemode, key, request_hash, locked_until, response_status, response_header,
-	response_body, created_at, expires_at`
+	response_body, created_at, expires_at, object_id`
 
 // BeginIdempotency stores rec unless a live record holds its key, and
 // returns that record otherwise. The decision is one INSERT … ON CONFLICT
@@ -21,16 +22,21 @@ const idempotencyColumns = `account_id, livemode, key, request_hash, locked_unti
 func (db *DB) BeginIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord, now time.Time) (_ *paylinks.IdempotencyRecord, err error) {
 	defer wrap(&err, "BeginIdempotency")
 	for range 3 {
-		var inserted bool
+		// Taking over the record of the same request (same hash) that
+		// died before storing its response keeps the object it created
+		// (paylinks.IdempotencyRecord.ObjectID).
+		rec.ObjectID = nil
 		err := db.pool.QueryRow(ctx, `INSERT INTO idempotency_keys AS k (`+idempotencyColumns+`)
-			VALUES ($1, $2, $3, $4, $5, NULL, NULL, NULL, $6, $7)
+			VALUES ($1, $2, $3, $4, $5, NULL, NULL, NULL, $6, $7, NULL)
 			ON CONFLICT (account_id, livemode, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
 				locked_until = EXCLUDED.locked_until, response_status = NULL, response_header = NULL,
-				response_body = NULL, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+				response_body = NULL, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at,
+				object_id = CASE WHEN k.request_hash = EXCLUDED.request_hash AND k.response_status IS NULL
+					AND k.expires_at > $8 THEN k.object_id END
 			WHERE k.expires_at <= $8 OR (k.response_status IS NULL AND (k.locked_until IS NULL OR k.locked_until <= $8))
-			RETURNING true`,
+			RETURNING object_id`,
 			rec.AccountID, rec.Livemode, rec.Key, rec.RequestHash, tsp(rec.LockedUntil), ts(rec.CreatedAt),
-			ts(rec.ExpiresAt), ts(now)).Scan(&inserted)
+			ts(rec.ExpiresAt), ts(now)).Scan(&rec.ObjectID)
 		if err == nil {
 			return nil, nil
 		}
@@ -74,6 +80,23 @@ func (db *DB) FinishIdempotency(ctx context.Context, rec *paylinks.IdempotencyRe
 	return nil
 }
 
+// markIdempotency records id as the object of rec's request, in tx: the
+// transaction that creates it. store.ErrKeyLost when rec no longer holds
+// its key.
+func markIdempotency(ctx context.Context, tx pgx.Tx, rec *paylinks.IdempotencyRecord, id paylinks.ID) error {
+	tag, err := tx.Exec(ctx, `UPDATE idempotency_keys SET object_id = $1
+		WHERE account_id = $2 AND livemode = $3 AND key = $4 AND request_hash = $5 AND locked_until = $6
+		AND response_status IS NULL`,
+		id, rec.AccountID, rec.Livemode, rec.Key, rec.RequestHash, tsp(rec.LockedUntil))
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrKeyLost
+	}
+	return nil
+}
+
 // ReleaseIdempotency deletes rec if it is still the one BeginIdempotency
 // stored.
 func (db *DB) ReleaseIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord) (err error) {
@@ -99,7 +122,7 @@ func scanIdempotency(row rowScanner) (*paylinks.IdempotencyRecord, error) {
 	var status *int32
 	var header []byte
 	if err := row.Scan(&r.AccountID, &r.Livemode, &r.Key, &r.RequestHash, &r.LockedUntil, &status, &header,
-		&r.ResponseBody, &r.CreatedAt, &r.ExpiresAt); err != nil {
+		&r.ResponseBody, &r.CreatedAt, &r.ExpiresAt, &r.ObjectID); err != nil {
 		return nil, err
 	}
 	if status != nil {

@@ -24,7 +24,7 @@ const linkColumns = `id, account_id, livemode, slug, title, description, amount,
 
 // CreateLink inserts a link and its event in one transaction. ErrConflict
 // when the slug (or id) is taken, by any link, deleted or not.
-func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) (err error) {
+func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event, idem *paylinks.IdempotencyRecord) (err error) {
 	defer wrap(&err, "CreateLink")
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
@@ -40,6 +40,11 @@ func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Eve
 	}
 	if err := insertEvents(ctx, tx, ev); err != nil {
 		return err
+	}
+	if idem != nil {
+		if err := markIdempotency(ctx, tx, idem, l.ID); err != nil {
+			return err
+		}
 	}
 	return tx.Commit(ctx)
 }

@@ -49,7 +49,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 
 	l, ev := linkFor(t, a, false, t0)
-	if err := db.CreateLink(ctx, l, ev); err != nil {
+	if err := db.CreateLink(ctx, l, ev, nil); err != nil {
 		t.Fatal(err)
 	}
 	gotL, err := db.GetLink(ctx, a.ID, false, l.ID)
@@ -66,7 +66,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	dup, dupEv := linkFor(t, a, false, t0)
 	dup.Slug = l.Slug
-	if err := db.CreateLink(ctx, dup, dupEv); !errors.Is(err, paylinks.ErrConflict) {
+	if err := db.CreateLink(ctx, dup, dupEv, nil); !errors.Is(err, paylinks.ErrConflict) {
 		t.Errorf("CreateLink(same slug) = %v, want ErrConflict", err)
 	}
 	if _, err := db.GetEvent(ctx, a.ID, false, dupEv.ID); !errors.Is(err, paylinks.ErrNotFound) {
@@ -216,7 +216,7 @@ func TestListLinksKeyset(t *testing.T) {
 	var ids []paylinks.ID
 	for i := range 7 {
 		l, ev := linkFor(t, a, true, t0.Add(time.Duration(i%3)*time.Second)) // ties on created_at
-		if err := db.CreateLink(ctx, l, ev); err != nil {
+		if err := db.CreateLink(ctx, l, ev, nil); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, l.ID)

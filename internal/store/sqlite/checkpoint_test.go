@@ -87,7 +87,7 @@ func orderName(o paylinks.Order) string {
 func linkAt(t *testing.T, db *DB, a *paylinks.Account, ms int64) *paylinks.Link {
 	t.Helper()
 	l, ev := benchLink(t, a, ms)
-	if err := db.CreateLink(context.Background(), l, ev); err != nil {
+	if err := db.CreateLink(context.Background(), l, ev, nil); err != nil {
 		t.Fatalf("CreateLink: %v", err)
 	}
 	return l
@@ -223,7 +223,7 @@ func TestListLinksCheckpoints(t *testing.T) {
 			linkAt(t, db, b, int64(10*(i/3)))
 			l, ev := benchLink(t, a, int64(10*(i/3)))
 			l.Livemode, ev.Livemode = true, true
-			if err := db.CreateLink(ctx, l, ev); err != nil {
+			if err := db.CreateLink(ctx, l, ev, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -280,7 +280,7 @@ func TestListLinksCheckpoints(t *testing.T) {
 			linkAt(t, other, b, 2)
 			l, ev := benchLink(t, a, 3)
 			l.Livemode, ev.Livemode = true, true
-			if err := other.CreateLink(ctx, l, ev); err != nil {
+			if err := other.CreateLink(ctx, l, ev, nil); err != nil {
 				t.Fatal(err)
 			}
 		}},
@@ -377,7 +377,7 @@ func TestLinkCountsVersion(t *testing.T) {
 	linkAt(t, db, a, 150)
 	want("insert before the last", 3, 1)
 	tie, ev := benchLink(t, a, 200) // the same created_at, an id before or after
-	if err := db.CreateLink(ctx, tie, ev); err != nil {
+	if err := db.CreateLink(ctx, tie, ev, nil); err != nil {
 		t.Fatal(err)
 	}
 	if tie.ID.String() > last.ID.String() {
@@ -397,7 +397,7 @@ func TestLinkCountsVersion(t *testing.T) {
 	hardDelete(t, db, last.ID)
 	want("hard delete (the max stays)", 2, v+2)
 	l, ev := benchLink(t, a, 190) // before the max ever, after every link left
-	if err := db.CreateLink(ctx, l, ev); err != nil {
+	if err := db.CreateLink(ctx, l, ev, nil); err != nil {
 		t.Fatal(err)
 	}
 	want("insert before the max ever", 3, v+3)
@@ -506,7 +506,7 @@ func TestMigrationChargeCount(t *testing.T) {
 	busy, _ := benchLink(t, a, 1)
 	quiet, _ := benchLink(t, a, 2)
 	for _, l := range []*paylinks.Link{busy, quiet} {
-		if err := db.CreateLink(ctx, l, nil); err != nil {
+		if err := db.CreateLink(ctx, l, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,24 +1,27 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/store"
 )
 
 const idempotencyCols = `account_id, livemode, key, request_hash, locked_until, response_status, response_header,
-	response_body, created_at, expires_at`
+	response_body, created_at, expires_at, object_id`
 
 // BeginIdempotency stores rec unless a live record holds its key, and
 // returns that record otherwise. See store.IdempotencyStore.
 func (db *DB) BeginIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord, now time.Time) (*paylinks.IdempotencyRecord, error) {
 	var existing *paylinks.IdempotencyRecord
 	err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
-		existing = nil
+		existing, rec.ObjectID = nil, nil
 		old, err := scanIdempotency(tx.QueryRowContext(ctx, `SELECT `+idempotencyCols+` FROM idempotency_keys
 			WHERE account_id = ? AND livemode = ? AND key = ?`, idArg(rec.AccountID), rec.Livemode, rec.Key))
 		switch {
@@ -29,21 +32,52 @@ func (db *DB) BeginIdempotency(ctx context.Context, rec *paylinks.IdempotencyRec
 			existing = old
 			return nil
 		default:
+			rec.ObjectID = recoveredObject(old, rec)
 			if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE account_id = ? AND livemode = ? AND key = ?`,
 				idArg(rec.AccountID), rec.Livemode, rec.Key); err != nil {
 				return err
 			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (`+idempotencyCols+`)
-			VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?, ?)`,
 			idArg(rec.AccountID), rec.Livemode, rec.Key, rec.RequestHash, nullMicro(rec.LockedUntil),
-			micro(rec.CreatedAt), micro(rec.ExpiresAt))
+			micro(rec.CreatedAt), micro(rec.ExpiresAt), nullIDArg(rec.ObjectID))
 		return err
 	})
 	if err != nil {
 		return nil, wrap("BeginIdempotency", err)
 	}
 	return existing, nil
+}
+
+// recoveredObject is the object rec takes over from old, a record that is
+// not live: the one old's request created, when old is the same request
+// (same hash), died before storing its response and has not expired.
+func recoveredObject(old, rec *paylinks.IdempotencyRecord) *paylinks.ID {
+	if old.ObjectID == nil || old.Done() || !bytes.Equal(old.RequestHash, rec.RequestHash) || !rec.CreatedAt.Before(old.ExpiresAt) {
+		return nil
+	}
+	id := *old.ObjectID
+	return &id
+}
+
+// markIdempotency records id as the object of rec's request, in tx: the
+// transaction that creates it. store.ErrKeyLost when rec no longer holds
+// its key.
+func markIdempotency(ctx context.Context, tx *writeTx, rec *paylinks.IdempotencyRecord, id paylinks.ID) error {
+	res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET object_id = ?
+		WHERE account_id = ? AND livemode = ? AND key = ? AND request_hash = ? AND locked_until = ?
+		AND response_status IS NULL`,
+		idArg(id), idArg(rec.AccountID), rec.Livemode, rec.Key, rec.RequestHash, nullMicro(rec.LockedUntil))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return store.ErrKeyLost
+	}
+	return nil
 }
 
 // idempotencyLive reports whether r still holds its key at now.
@@ -118,8 +152,9 @@ func scanIdempotency(row scanner) (*paylinks.IdempotencyRecord, error) {
 	var locked, status sql.NullInt64
 	var header sql.NullString
 	var created, expires int64
+	var object []byte
 	err := row.Scan(&r.AccountID, &r.Livemode, &r.Key, &r.RequestHash, &locked, &status, &header, &r.ResponseBody,
-		&created, &expires)
+		&created, &expires, &object)
 	if err != nil {
 		return nil, err
 	}
@@ -131,5 +166,13 @@ func scanIdempotency(row scanner) (*paylinks.IdempotencyRecord, error) {
 		}
 	}
 	r.CreatedAt, r.ExpiresAt = fromMicro(created), fromMicro(expires)
+	if object != nil {
+		var id paylinks.ID
+		if len(object) != len(id) {
+			return nil, fmt.Errorf("idempotency object_id of %d bytes", len(object))
+		}
+		copy(id[:], object)
+		r.ObjectID = &id
+	}
 	return &r, nil
 }

@@ -23,13 +23,23 @@ const linkReadNoCharges = linkCols + `, 0`
 // CreateLink inserts a link and its event. ErrConflict when the slug (of any
 // link, deleted or not) or the id is taken; then no event is written either.
 // The writer inserts the links created in one batch together (rows.go).
-func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event) error {
+func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event, idem *paylinks.IdempotencyRecord) error {
 	rows := []tableRow{{into: linkInsertInto, values: []any{
 		idArg(l.ID), idArg(l.AccountID), l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
 		l.Multiple, l.Active, l.Used, nullMicro(l.UsedAt), l.SuccessURL, l.CancelURL,
 		micro(l.CreatedAt), micro(l.UpdatedAt), nullMicro(l.DeletedAt)}}}
 	if ev != nil {
 		rows = append(rows, eventRow(ev))
+	}
+	if idem != nil {
+		// Not groupable: the rows and the record's update, one write.
+		insert := insertRowsOneByOne(rows)
+		return wrap("CreateLink", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
+			if err := insert(ctx, tx); err != nil {
+				return err
+			}
+			return markIdempotency(ctx, tx, idem, l.ID)
+		}))
 	}
 	return wrap("CreateLink", db.execRows(ctx, rows))
 }

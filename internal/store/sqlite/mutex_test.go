@@ -48,7 +48,7 @@ func TestConcurrentUseWithoutConnectionMutexes(t *testing.T) {
 		wg.Go(func() {
 			for i := range perWriter {
 				l, ev := benchLink(t, a, int64(w*perWriter+i))
-				if err := db.CreateLink(ctx, l, ev); err != nil {
+				if err := db.CreateLink(ctx, l, ev, nil); err != nil {
 					t.Errorf("CreateLink: %v", err)
 					return
 				}

@@ -21,7 +21,7 @@ func TestQueryPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := &paylinks.Link{ID: paylinks.ID{2}, AccountID: a.ID, Slug: "s", Currency: "THB", CreatedAt: time.Now(), UpdatedAt: time.Now()}
-	if err := db.CreateLink(ctx, l, nil); err != nil {
+	if err := db.CreateLink(ctx, l, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	from, to := time.Unix(1, 0), time.Unix(2, 0)

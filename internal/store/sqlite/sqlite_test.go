@@ -95,7 +95,7 @@ func BenchmarkCreateLink(b *testing.B) {
 		for b.Loop() {
 			i++
 			l, ev := benchLink(b, a, i)
-			if err := db.CreateLink(ctx, l, ev); err != nil {
+			if err := db.CreateLink(ctx, l, ev, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -111,7 +111,7 @@ func BenchmarkCreateLink(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				l, ev := benchLink(b, a, n.Add(1))
-				if err := db.CreateLink(ctx, l, ev); err != nil {
+				if err := db.CreateLink(ctx, l, ev, nil); err != nil {
 					b.Error(err)
 					return
 				}
@@ -132,7 +132,7 @@ func fillLinks(b *testing.B, db *DB, a *paylinks.Account, n int) []*paylinks.Lin
 		wg.Go(func() {
 			for i := w; i < n; i += workers {
 				l, ev := benchLink(b, a, int64(i))
-				if err := db.CreateLink(context.Background(), l, ev); err != nil {
+				if err := db.CreateLink(context.Background(), l, ev, nil); err != nil {
 					b.Error(err)
 					return
 				}

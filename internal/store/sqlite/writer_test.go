@@ -282,7 +282,7 @@ func queueCreates(t *testing.T, db *DB, links []*paylinks.Link, events []*paylin
 			queued++
 			waitQueued(t, db, queued)
 		}
-		wg.Go(func() { errs[i] = db.CreateLink(context.Background(), links[i], events[i]) })
+		wg.Go(func() { errs[i] = db.CreateLink(context.Background(), links[i], events[i], nil) })
 		queued++
 		waitQueued(t, db, queued) // keep the order
 	}
@@ -355,7 +355,7 @@ func TestGroupedLinkInsertsConflict(t *testing.T) {
 	}
 	taken, takenEv := benchLink(t, a, 100)
 	taken.Slug = "taken"
-	if err := db.CreateLink(ctx, taken, takenEv); err != nil {
+	if err := db.CreateLink(ctx, taken, takenEv, nil); err != nil {
 		t.Fatal(err)
 	}
 	const n = 7

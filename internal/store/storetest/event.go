@@ -16,7 +16,7 @@ func testEvents(t *testing.T, f *fixture) {
 	l := f.link(t, a, false, 1, nil)
 	ev := f.event(t, a.ID, false, "link.create", l.ID, 1)
 	ev.Data = []byte(`{"id": "x", "nested": {"list": [1, 2.5, "three", null, true]}, "text": "ünïcode \u2713"}`)
-	if err := f.s.CreateLink(ctx, l, ev); err != nil {
+	if err := f.s.CreateLink(ctx, l, ev, nil); err != nil {
 		t.Fatalf("CreateLink: %v", err)
 	}
 	got, err := f.s.GetEvent(ctx, a.ID, false, ev.ID)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/store"
 )
 
 // idemRecord returns a record for key begun at sec, locked for 60 s and
@@ -114,5 +115,78 @@ func testIdempotencyConcurrent(t *testing.T, f *fixture) {
 	wg.Wait()
 	if owners != 1 {
 		t.Errorf("concurrent BeginIdempotency: %d owners, want 1", owners)
+	}
+}
+
+// testIdempotencyObject: a create given the request's record writes the
+// link and the record's ObjectID in one transaction; the same request
+// taking over the lapsed key gets that object back, another request does
+// not; and a create whose record lost its key writes nothing.
+func testIdempotencyObject(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	a := f.account(t)
+	begin := func(what string, rec *paylinks.IdempotencyRecord, now int) {
+		t.Helper()
+		if old, err := f.s.BeginIdempotency(ctx, rec, at(now)); err != nil || old != nil {
+			t.Fatalf("%s: BeginIdempotency = %+v, %v; want the key", what, old, err)
+		}
+	}
+	id := func(p *paylinks.ID) string {
+		if p == nil {
+			return "none"
+		}
+		return p.String()
+	}
+
+	first := idemRecord(a, "k", "hash-1", 0)
+	begin("a new key", first, 0)
+	if first.ObjectID != nil {
+		t.Errorf("a new key: ObjectID %s, want none", id(first.ObjectID))
+	}
+	l := f.link(t, a, false, 0, nil)
+	ev := f.event(t, a.ID, false, "link.create", l.ID, 0)
+	wantErr(t, "CreateLink with the record", f.s.CreateLink(ctx, l, ev, first), nil)
+	// While the lock holds, the record (with its object) is live.
+	old, err := f.s.BeginIdempotency(ctx, idemRecord(a, "k", "hash-1", 1), at(1))
+	if err != nil || old == nil || old.ObjectID == nil || *old.ObjectID != l.ID {
+		t.Fatalf("the key while its request runs: %+v, %v; want the live record with object %s", old, err, l.ID)
+	}
+
+	// The request died before storing its response; the same request,
+	// after the lock lapsed, takes the key over with the object.
+	again := idemRecord(a, "k", "hash-1", 61)
+	begin("the same request after the lapse", again, 61)
+	if again.ObjectID == nil || *again.ObjectID != l.ID {
+		t.Fatalf("the same request after the lapse: ObjectID %s, want %s", id(again.ObjectID), l.ID)
+	}
+	// The dead request's record no longer holds the key: its create
+	// writes nothing.
+	late := f.link(t, a, false, 1, nil)
+	lateEv := f.event(t, a.ID, false, "link.create", late.ID, 1)
+	wantErr(t, "CreateLink with a record that lost its key", f.s.CreateLink(ctx, late, lateEv, first), store.ErrKeyLost)
+	_, err = f.s.GetLink(ctx, a.ID, false, late.ID)
+	wantErr(t, "GetLink of the refused create", err, paylinks.ErrNotFound)
+	_, err = f.s.GetEvent(ctx, a.ID, false, lateEv.ID)
+	wantErr(t, "GetEvent of the refused create", err, paylinks.ErrNotFound)
+
+	// The taker also dies; a different request that takes the key over
+	// does not get the object.
+	other := idemRecord(a, "k", "hash-2", 122)
+	begin("another request after the lapse", other, 122)
+	if other.ObjectID != nil {
+		t.Errorf("another request after the lapse: ObjectID %s, want none", id(other.ObjectID))
+	}
+
+	// A finished request's key, once expired, is a new key: no object.
+	done := idemRecord(a, "k3", "hash-1", 0)
+	begin("k3", done, 0)
+	l3 := f.link(t, a, false, 2, nil)
+	wantErr(t, "CreateLink of k3", f.s.CreateLink(ctx, l3, nil, done), nil)
+	done.ResponseStatus = 200
+	wantErr(t, "FinishIdempotency of k3", f.s.FinishIdempotency(ctx, done), nil)
+	fresh := idemRecord(a, "k3", "hash-1", 86400)
+	begin("k3 expired", fresh, 86400)
+	if fresh.ObjectID != nil {
+		t.Errorf("an expired finished key: ObjectID %s, want none", id(fresh.ObjectID))
 	}
 }

@@ -54,7 +54,7 @@ func testCreateLink(t *testing.T, f *fixture) {
 	for _, tt := range conflicts {
 		l := f.link(t, a, false, 8, tt.edit)
 		ev := f.event(t, l.AccountID, l.Livemode, "link.create", l.ID, 8)
-		err := f.s.CreateLink(ctx, l, ev)
+		err := f.s.CreateLink(ctx, l, ev, nil)
 		wantErr(t, "CreateLink("+tt.name+")", err, paylinks.ErrConflict)
 		_, err = f.s.GetEvent(ctx, ev.AccountID, ev.Livemode, ev.ID)
 		wantErr(t, "GetEvent of a refused CreateLink("+tt.name+")", err, paylinks.ErrNotFound)

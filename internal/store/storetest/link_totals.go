@@ -39,7 +39,7 @@ func testListLinksTotals(t *testing.T, f *fixture) {
 	// A refused create (a taken slug) changes nothing.
 	dup := f.link(t, a, false, 9, func(l *paylinks.Link) { l.Slug = links[0].Slug })
 	ev := f.event(t, a.ID, false, "link.create", dup.ID, 9)
-	wantErr(t, "CreateLink of a taken slug", f.s.CreateLink(ctx, dup, ev), paylinks.ErrConflict)
+	wantErr(t, "CreateLink of a taken slug", f.s.CreateLink(ctx, dup, ev, nil), paylinks.ErrConflict)
 	want("after a refused create", a, false, 5)
 
 	for _, l := range links[:2] {

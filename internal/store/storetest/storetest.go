@@ -58,7 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UseToken", testUseToken},
 		{"Events", testEvents},
 		{"ListEvents", testListEvents},
-		{"Sessions", testSessions}, {"ListSessions", testListSessions}, {"ClaimSession", testClaimSession}, {"PaySession", testPaySession}, {"Idempotency", testIdempotency}, {"IdempotencyConcurrent", testIdempotencyConcurrent},
+		{"Sessions", testSessions}, {"ListSessions", testListSessions}, {"ClaimSession", testClaimSession}, {"PaySession", testPaySession}, {"Idempotency", testIdempotency}, {"IdempotencyConcurrent", testIdempotencyConcurrent}, {"IdempotencyObject", testIdempotencyObject},
 		{"ServerSecret", testServerSecret},
 	}
 	for _, tt := range tests {
@@ -160,7 +160,7 @@ func (f *fixture) event(t *testing.T, accountID paylinks.ID, livemode bool, key 
 func (f *fixture) createLink(t *testing.T, l *paylinks.Link) *paylinks.Event {
 	t.Helper()
 	ev := f.event(t, l.AccountID, l.Livemode, "link.create", l.ID, int(l.CreatedAt.Sub(base)/time.Second))
-	if err := f.s.CreateLink(t.Context(), l, ev); err != nil {
+	if err := f.s.CreateLink(t.Context(), l, ev, nil); err != nil {
 		t.Fatalf("CreateLink(%s): %v", l.Slug, err)
 	}
 	return ev
