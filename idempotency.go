@@ -24,7 +24,7 @@ type IdempotencyRecord struct {
 	// creating another.
 	ObjectID  *ID
 	CreatedAt time.Time
-	ExpiresAt      time.Time
+	ExpiresAt time.Time
 }
 
 // Done reports whether the first request has finished and its response is
