@@ -49,6 +49,17 @@ func (s *Service) CreateSession(ctx context.Context, pr paylinks.Principal, p Se
 	if err := require(pr, paylinks.ScopeSessionsWrite); err != nil {
 		return nil, err
 	}
+	idem := idempotentRecord(ctx, pr)
+	if idem != nil && idem.ObjectID != nil {
+		// The same request made this session and died before its response
+		// was stored: the session is the answer (WithIdempotent).
+		sess, err := s.store.GetSession(ctx, pr.AccountID, pr.Livemode, *idem.ObjectID)
+		if err != nil {
+			return nil, fmt.Errorf("CreateSession: the session this request made before: %w", err)
+		}
+		sess.Status = sess.StatusAt(s.Now())
+		return sess, nil
+	}
 	now := s.Now()
 	sess := &paylinks.CheckoutSession{AccountID: pr.AccountID, Livemode: pr.Livemode, Status: paylinks.SessionOpen,
 		SuccessURL: p.SuccessURL, CancelURL: p.CancelURL, CreatedAt: now, ExpiresAt: now.Add(DefaultSessionTTL)}
@@ -116,7 +127,10 @@ func (s *Service) CreateSession(ctx context.Context, pr paylinks.Principal, p Se
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateSession(ctx, sess, ev); err != nil {
+	if err := s.store.CreateSession(ctx, sess, ev, idem); err != nil {
+		if errors.Is(err, store.ErrKeyLost) {
+			return nil, idempotencyKeyInUse()
+		}
 		return nil, fmt.Errorf("CreateSession: %w", err)
 	}
 	return sess, nil

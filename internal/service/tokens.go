@@ -259,6 +259,17 @@ func (s *Service) CreateCharge(ctx context.Context, pr paylinks.Principal, cp Ch
 	if err := checkMetadata(cp.Metadata); err != nil {
 		return nil, err
 	}
+	idem := idempotentRecord(ctx, pr)
+	if idem != nil && idem.ObjectID != nil {
+		// The same request made this charge and died before its response
+		// was stored: the charge is the answer, and the card is not
+		// charged again (WithIdempotent).
+		c, err := s.store.GetCharge(ctx, pr.AccountID, pr.Livemode, *idem.ObjectID)
+		if err != nil {
+			return nil, fmt.Errorf("CreateCharge: the charge this request made before: %w", err)
+		}
+		return c, nil
+	}
 	if !s.PaymentsAvailable(pr.Livemode) {
 		return nil, payments.ErrNoProcessor
 	}
@@ -291,7 +302,9 @@ func (s *Service) CreateCharge(ctx context.Context, pr paylinks.Principal, cp Ch
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateCharge(ctx, storeChargeWrite(c, []paylinks.Event{*ev}, nil, &tok.ID)); err != nil {
+	w := storeChargeWrite(c, []paylinks.Event{*ev}, nil, &tok.ID)
+	w.Idem = idem
+	if err := s.store.CreateCharge(ctx, w); err != nil {
 		return nil, fmt.Errorf("CreateCharge: %w", err)
 	}
 	return c, nil

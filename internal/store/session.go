@@ -10,8 +10,9 @@ import (
 // SessionStore keeps checkout sessions.
 type SessionStore interface {
 	// CreateSession inserts a session and its event. ErrConflict when the
-	// id is taken.
-	CreateSession(ctx context.Context, s *paylinks.CheckoutSession, ev *paylinks.Event) error
+	// id is taken. idem, when set, is recorded as in Store.CreateLink
+	// (ErrKeyLost, and nothing written, when it lost its key).
+	CreateSession(ctx context.Context, s *paylinks.CheckoutSession, ev *paylinks.Event, idem *paylinks.IdempotencyRecord) error
 	// GetSession returns a session of the account and mode.
 	GetSession(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.CheckoutSession, error)
 	// SessionByID returns a session of any account (for its hosted page).

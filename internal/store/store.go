@@ -134,6 +134,11 @@ type ChargeWrite struct {
 	Events  []paylinks.Event
 	ClaimID *paylinks.ID
 	TokenID *paylinks.ID
+	// Idem, for CreateCharge, is the record of the Idempotency-Key request
+	// making the charge: the charge's id is recorded on it in the same
+	// transaction (see CreateLink). Unlike a link, the charge is written
+	// even when the record no longer holds its key: the money has moved.
+	Idem *paylinks.IdempotencyRecord
 }
 
 // EventFilter selects events of one account and mode.

@@ -271,6 +271,19 @@ func TestIdempotencyAfterCrash(t *testing.T) {
 				t.Errorf("%d links titled %q, want 1", n, title)
 			}
 
+			// A checkout session the same way.
+			sessBody := `{"amount": {"value": "120.00", "currency": "THB"}}`
+			st.failing.Store(true)
+			sess := c.do("POST", "/api/v1/checkout_sessions", sessBody, "Idempotency-Key", "crash-s")
+			st.failing.Store(false)
+			if sess.status != 201 {
+				t.Fatalf("POST /api/v1/checkout_sessions: %d %s", sess.status, sess.raw)
+			}
+			clock.Add((time.Hour).Microseconds())
+			if r := c.do("POST", "/api/v1/checkout_sessions", sessBody, "Idempotency-Key", "crash-s"); r.status != 201 || r.str("id") != sess.str("id") {
+				t.Errorf("the session's retry after the lapse: %d %s, want 201 with session %s", r.status, r.raw, sess.str("id"))
+			}
+
 			// Another request with the key, after its lock lapsed, is a new
 			// request: it makes its own link.
 			st.failing.Store(true)

@@ -44,6 +44,11 @@ func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) (err error)
 	if err := createCharge(ctx, tx, w, metadata); err != nil {
 		return err
 	}
+	if w.Idem != nil {
+		if err := markIdempotency(ctx, tx, w.Idem, c.ID); err != nil && !errors.Is(err, store.ErrKeyLost) {
+			return err
+		}
+	}
 	return tx.Commit(ctx)
 }
 

@@ -17,7 +17,7 @@ const sessionColumns = `id, account_id, livemode, link_id, status, amount, curre
 	metadata, charge_id, created_at, expires_at, completed_at`
 
 // CreateSession inserts a checkout session and its event in one transaction.
-func (db *DB) CreateSession(ctx context.Context, s *paylinks.CheckoutSession, ev *paylinks.Event) (err error) {
+func (db *DB) CreateSession(ctx context.Context, s *paylinks.CheckoutSession, ev *paylinks.Event, idem *paylinks.IdempotencyRecord) (err error) {
 	defer wrap(&err, "CreateSession")
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
@@ -29,6 +29,11 @@ func (db *DB) CreateSession(ctx context.Context, s *paylinks.CheckoutSession, ev
 	}
 	if err := insertEvents(ctx, tx, ev); err != nil {
 		return err
+	}
+	if idem != nil {
+		if err := markIdempotency(ctx, tx, idem, s.ID); err != nil {
+			return err
+		}
 	}
 	return tx.Commit(ctx)
 }

@@ -38,7 +38,15 @@ func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) error {
 		metadata = string(b)
 	}
 	return wrap("CreateCharge", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
-		return createCharge(ctx, tx, w, metadata)
+		if err := createCharge(ctx, tx, w, metadata); err != nil {
+			return err
+		}
+		if w.Idem != nil {
+			if err := markIdempotency(ctx, tx, w.Idem, c.ID); err != nil && !errors.Is(err, store.ErrKeyLost) {
+				return err
+			}
+		}
+		return nil
 	}))
 }
 

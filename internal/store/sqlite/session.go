@@ -18,7 +18,7 @@ const sessionCols = `id, account_id, livemode, link_id, status, amount, currency
 	metadata, charge_id, created_at, expires_at, completed_at`
 
 // CreateSession inserts a checkout session and its event.
-func (db *DB) CreateSession(ctx context.Context, s *paylinks.CheckoutSession, ev *paylinks.Event) error {
+func (db *DB) CreateSession(ctx context.Context, s *paylinks.CheckoutSession, ev *paylinks.Event, idem *paylinks.IdempotencyRecord) error {
 	meta, err := jsonText(s.Metadata)
 	if err != nil {
 		return wrap("CreateSession", err)
@@ -26,6 +26,11 @@ func (db *DB) CreateSession(ctx context.Context, s *paylinks.CheckoutSession, ev
 	return wrap("CreateSession", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		if err := insertSession(ctx, tx, s, meta); err != nil {
 			return err
+		}
+		if idem != nil {
+			if err := markIdempotency(ctx, tx, idem, s.ID); err != nil {
+				return err
+			}
 		}
 		return insertEvent(ctx, tx, ev)
 	}))

@@ -177,6 +177,22 @@ func testIdempotencyObject(t *testing.T, f *fixture) {
 		t.Errorf("another request after the lapse: ObjectID %s, want none", id(other.ObjectID))
 	}
 
+	// A charge is recorded on its record too; and, the money having
+	// moved, it is written even when its record lost the key.
+	cr := idemRecord(a, "c", "hash-1", 0)
+	begin("key c", cr, 0)
+	c := f.charge(t, a, false, 0, nil)
+	wantErr(t, "CreateCharge with the record", f.s.CreateCharge(ctx, store.ChargeWrite{Charge: c, Idem: cr}), nil)
+	old, err = f.s.BeginIdempotency(ctx, idemRecord(a, "c", "hash-1", 1), at(1))
+	if err != nil || old == nil || old.ObjectID == nil || *old.ObjectID != c.ID {
+		t.Errorf("key c while its request runs: %+v, %v; want the record with charge %s", old, err, c.ID)
+	}
+	begin("key c after the lapse", idemRecord(a, "c", "hash-2", 61), 61)
+	c2 := f.charge(t, a, false, 1, nil)
+	wantErr(t, "CreateCharge with a record that lost its key", f.s.CreateCharge(ctx, store.ChargeWrite{Charge: c2, Idem: cr}), nil)
+	_, err = f.s.GetCharge(ctx, a.ID, false, c2.ID)
+	wantErr(t, "GetCharge of the charge whose record lost its key", err, nil)
+
 	// A finished request's key, once expired, is a new key: no object.
 	done := idemRecord(a, "k3", "hash-1", 0)
 	begin("k3", done, 0)

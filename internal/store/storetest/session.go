@@ -36,7 +36,7 @@ func (f *fixture) newSession(t *testing.T, a *paylinks.Account, livemode bool, s
 	t.Helper()
 	s := f.session(t, a, livemode, sec, edit)
 	ev := f.event(t, a.ID, livemode, "session.create", s.ID, sec)
-	if err := f.s.CreateSession(t.Context(), s, ev); err != nil {
+	if err := f.s.CreateSession(t.Context(), s, ev, nil); err != nil {
 		t.Fatalf("CreateSession: %v", err)
 	}
 	return s
@@ -52,8 +52,8 @@ func testSessions(t *testing.T, f *fixture) {
 		s.Metadata = map[string]string{"order": "42", "note": "ünïcode ✓"}
 	})
 	ev := f.event(t, a.ID, false, "session.create", full.ID, 1)
-	wantErr(t, "CreateSession", f.s.CreateSession(ctx, full, ev), nil)
-	wantErr(t, "CreateSession again", f.s.CreateSession(ctx, full, f.event(t, a.ID, false, "session.create", full.ID, 1)), paylinks.ErrConflict)
+	wantErr(t, "CreateSession", f.s.CreateSession(ctx, full, ev, nil), nil)
+	wantErr(t, "CreateSession again", f.s.CreateSession(ctx, full, f.event(t, a.ID, false, "session.create", full.ID, 1), nil), paylinks.ErrConflict)
 	bare := f.newSession(t, a, false, 2, func(s *paylinks.CheckoutSession) { s.SuccessURL = "" })
 
 	for _, want := range []*paylinks.CheckoutSession{full, bare} {
