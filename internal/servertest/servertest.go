@@ -5,12 +5,14 @@ package servertest
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -130,3 +132,34 @@ func MustKey(tb testing.TB, svc *service.Service, account paylinks.ID, live bool
 	}
 	return raw
 }
+
+// DyingStore is a store whose FinishIdempotency fails while Dying is set:
+// the process dies after a request's write committed and before its
+// response was stored.
+type DyingStore struct {
+	store.Store
+	Dying atomic.Bool
+}
+
+func (s *DyingStore) FinishIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord) error {
+	if s.Dying.Load() {
+		return errors.New("the process died here")
+	}
+	return s.Store.FinishIdempotency(ctx, rec)
+}
+
+// Clock is a clock for Options.Now that moves only when told to.
+type Clock struct{ us atomic.Int64 }
+
+// NewClock returns a clock at t, to the microsecond.
+func NewClock(t time.Time) *Clock {
+	c := &Clock{}
+	c.us.Store(t.UnixMicro())
+	return c
+}
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time { return time.UnixMicro(c.us.Load()).UTC() }
+
+// Add moves the clock by d.
+func (c *Clock) Add(d time.Duration) { c.us.Add(d.Microseconds()) }

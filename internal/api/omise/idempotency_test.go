@@ -1,37 +1,18 @@
 package omise_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/servertest"
-	"github.com/paylinks/paylinks/internal/store"
 )
-
-// finishFailingStore fails FinishIdempotency while failing is set: the
-// process died after the charge committed and before the response was
-// stored.
-type finishFailingStore struct {
-	store.Store
-	failing atomic.Bool
-}
-
-func (s *finishFailingStore) FinishIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord) error {
-	if s.failing.Load() {
-		return errors.New("the process died here")
-	}
-	return s.Store.FinishIdempotency(ctx, rec)
-}
 
 // TestChargeIdempotencyAfterCrash: POST /charges with an Idempotency-Key
 // whose response was never stored is answered, when retried after the
@@ -41,11 +22,9 @@ func TestChargeIdempotencyAfterCrash(t *testing.T) {
 	for _, backend := range servertest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
-			var clock atomic.Int64
-			clock.Store(time.Now().Truncate(time.Second).UnixMicro())
-			st := &finishFailingStore{Store: servertest.OpenStore(t, backend)}
-			env := servertest.New(t, backend, servertest.Options{Store: st,
-				Now: func() time.Time { return time.UnixMicro(clock.Load()) }})
+			clock := servertest.NewClock(time.Now().Truncate(time.Second))
+			st := &servertest.DyingStore{Store: servertest.OpenStore(t, backend)}
+			env := servertest.New(t, backend, servertest.Options{Store: st, Now: clock.Now})
 			post := func(key, path string, form url.Values, idem string) (int, map[string]any, string) {
 				t.Helper()
 				req, err := http.NewRequest("POST", env.URL+path, strings.NewReader(form.Encode()))
@@ -75,13 +54,13 @@ func TestChargeIdempotencyAfterCrash(t *testing.T) {
 			}
 			charge := url.Values{"amount": {"5000"}, "currency": {"thb"}, "card": {tok["id"].(string)}}
 
-			st.failing.Store(true)
+			st.Dying.Store(true)
 			status, first, raw := post(env.SecretTest, "/charges", charge, "pay-1")
 			if status != 200 || first["status"] != "successful" {
 				t.Fatalf("first POST /charges: %d %s", status, raw)
 			}
-			st.failing.Store(false)
-			clock.Add(time.Hour.Microseconds()) // the lock lapses; the record has not expired
+			st.Dying.Store(false)
+			clock.Add(time.Hour) // the lock lapses; the record has not expired
 			status, retry, raw := post(env.SecretTest, "/charges", charge, "pay-1")
 			if status != 200 || retry["id"] != first["id"] {
 				t.Fatalf("the retry after the lapse: %d %s, want 200 with charge %v", status, raw, first["id"])

@@ -2,13 +2,11 @@ package v1_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -206,21 +204,6 @@ func TestIdempotencyAcrossServers(t *testing.T) {
 	}
 }
 
-// finishFailingStore fails FinishIdempotency while failing is set: the
-// process died after the create committed and before the response was
-// stored.
-type finishFailingStore struct {
-	store.Store
-	failing atomic.Bool
-}
-
-func (s *finishFailingStore) FinishIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord) error {
-	if s.failing.Load() {
-		return errors.New("the process died here")
-	}
-	return s.Store.FinishIdempotency(ctx, rec)
-}
-
 // TestIdempotencyAfterCrash: a create whose response was never stored (the
 // crash fell between its commit and the stored response) is answered, when
 // the same request is retried after the key's lock lapsed, with the link it
@@ -229,26 +212,24 @@ func TestIdempotencyAfterCrash(t *testing.T) {
 	for _, backend := range servertest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
-			var clock atomic.Int64
-			clock.Store(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC).UnixMicro())
-			st := &finishFailingStore{Store: servertest.OpenStore(t, backend)}
-			env := servertest.New(t, backend, servertest.Options{Store: st,
-				Now: func() time.Time { return time.UnixMicro(clock.Load()) }})
+			clock := servertest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+			st := &servertest.DyingStore{Store: servertest.OpenStore(t, backend)}
+			env := servertest.New(t, backend, servertest.Options{Store: st, Now: clock.Now})
 			c := client{t: t, base: env.URL, key: env.SecretTest}
 			title := "Crash " + backend
 			body := `{"title": "` + title + `", "fiatAmount": "5"}`
 
-			st.failing.Store(true)
+			st.Dying.Store(true)
 			first := c.do("POST", "/api/v1/payment_links", body, "Idempotency-Key", "crash")
 			if first.status != 201 {
 				t.Fatalf("first: %d %s", first.status, first.raw)
 			}
-			st.failing.Store(false)
+			st.Dying.Store(false)
 			// While the dead request's lock holds, the key is in use.
 			c.do("POST", "/api/v1/payment_links", body, "Idempotency-Key", "crash").
 				wantError(t, 409, "conflict", "idempotency_key_in_use", "Idempotency-Key")
 
-			clock.Add((time.Hour).Microseconds()) // the lock lapses; the record has not expired
+			clock.Add(time.Hour) // the lock lapses; the record has not expired
 			retry := c.do("POST", "/api/v1/payment_links", body, "Idempotency-Key", "crash")
 			if retry.status != 201 || retry.str("id") != first.str("id") || retry.header.Get("Idempotent-Replayed") != "" {
 				t.Fatalf("the retry after the lapse: %d %s, want 201 with link %s", retry.status, retry.raw, first.str("id"))
@@ -273,23 +254,23 @@ func TestIdempotencyAfterCrash(t *testing.T) {
 
 			// A checkout session the same way.
 			sessBody := `{"amount": {"value": "120.00", "currency": "THB"}}`
-			st.failing.Store(true)
+			st.Dying.Store(true)
 			sess := c.do("POST", "/api/v1/checkout_sessions", sessBody, "Idempotency-Key", "crash-s")
-			st.failing.Store(false)
+			st.Dying.Store(false)
 			if sess.status != 201 {
 				t.Fatalf("POST /api/v1/checkout_sessions: %d %s", sess.status, sess.raw)
 			}
-			clock.Add((time.Hour).Microseconds())
+			clock.Add(time.Hour)
 			if r := c.do("POST", "/api/v1/checkout_sessions", sessBody, "Idempotency-Key", "crash-s"); r.status != 201 || r.str("id") != sess.str("id") {
 				t.Errorf("the session's retry after the lapse: %d %s, want 201 with session %s", r.status, r.raw, sess.str("id"))
 			}
 
 			// Another request with the key, after its lock lapsed, is a new
 			// request: it makes its own link.
-			st.failing.Store(true)
+			st.Dying.Store(true)
 			c.do("POST", "/api/v1/payment_links", body, "Idempotency-Key", "crash-2")
-			st.failing.Store(false)
-			clock.Add((time.Hour).Microseconds())
+			st.Dying.Store(false)
+			clock.Add(time.Hour)
 			other := c.do("POST", "/api/v1/payment_links", `{"title": "Other", "fiatAmount": "6"}`, "Idempotency-Key", "crash-2")
 			if other.status != 201 || other.str("title") != "Other" {
 				t.Errorf("another request after the lapse: %d %s, want a new link", other.status, other.raw)

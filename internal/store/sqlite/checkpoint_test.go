@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
@@ -414,14 +415,7 @@ func TestMigrationLinkCountsVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wdb.Close()
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, wdb, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := migrationProvider(t, wdb)
 	if _, err := p.UpTo(ctx, 5); err != nil {
 		t.Fatal(err)
 	}
@@ -549,14 +543,7 @@ func TestMigrationChargeCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wdb.Close()
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, wdb, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := migrationProvider(t, wdb)
 	if _, err := p.DownTo(ctx, 6); err != nil {
 		t.Fatal(err)
 	}
@@ -574,4 +561,19 @@ func TestMigrationChargeCount(t *testing.T) {
 	counts("counted by the migration", 2, 0)
 	charge(a, false, quiet)
 	counts("the trigger after the migration", 2, 1)
+}
+
+// migrationProvider runs this package's migrations on the writer wdb, one
+// version at a time.
+func migrationProvider(t *testing.T, wdb *sql.DB) *goose.Provider {
+	t.Helper()
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, wdb, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
