@@ -44,14 +44,16 @@ func WithIdempotent(ctx context.Context, req *IdempotentRequest) context.Context
 }
 
 // idempotentRecord is the record of the Idempotency-Key request ctx runs
-// for pr, nil when there is none.
-func idempotentRecord(ctx context.Context, pr paylinks.Principal) *paylinks.IdempotencyRecord {
+// for pr, nil when there is none, and made, the object the same request
+// created before it died (nil unless it did): a create answers with that
+// object rather than making another.
+func idempotentRecord(ctx context.Context, pr paylinks.Principal) (rec *paylinks.IdempotencyRecord, made *paylinks.ID) {
 	req, _ := ctx.Value(idempotentKey{}).(*IdempotentRequest)
 	if req == nil || req.Replay != nil || req.rec == nil ||
 		req.rec.AccountID != pr.AccountID || req.rec.Livemode != pr.Livemode {
-		return nil
+		return nil, nil
 	}
-	return req.rec
+	return req.rec, req.rec.ObjectID
 }
 
 // IdempotencyStored reports whether a response with this status is stored

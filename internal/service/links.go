@@ -49,11 +49,9 @@ func (s *Service) CreateLink(ctx context.Context, pr paylinks.Principal, p LinkP
 			return nil, err
 		}
 	}
-	idem := idempotentRecord(ctx, pr)
-	if idem != nil && idem.ObjectID != nil {
-		// The same request made this link and died before its response
-		// was stored: the link is the answer (WithIdempotent).
-		l, err := s.store.GetLink(ctx, pr.AccountID, pr.Livemode, *idem.ObjectID)
+	idem, made := idempotentRecord(ctx, pr)
+	if made != nil {
+		l, err := s.store.GetLink(ctx, pr.AccountID, pr.Livemode, *made)
 		if err != nil {
 			return nil, fmt.Errorf("CreateLink: the link this request made before: %w", err)
 		}

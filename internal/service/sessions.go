@@ -49,11 +49,9 @@ func (s *Service) CreateSession(ctx context.Context, pr paylinks.Principal, p Se
 	if err := require(pr, paylinks.ScopeSessionsWrite); err != nil {
 		return nil, err
 	}
-	idem := idempotentRecord(ctx, pr)
-	if idem != nil && idem.ObjectID != nil {
-		// The same request made this session and died before its response
-		// was stored: the session is the answer (WithIdempotent).
-		sess, err := s.store.GetSession(ctx, pr.AccountID, pr.Livemode, *idem.ObjectID)
+	idem, made := idempotentRecord(ctx, pr)
+	if made != nil {
+		sess, err := s.store.GetSession(ctx, pr.AccountID, pr.Livemode, *made)
 		if err != nil {
 			return nil, fmt.Errorf("CreateSession: the session this request made before: %w", err)
 		}

@@ -259,12 +259,9 @@ func (s *Service) CreateCharge(ctx context.Context, pr paylinks.Principal, cp Ch
 	if err := checkMetadata(cp.Metadata); err != nil {
 		return nil, err
 	}
-	idem := idempotentRecord(ctx, pr)
-	if idem != nil && idem.ObjectID != nil {
-		// The same request made this charge and died before its response
-		// was stored: the charge is the answer, and the card is not
-		// charged again (WithIdempotent).
-		c, err := s.store.GetCharge(ctx, pr.AccountID, pr.Livemode, *idem.ObjectID)
+	idem, made := idempotentRecord(ctx, pr)
+	if made != nil { // answered without charging the card again
+		c, err := s.store.GetCharge(ctx, pr.AccountID, pr.Livemode, *made)
 		if err != nil {
 			return nil, fmt.Errorf("CreateCharge: the charge this request made before: %w", err)
 		}

@@ -66,11 +66,9 @@ func (db *DB) FinishIdempotency(ctx context.Context, rec *paylinks.IdempotencyRe
 	if body == nil {
 		body = []byte{}
 	}
-	tag, err := db.pool.Exec(ctx, `UPDATE idempotency_keys SET response_status = $1, response_header = $2,
-			response_body = $3, locked_until = NULL
-		WHERE account_id = $4 AND livemode = $5 AND key = $6 AND request_hash = $7 AND locked_until = $8
-		AND response_status IS NULL`,
-		rec.ResponseStatus, header, body, rec.AccountID, rec.Livemode, rec.Key, rec.RequestHash, tsp(rec.LockedUntil))
+	tag, err := db.pool.Exec(ctx, `UPDATE idempotency_keys SET response_status = $6, response_header = $7,
+			response_body = $8, locked_until = NULL WHERE `+heldWhere,
+		append(heldArgs(rec), rec.ResponseStatus, header, body)...)
 	if err != nil {
 		return err
 	}
@@ -80,14 +78,22 @@ func (db *DB) FinishIdempotency(ctx context.Context, rec *paylinks.IdempotencyRe
 	return nil
 }
 
+// heldWhere selects rec's record while it is still the one
+// BeginIdempotency stored (same hash and lock) and has no response: the
+// record that holds its key. heldArgs(rec) are $1 to $5; a statement's own
+// arguments follow from $6.
+const heldWhere = `account_id = $1 AND livemode = $2 AND key = $3 AND request_hash = $4 AND locked_until = $5
+	AND response_status IS NULL`
+
+func heldArgs(rec *paylinks.IdempotencyRecord) []any {
+	return []any{rec.AccountID, rec.Livemode, rec.Key, rec.RequestHash, tsp(rec.LockedUntil)}
+}
+
 // markIdempotency records id as the object of rec's request, in tx: the
 // transaction that creates it. store.ErrKeyLost when rec no longer holds
 // its key.
 func markIdempotency(ctx context.Context, tx pgx.Tx, rec *paylinks.IdempotencyRecord, id paylinks.ID) error {
-	tag, err := tx.Exec(ctx, `UPDATE idempotency_keys SET object_id = $1
-		WHERE account_id = $2 AND livemode = $3 AND key = $4 AND request_hash = $5 AND locked_until = $6
-		AND response_status IS NULL`,
-		id, rec.AccountID, rec.Livemode, rec.Key, rec.RequestHash, tsp(rec.LockedUntil))
+	tag, err := tx.Exec(ctx, `UPDATE idempotency_keys SET object_id = $6 WHERE `+heldWhere, append(heldArgs(rec), id)...)
 	if err != nil {
 		return err
 	}
@@ -101,9 +107,7 @@ func markIdempotency(ctx context.Context, tx pgx.Tx, rec *paylinks.IdempotencyRe
 // stored.
 func (db *DB) ReleaseIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord) (err error) {
 	defer wrap(&err, "ReleaseIdempotency")
-	_, err = db.pool.Exec(ctx, `DELETE FROM idempotency_keys
-		WHERE account_id = $1 AND livemode = $2 AND key = $3 AND request_hash = $4 AND locked_until = $5
-		AND response_status IS NULL`, rec.AccountID, rec.Livemode, rec.Key, rec.RequestHash, tsp(rec.LockedUntil))
+	_, err = db.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE `+heldWhere, heldArgs(rec)...)
 	return err
 }
 

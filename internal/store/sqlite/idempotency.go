@@ -6,8 +6,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/store"
@@ -32,7 +33,7 @@ func (db *DB) BeginIdempotency(ctx context.Context, rec *paylinks.IdempotencyRec
 			existing = old
 			return nil
 		default:
-			rec.ObjectID = recoveredObject(old, rec)
+			rec.ObjectID = recoveredObject(old, rec, now)
 			if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE account_id = ? AND livemode = ? AND key = ?`,
 				idArg(rec.AccountID), rec.Livemode, rec.Key); err != nil {
 				return err
@@ -51,24 +52,33 @@ func (db *DB) BeginIdempotency(ctx context.Context, rec *paylinks.IdempotencyRec
 }
 
 // recoveredObject is the object rec takes over from old, a record that is
-// not live: the one old's request created, when old is the same request
-// (same hash), died before storing its response and has not expired.
-func recoveredObject(old, rec *paylinks.IdempotencyRecord) *paylinks.ID {
-	if old.ObjectID == nil || old.Done() || !bytes.Equal(old.RequestHash, rec.RequestHash) || !rec.CreatedAt.Before(old.ExpiresAt) {
+// not live at now: the one old's request created, when old is the same
+// request (same hash), died before storing its response and has not
+// expired.
+func recoveredObject(old, rec *paylinks.IdempotencyRecord, now time.Time) *paylinks.ID {
+	if old.ObjectID == nil || old.Done() || !bytes.Equal(old.RequestHash, rec.RequestHash) || !now.Before(old.ExpiresAt) {
 		return nil
 	}
 	id := *old.ObjectID
 	return &id
 }
 
+// heldWhere selects rec's record while it is still the one
+// BeginIdempotency stored (same hash and lock) and has no response: the
+// record that holds its key. heldArgs(rec) are its arguments.
+const heldWhere = `account_id = ? AND livemode = ? AND key = ? AND request_hash = ? AND locked_until = ?
+	AND response_status IS NULL`
+
+func heldArgs(rec *paylinks.IdempotencyRecord) []any {
+	return []any{idArg(rec.AccountID), rec.Livemode, rec.Key, rec.RequestHash, nullMicro(rec.LockedUntil)}
+}
+
 // markIdempotency records id as the object of rec's request, in tx: the
 // transaction that creates it. store.ErrKeyLost when rec no longer holds
 // its key.
 func markIdempotency(ctx context.Context, tx *writeTx, rec *paylinks.IdempotencyRecord, id paylinks.ID) error {
-	res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET object_id = ?
-		WHERE account_id = ? AND livemode = ? AND key = ? AND request_hash = ? AND locked_until = ?
-		AND response_status IS NULL`,
-		idArg(id), idArg(rec.AccountID), rec.Livemode, rec.Key, rec.RequestHash, nullMicro(rec.LockedUntil))
+	res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET object_id = ? WHERE `+heldWhere,
+		append([]any{idArg(id)}, heldArgs(rec)...)...)
 	if err != nil {
 		return err
 	}
@@ -104,11 +114,8 @@ func (db *DB) FinishIdempotency(ctx context.Context, rec *paylinks.IdempotencyRe
 	}
 	return wrap("FinishIdempotency", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET response_status = ?, response_header = ?,
-				response_body = ?, locked_until = NULL
-			WHERE account_id = ? AND livemode = ? AND key = ? AND request_hash = ? AND locked_until = ?
-			AND response_status IS NULL`,
-			rec.ResponseStatus, header, body, idArg(rec.AccountID), rec.Livemode, rec.Key, rec.RequestHash,
-			nullMicro(rec.LockedUntil))
+				response_body = ?, locked_until = NULL WHERE `+heldWhere,
+			append([]any{rec.ResponseStatus, header, body}, heldArgs(rec)...)...)
 		if err != nil {
 			return err
 		}
@@ -125,10 +132,7 @@ func (db *DB) FinishIdempotency(ctx context.Context, rec *paylinks.IdempotencyRe
 // stored.
 func (db *DB) ReleaseIdempotency(ctx context.Context, rec *paylinks.IdempotencyRecord) error {
 	return wrap("ReleaseIdempotency", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys
-			WHERE account_id = ? AND livemode = ? AND key = ? AND request_hash = ? AND locked_until = ?
-			AND response_status IS NULL`,
-			idArg(rec.AccountID), rec.Livemode, rec.Key, rec.RequestHash, nullMicro(rec.LockedUntil))
+		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE `+heldWhere, heldArgs(rec)...)
 		return err
 	}))
 }
@@ -152,7 +156,7 @@ func scanIdempotency(row scanner) (*paylinks.IdempotencyRecord, error) {
 	var locked, status sql.NullInt64
 	var header sql.NullString
 	var created, expires int64
-	var object []byte
+	var object uuid.NullUUID
 	err := row.Scan(&r.AccountID, &r.Livemode, &r.Key, &r.RequestHash, &locked, &status, &header, &r.ResponseBody,
 		&created, &expires, &object)
 	if err != nil {
@@ -166,13 +170,6 @@ func scanIdempotency(row scanner) (*paylinks.IdempotencyRecord, error) {
 		}
 	}
 	r.CreatedAt, r.ExpiresAt = fromMicro(created), fromMicro(expires)
-	if object != nil {
-		var id paylinks.ID
-		if len(object) != len(id) {
-			return nil, fmt.Errorf("idempotency object_id of %d bytes", len(object))
-		}
-		copy(id[:], object)
-		r.ObjectID = &id
-	}
+	r.ObjectID = fromNullID(object)
 	return &r, nil
 }
