@@ -52,6 +52,10 @@ type PayParams struct {
 	Amount int64
 	Card   CardInput
 	Email  string
+	// Quote is the price the payer's page showed (quote.go); nil for a
+	// payment made without a page. A different price now refuses the
+	// payment (CodePriceChanged) before anything is claimed or charged.
+	Quote *Quote
 }
 
 // errLinkUsed and friends are why a link cannot be paid.
@@ -96,6 +100,9 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 	p.Slug = l.Slug
 	if why := l.Payable(); why != "" {
 		return nil, l, linkUnpayable(l, why)
+	}
+	if err := checkQuote(p.Quote, l.Amount, l.Currency); err != nil {
+		return nil, l, err
 	}
 	now := s.Now()
 	in, err := s.checkPayer(ctx, l.Livemode, l.Amount, l.Currency, p.Amount, p.Card, p.Email, now)

@@ -201,6 +201,9 @@ type PaySessionParams struct {
 	Amount int64
 	Card   CardInput
 	Email  string
+	// Quote is the price the payer's page showed (quote.go); nil for a
+	// payment made without a page.
+	Quote *Quote
 }
 
 func sessionUnpayable(status paylinks.SessionStatus) error {
@@ -230,6 +233,9 @@ func (s *Service) PaySession(ctx context.Context, p PaySessionParams) (*paylinks
 	if st := sess.StatusAt(now); st != paylinks.SessionOpen {
 		sess.Status = st
 		return nil, sess, sessionUnpayable(st)
+	}
+	if err := checkQuote(p.Quote, sess.Amount, sess.Currency); err != nil {
+		return nil, sess, err
 	}
 	var l *paylinks.Link
 	if sess.LinkID != nil {
