@@ -151,8 +151,12 @@ type view struct {
 	Available          bool
 
 	// checkout form
-	Action            string
-	CancelURL         string // "Cancel" goes there when set
+	Action    string
+	CancelURL string // "Cancel" goes there when set
+	// Quote is the price the page shows as the form carries it
+	// (quoteText); the form's token field is Quote "." CSRF, and CSRF
+	// signs the quote with the browser's cookie (csrfToken).
+	Quote             string
 	CSRF              string
 	PayerAmount       bool
 	AmountPlaceholder string
@@ -170,12 +174,21 @@ type view struct {
 }
 
 // formValues are the typed values a re-rendered form keeps: never the
-// security code.
+// card number (only its last four digits and brand, shown beside the empty
+// field) and never the security code.
 type formValues struct {
-	Amount, Email, Number, Exp, Name string
+	Amount, Email, Exp, Name string
+	// CardLast4 and CardBrand describe the card number typed, when it had
+	// a card number's length: "0012", "Visa".
+	CardLast4, CardBrand string
 }
 
-type formError struct{ Title, Message string }
+// formError is the message at the top of a re-rendered form: an error
+// (a decline), or a notice (Notice: the price changed).
+type formError struct {
+	Title, Message string
+	Notice         bool
+}
 
 // Page serves GET /l/{slug}: the checkout, or a page saying why the link
 // cannot be paid.
@@ -193,10 +206,10 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, info *service.Che
 	h.checkoutPage(w, r, h.checkoutView(r, info), info.Link.Slug, info.Available, formAction(info.Link))
 }
 
-// checkoutPage writes the checkout v with a CSRF token for csrfKey: 503
-// when payments are not available.
+// checkoutPage writes the checkout v with a CSRF token for csrfKey and v's
+// quote: 503 when payments are not available.
 func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request, v *view, csrfKey string, available bool, formAction string) {
-	v.CSRF = h.csrfToken(w, r, csrfKey)
+	v.CSRF = h.csrfToken(w, r, csrfKey, v.Quote)
 	status := http.StatusOK
 	if !available {
 		status = http.StatusServiceUnavailable
@@ -233,20 +246,22 @@ func (h *Handler) checkoutView(r *http.Request, info *service.CheckoutInfo) *vie
 	lang := r.Header.Get("Accept-Language")
 	v := &view{PageTitle: l.Title + " · " + info.Merchant, Test: !l.Livemode, Merchant: info.Merchant,
 		Initial: initial(info.Merchant), Title: l.Title, Description: l.Description, Currency: l.Currency,
-		Available: info.Available, Action: "/l/" + l.Slug, CancelURL: l.CancelURL, Errors: map[string]string{}}
+		Available: info.Available, Action: "/l/" + l.Slug, CancelURL: l.CancelURL, Errors: map[string]string{},
+		Quote: quoteText(service.LinkQuote(l))}
 	v.setAmount(l.Amount, l.Currency, lang)
 	return v
 }
 
 // setAmount shows a fixed amount, or asks the payer for one (amount 0) with
-// the currency's least amount as the placeholder.
+// the currency's least amount, written in the payer's locale, as the
+// placeholder.
 func (v *view) setAmount(amount int64, currency, lang string) {
 	if amount > 0 {
 		v.AmountText = FormatAmount(amount, currency, lang)
 		return
 	}
 	v.PayerAmount = true
-	v.AmountPlaceholder = paylinks.FormatDecimal(paylinks.CurrencyLimits[currency].Min, currency)
+	v.AmountPlaceholder = FormatPlainAmount(paylinks.CurrencyLimits[currency].Min, currency, lang)
 }
 
 func initial(name string) string {
@@ -256,16 +271,19 @@ func initial(name string) string {
 	return "·"
 }
 
-// Pay serves POST /l/{slug}: it checks the CSRF token and the attempt
-// limits, pays the link, and redirects (303) to the link's success URL or
-// to the receipt; on a decline or invalid input it shows the form again.
+// Pay serves POST /l/{slug}: it checks the CSRF token (which signs the
+// price the page showed) and the attempt limits, pays the link, and
+// redirects (303) to the link's success URL or to the receipt; on a
+// decline or invalid input it shows the form again, and when the link's
+// price changed since the page was shown it charges nothing and shows the
+// new price (409).
 func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 	info, ok := h.lookup(w, r)
 	if !ok {
 		return
 	}
 	l := info.Link
-	ip, ok := h.admit(w, r, !l.Livemode, l.Slug, l.ID.String(), info.Available, func() {
+	ip, shown, ok := h.admit(w, r, !l.Livemode, l.Slug, l.ID.String(), info.Available, func() {
 		h.page(w, r, info) // the page says why, with the link as read
 	})
 	if !ok {
@@ -273,14 +291,19 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 	}
 	declined := false
 	defer h.settle(r, ip, &declined)
-	f, pp, edge := decodePayForm(r.PostForm, l.Amount, l.Currency)
+	lang := r.Header.Get("Accept-Language")
+	f, pp, edge := decodePayForm(r.PostForm, l.Amount, l.Currency, lang)
 	pp.Slug = l.Slug
+	pp.Quote = &shown
 	c, after, err := h.svc.PayLinkWith(r.Context(), l, pp)
 	again := func(status int, fe *formError, errs map[string]string) {
 		h.payAgain(w, r, h.checkoutView(r, info), l.Slug, formAction(l), status, f, fe, errs)
 	}
 	var fe service.FieldErrors
 	switch {
+	case priceChanged(err):
+		f = f.forPrice(shown, service.LinkQuote(l))
+		again(http.StatusConflict, priceNotice(shown, service.LinkQuote(l), lang), nil)
 	case errors.As(err, &fe) || (err == nil && len(edge) > 0):
 		addFieldErrors(edge, fe)
 		again(http.StatusUnprocessableEntity, nil, edge)
@@ -305,32 +328,34 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 
 // admit runs the checks a payment POST of a link or a session passes before
 // anything is charged: the form is read, its CSRF token (made for csrfKey)
-// is good, payments are available (else unavailable writes the page), and
-// the client is within the attempt limits of limitKey; then the attempt is
-// counted and a decline reserved (settle ends it). When ok is false, the
-// answer is written.
+// is good and signs the price the page showed (returned as shown), payments
+// are available (else unavailable writes the page), and the client is
+// within the attempt limits of limitKey; then the attempt is counted and a
+// decline reserved (settle ends it). When ok is false, the answer is
+// written: a token that is missing, forged or bound to another cookie,
+// page or price is refused (403) as the same expired page.
 func (h *Handler) admit(w http.ResponseWriter, r *http.Request, test bool, csrfKey, limitKey string,
-	available bool, unavailable func()) (ip string, ok bool) {
+	available bool, unavailable func()) (ip string, shown service.Quote, ok bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		h.message(w, r, http.StatusBadRequest, test, "The form could not be read", "Go back, reload the page and try again.", "info")
-		return "", false
+		return "", shown, false
 	}
-	if !h.checkCSRF(r, csrfKey) {
+	if shown, ok = h.checkCSRF(r, csrfKey); !ok {
 		h.message(w, r, http.StatusForbidden, test, "This page has expired",
 			"For your security the payment form must be submitted from this site in the same browser session. Reload the page and try again. Nothing was charged.", "info")
-		return "", false
+		return "", shown, false
 	}
 	if !available {
 		unavailable()
-		return "", false
+		return "", shown, false
 	}
 	ip = h.clientIP(r)
 	if wait := h.limits.admit(r.Context(), ip, limitKey, h.now()); wait > 0 {
 		h.slowDown(w, r, test, wait)
-		return "", false
+		return "", shown, false
 	}
-	return ip, true
+	return ip, shown, true
 }
 
 // settle ends an admitted attempt of the client at ip: unless *declined, it
@@ -342,15 +367,16 @@ func (h *Handler) settle(r *http.Request, ip string, declined *bool) {
 }
 
 // payAgain shows the checkout v again after a payment that did not go
-// through, with what the payer typed (never the security code), the form's
-// error fe and the fields' errors, and a fresh CSRF token for csrfKey.
+// through, with what the payer typed (never the card number nor the
+// security code), the form's error fe and the fields' errors, and a fresh
+// CSRF token for csrfKey and v's price.
 func (h *Handler) payAgain(w http.ResponseWriter, r *http.Request, v *view, csrfKey, formAction string, status int,
 	f formValues, fe *formError, errs map[string]string) {
-	v.Form, v.Brand, v.FormError = f, brandClass(f.Number), fe
+	v.Form, v.FormError = f, fe
 	for k, msg := range errs {
 		v.Errors[k] = msg
 	}
-	v.CSRF = h.csrfToken(w, r, csrfKey)
+	v.CSRF = h.csrfToken(w, r, csrfKey, v.Quote)
 	h.render(w, r, status, "checkout", v, formAction)
 }
 
@@ -391,18 +417,24 @@ func receiptView(r *http.Request, merchant, title string, c *paylinks.Charge) *v
 }
 
 // decodePayForm reads the checkout form of a price amount in currency
-// (amount 0: the payer types it) into the service's parameters. edge
-// holds the errors of fields that could not even be parsed (the amount, the
-// expiry), by form field; the service checks everything else.
-func decodePayForm(form url.Values, amount int64, currency string) (formValues, service.PayParams, map[string]string) {
+// (amount 0: the payer types it, in the page's locale, from the payer's
+// Accept-Language lang) into the service's parameters. edge holds the
+// errors of fields that could not even be parsed (the amount, the expiry),
+// by form field; the service checks everything else. The values kept for a
+// re-rendered form hold the card number's last four digits and brand only.
+func decodePayForm(form url.Values, amount int64, currency, lang string) (formValues, service.PayParams, map[string]string) {
 	get := func(k string) string { return strings.TrimSpace(form.Get(k)) }
-	f := formValues{Amount: get("amount"), Email: get("email"), Number: get("number"), Exp: get("exp"), Name: get("name")}
+	number := get("number")
+	f := formValues{Amount: get("amount"), Email: get("email"), Exp: get("exp"), Name: get("name")}
+	if d, ok := payments.NormalizeNumber(number); ok {
+		f.CardLast4, f.CardBrand = d[len(d)-4:], brandName(brandClass(d))
+	}
 	edge := map[string]string{}
-	pp := service.PayParams{Email: f.Email, Card: service.CardInput{Number: f.Number, SecurityCode: get("csc"), Name: f.Name}}
+	pp := service.PayParams{Email: f.Email, Card: service.CardInput{Number: number, SecurityCode: get("csc"), Name: f.Name}}
 	if amount == 0 {
-		typed, ok := ParseAmount(f.Amount, currency)
-		if !ok {
-			edge["amount"] = "Enter an amount like " + paylinks.FormatDecimal(paylinks.CurrencyLimits[currency].Min, currency) + "."
+		typed, err := ParseAmount(f.Amount, currency, lang)
+		if err != nil {
+			edge["amount"] = err.Error()
 		}
 		pp.Amount = typed
 	}
@@ -695,9 +727,10 @@ func (h *Handler) sign(parts ...string) string {
 	return string(base64.RawURLEncoding.AppendEncode(out[:0], st.buf))
 }
 
-// csrfToken returns the form token for the slug, bound to the browser's
-// CSRF cookie, setting a new cookie when there is none.
-func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request, slug string) string {
+// csrfToken returns the form token for the slug and the quote the page
+// shows, bound to the browser's CSRF cookie, setting a new cookie when
+// there is none. The form sends quote "." token back (checkCSRF).
+func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request, slug, quote string) string {
 	val := ""
 	if c, err := r.Cookie(csrfCookie); err == nil && validCookieValue(c.Value) {
 		val = c.Value
@@ -708,7 +741,7 @@ func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request, slug string)
 		http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: val, Path: "/", HttpOnly: true,
 			Secure: h.secure || r.TLS != nil, SameSite: http.SameSiteLaxMode})
 	}
-	return h.sign("csrf", val, slug)
+	return h.sign("csrf", val, slug, quote)
 }
 
 func validCookieValue(v string) bool {
@@ -720,16 +753,27 @@ func validCookieValue(v string) bool {
 	return err == nil && n == len(b)
 }
 
-// checkCSRF reports whether a POST carries the token of its cookie and is
-// not a cross-site request.
-func (h *Handler) checkCSRF(r *http.Request, slug string) bool {
+// checkCSRF reports whether a POST carries a token of its cookie, for the
+// slug, and is not a cross-site request; the token's quote is the price the
+// page showed. A token without a quote, or whose quote was changed, is
+// refused like a forged one.
+func (h *Handler) checkCSRF(r *http.Request, slug string) (service.Quote, bool) {
 	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
-		return false
+		return service.Quote{}, false
 	}
 	c, err := r.Cookie(csrfCookie)
 	if err != nil || !validCookieValue(c.Value) {
-		return false
+		return service.Quote{}, false
 	}
-	want := h.sign("csrf", c.Value, slug)
-	return subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(want)) == 1
+	field := r.PostFormValue("csrf")
+	i := strings.LastIndexByte(field, '.')
+	if i < 0 {
+		return service.Quote{}, false
+	}
+	quote, token := field[:i], field[i+1:]
+	want := h.sign("csrf", c.Value, slug, quote)
+	if subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
+		return service.Quote{}, false
+	}
+	return parseQuote(quote) // signed by this server: fails only if the format changed
 }

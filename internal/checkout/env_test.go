@@ -146,3 +146,26 @@ func payForm(csrf, number string) url.Values {
 	return url.Values{"csrf": {csrf}, "email": {"payer@example.com"}, "number": {number},
 		"exp": {"12 / " + time.Now().AddDate(2, 0, 0).Format("06")}, "csc": {csc}, "name": {"Somchai Jaidee"}}
 }
+
+// noCardNumber fails the test when the page holds the card number digits,
+// written with or without spaces or dashes between its groups, anywhere in
+// its HTML.
+func noCardNumber(tb testing.TB, what string, p page, digits string) {
+	tb.Helper()
+	forms := []string{digits}
+	for _, sep := range []string{" ", "-", "\u00a0"} {
+		var groups []string
+		for i := 0; i < len(digits); i += 4 {
+			groups = append(groups, digits[i:min(i+4, len(digits))])
+		}
+		forms = append(forms, strings.Join(groups, sep))
+		if len(digits) == 15 { // American Express: 4-6-5
+			forms = append(forms, digits[:4]+sep+digits[4:10]+sep+digits[10:])
+		}
+	}
+	for _, f := range forms {
+		if strings.Contains(p.body, f) {
+			tb.Errorf("%s: the page (status %d) holds the card number as %q", what, p.status, f)
+		}
+	}
+}

@@ -112,36 +112,6 @@ func (b *boundedMap[K, V]) put(k K, v V) {
 	b.m[k] = v
 }
 
-// ParseAmount parses the amount a payer typed, in major units, into minor
-// units of the currency, exactly. It accepts "1000", "1,000.50" (comma
-// grouping) and "10,50" (a decimal comma, when what follows the comma has
-// no more digits than the currency allows and is not a group of three);
-// more decimals than the currency has is an error, never rounded.
-func ParseAmount(s, code string) (int64, bool) {
-	s = strings.TrimSpace(s)
-	s = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\u00a0' || r == '\u202f' || r == '_' {
-			return -1
-		}
-		return r
-	}, s)
-	if strings.Contains(s, ".") {
-		s = strings.ReplaceAll(s, ",", "")
-	} else if i := strings.LastIndexByte(s, ','); i >= 0 {
-		frac := s[i+1:]
-		if strings.Count(s, ",") == 1 && len(frac) <= paylinks.CurrencyDigits(code) && len(frac) != 3 {
-			s = s[:i] + "." + frac
-		} else {
-			s = strings.ReplaceAll(s, ",", "")
-		}
-	}
-	n, ok := paylinks.ParseDecimal(s, code)
-	if !ok || n <= 0 {
-		return 0, false
-	}
-	return n, true
-}
-
 // ParseExpiry parses a typed expiry date: "MM/YY", "MM / YY", "MM/YYYY",
 // "MMYY" or "MM-YY". The year comes back with four digits.
 func ParseExpiry(s string) (month, year int, ok bool) {

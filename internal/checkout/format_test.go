@@ -2,6 +2,7 @@ package checkout
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/bojanz/currency"
@@ -9,30 +10,105 @@ import (
 	"github.com/paylinks/paylinks"
 )
 
+// TestParseAmount reads payers' amounts by the page's locale: what the
+// locale writes is read exactly, anything ambiguous or malformed is refused
+// with a message naming the problem (never scaled: "1,000,00" on an English
+// page is neither 100,000.00 nor 1,000.00).
 func TestParseAmount(t *testing.T) {
 	tests := []struct {
-		in, cur string
-		want    int64
-		wantOK  bool
+		lang, in, cur string
+		want          int64  // 0: refused
+		wantErr       string // in the refusal's message
 	}{
-		{"100", "THB", 10000, true},
-		{"100.5", "THB", 10050, true},
-		{"1,250.50", "THB", 125050, true},
-		{"10,50", "EUR", 1050, true},
-		{"1,000", "THB", 100000, true}, // a group of three is grouping
-		{"1 000", "JPY", 1000, true},
-		{"1000", "JPY", 1000, true},
-		{"10.5", "JPY", 0, false},
-		{"0.001", "THB", 0, false},
-		{"0", "THB", 0, false},
-		{"-5", "THB", 0, false},
-		{"abc", "THB", 0, false},
-		{"", "THB", 0, false},
+		// English.
+		{"en", "1,000.00", "USD", 100000, ""},
+		{"en-US", "1000", "USD", 100000, ""},
+		{"en", "1.5", "USD", 150, ""},
+		{"en", "1,250.50", "THB", 125050, ""},
+		{"en", "1,234,567", "USD", 123456700, ""},
+		{"en", " 20.00 ", "THB", 2000, ""},
+		{"en", "0.50", "USD", 50, ""},
+		{"en", "1,000", "JPY", 1000, ""},
+		{"en", "1.250", "KWD", 1250, ""},
+		{"", "99", "USD", 9900, ""},
+		{"en", "1,000,00", "USD", 0, "wrong places"},
+		{"en", "1.000.00", "USD", 0, "more than one decimal separator"},
+		{"en", "1.000,00", "USD", 0, "after the decimals"},
+		{"en", "10,50", "EUR", 0, "wrong places"},
+		{"en", "1,5", "USD", 0, "wrong places"},
+		{"en", "1000,000", "USD", 0, "wrong places"},
+		{"en", "1,0000", "USD", 0, "wrong places"},
+		{"en", ",100", "USD", 0, "wrong places"},
+		{"en", "1,,000", "USD", 0, "wrong places"},
+		{"en", "1,000,", "USD", 0, "wrong places"},
+		{"en", "1 000", "USD", 0, "groups thousands"},
+		{"en", "20.001", "THB", 0, "at most 2 decimals"},
+		{"en", "10.5", "JPY", 0, "JPY amounts have no decimals"},
+		{"en", "1.", "USD", 0, "Enter the decimals"},
+		{"en", ".5", "USD", 0, "digit before the decimal separator"},
+		{"en", "05", "USD", 0, "leading zero"},
+		{"en", "0", "USD", 0, "above zero"},
+		{"en", "0.00", "USD", 0, "above zero"},
+		{"en", "-5", "USD", 0, "digits only"},
+		{"en", "+5", "USD", 0, "digits only"},
+		{"en", "$10", "USD", 0, "digits only"},
+		{"en", "1e3", "USD", 0, "digits only"},
+		{"en", "abc", "THB", 0, "digits only"},
+		{"en", "", "THB", 0, "Enter the amount."},
+		{"en", "9999999999999999", "USD", 0, "too large"},
+		// Thai writes numbers as English does.
+		{"th-TH", "1,000.00", "THB", 100000, ""},
+		{"th", "1,000,00", "THB", 0, "wrong places"},
+		// German: a decimal comma, points group.
+		{"de-DE", "1.000,00", "EUR", 100000, ""},
+		{"de", "1000", "EUR", 100000, ""},
+		{"de", "1,5", "EUR", 150, ""},
+		{"de", "1.234.567,89", "EUR", 123456789, ""},
+		{"de", "1.000", "EUR", 100000, ""},
+		{"de", "1.000.00", "EUR", 0, "wrong places"},
+		{"de", "1,000.00", "EUR", 0, "after the decimals"},
+		{"de", "1,000,00", "EUR", 0, "more than one decimal separator"},
+		{"de", "1.5", "EUR", 0, "wrong places"},
+		{"de", "1,505", "EUR", 0, "at most 2 decimals"},
+		// French: a decimal comma, spaces (any of them) group.
+		{"fr-FR", "1 000,00", "EUR", 100000, ""},
+		{"fr", "1\u202f000,00", "EUR", 100000, ""},
+		{"fr", "1\u00a0000,5", "EUR", 100050, ""},
+		{"fr", "1.000,00", "EUR", 0, "groups thousands"},
+		{"fr", "1 00,00", "EUR", 0, "wrong places"},
+		// Swiss German: apostrophes group, a decimal point.
+		{"de-CH", "1'000.50", "CHF", 100050, ""},
+		{"de-CH", "1’000.50", "CHF", 100050, ""},
+		// India: 3 then 2 (or threes).
+		{"en-IN", "1,00,000.00", "INR", 10000000, ""},
+		{"en-IN", "100,000.00", "INR", 10000000, ""},
+		{"en-IN", "1,00,00", "INR", 0, "wrong places"},
+		// Arabic (Egypt): its own digits and separators, or Latin ones.
+		{"ar-EG", "١٬٢٣٤٫٥٠", "EGP", 123450, ""},
+		{"ar-EG", "1,234.50", "EGP", 123450, ""},
 	}
 	for _, tt := range tests {
-		got, ok := ParseAmount(tt.in, tt.cur)
-		if got != tt.want || ok != tt.wantOK {
-			t.Errorf("ParseAmount(%q, %s) = %d, %v; want %d, %v", tt.in, tt.cur, got, ok, tt.want, tt.wantOK)
+		got, err := ParseAmount(tt.in, tt.cur, tt.lang)
+		switch {
+		case tt.wantErr == "" && (err != nil || got != tt.want):
+			t.Errorf("ParseAmount(%q, %s, %q) = %d, %v; want %d", tt.in, tt.cur, tt.lang, got, err, tt.want)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("ParseAmount(%q, %s, %q) = %d, %v; want an error saying %q", tt.in, tt.cur, tt.lang, got, err, tt.wantErr)
+		}
+	}
+}
+
+// TestParseAmountRoundTrip parses every amount as the page's locale
+// formats it (as its placeholder and examples show it) back to itself.
+func TestParseAmountRoundTrip(t *testing.T) {
+	for _, lang := range []string{"en", "th", "de", "fr", "es", "it", "pt-BR", "ru", "de-CH", "en-IN", "ar-EG", "fa", "hi", "bn", "ja", "pl", "sv"} {
+		for _, cur := range []string{"THB", "USD", "EUR", "JPY", "KWD", "INR"} {
+			for _, n := range []int64{1, 50, 999, 1000, 123456, 100000000, 1234567891} {
+				s := FormatPlainAmount(n, cur, lang)
+				if got, err := ParseAmount(s, cur, lang); err != nil || got != n {
+					t.Errorf("%s %s: %d is written %q, which parses to %d, %v", lang, cur, n, s, got, err)
+				}
+			}
 		}
 	}
 }

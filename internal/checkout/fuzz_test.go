@@ -15,10 +15,10 @@ func FuzzPayForm(f *testing.F) {
 		"amount=1%2C250.50&exp=1230", "amount=10%2C5&exp=12%2F2030", "exp=%2F&amount=.", "amount=-1&exp=00%2F00",
 		"amount=99999999999999999999999&exp=1-2", "number=%00%FF&exp=%EF%BC%91%EF%BC%92%2F30",
 	} {
-		f.Add(s, "THB")
-		f.Add(s, "JPY")
+		f.Add(s, "THB", "en")
+		f.Add(s, "JPY", "de")
 	}
-	f.Fuzz(func(t *testing.T, body, currency string) {
+	f.Fuzz(func(t *testing.T, body, currency, lang string) {
 		form, err := url.ParseQuery(body)
 		if err != nil {
 			return
@@ -28,7 +28,7 @@ func FuzzPayForm(f *testing.F) {
 			cur = "THB"
 		}
 		l := &paylinks.Link{Slug: "s", Currency: cur}
-		_, pp, edge := decodePayForm(form, l.Amount, l.Currency)
+		_, pp, edge := decodePayForm(form, l.Amount, l.Currency, lang)
 		if _, bad := edge["amount"]; !bad && pp.Amount <= 0 {
 			t.Errorf("accepted amount %d from %q", pp.Amount, form.Get("amount"))
 		}
@@ -36,27 +36,33 @@ func FuzzPayForm(f *testing.F) {
 			t.Errorf("accepted expiry %d/%d from %q", pp.Card.ExpirationMonth, pp.Card.ExpirationYear, form.Get("exp"))
 		}
 		l.Amount = 5000
-		if _, pp, _ := decodePayForm(form, l.Amount, l.Currency); pp.Amount != 0 {
+		if _, pp, _ := decodePayForm(form, l.Amount, l.Currency, lang); pp.Amount != 0 {
 			t.Errorf("a fixed-amount link took the payer's amount %d", pp.Amount)
 		}
 	})
 }
 
-// FuzzParseAmount checks that an accepted amount survives a round trip
-// through its canonical decimal form.
+// FuzzParseAmount checks that an accepted amount is positive and survives
+// a round trip through the locale's writing of it.
 func FuzzParseAmount(f *testing.F) {
-	for _, s := range []string{"1", "1.5", "1,000.25", "10,50", "1 000", "0.001", "1e3", "١٢"} {
-		f.Add(s)
+	for _, s := range []string{"1", "1.5", "1,000.25", "10,50", "1 000", "0.001", "1e3", "١٢", "1.000,00", "1,000,00"} {
+		f.Add(s, "en")
+		f.Add(s, "de")
+		f.Add(s, "fr")
 	}
-	f.Fuzz(func(t *testing.T, s string) {
+	f.Fuzz(func(t *testing.T, s, lang string) {
 		for _, cur := range []string{"THB", "JPY", "KWD"} {
-			n, ok := ParseAmount(s, cur)
-			if !ok {
+			n, err := ParseAmount(s, cur, lang)
+			if err != nil {
 				continue
 			}
-			back, ok := ParseAmount(paylinks.FormatDecimal(n, cur), cur)
-			if !ok || back != n {
-				t.Errorf("ParseAmount(%q, %s) = %d, but its decimal form parses to %d, %v", s, cur, n, back, ok)
+			if n <= 0 {
+				t.Errorf("ParseAmount(%q, %s, %q) = %d", s, cur, lang, n)
+			}
+			written := FormatPlainAmount(n, cur, lang)
+			back, err := ParseAmount(written, cur, lang)
+			if err != nil || back != n {
+				t.Errorf("ParseAmount(%q, %s, %q) = %d, written %q, which parses to %d, %v", s, cur, lang, n, written, back, err)
 			}
 		}
 	})

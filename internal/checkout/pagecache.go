@@ -26,7 +26,7 @@ import (
 // CSRF token. TestPageKeyCoversView keeps it complete.
 type pageKey struct {
 	PageTitle, Merchant, Initial, Title, Description, AmountText, Currency,
-	Action, CancelURL, AmountPlaceholder string
+	Action, CancelURL, AmountPlaceholder, Quote string
 	Test, Available, PayerAmount bool
 }
 
@@ -41,13 +41,13 @@ func cacheKey(v *view) (pageKey, bool) {
 	}
 	return pageKey{PageTitle: v.PageTitle, Merchant: v.Merchant, Initial: v.Initial, Title: v.Title,
 		Description: v.Description, AmountText: v.AmountText, Currency: v.Currency, Action: v.Action,
-		CancelURL: v.CancelURL, AmountPlaceholder: v.AmountPlaceholder,
+		CancelURL: v.CancelURL, AmountPlaceholder: v.AmountPlaceholder, Quote: v.Quote,
 		Test: v.Test, Available: v.Available, PayerAmount: v.PayerAmount}, true
 }
 
 func (k *pageKey) size() int {
 	return len(k.PageTitle) + len(k.Merchant) + len(k.Initial) + len(k.Title) + len(k.Description) +
-		len(k.AmountText) + len(k.Currency) + len(k.Action) + len(k.CancelURL) + len(k.AmountPlaceholder)
+		len(k.AmountText) + len(k.Currency) + len(k.Action) + len(k.CancelURL) + len(k.AmountPlaceholder) + len(k.Quote)
 }
 
 // Default bounds of the page cache: a checkout page is about 5 KB, so
@@ -178,7 +178,7 @@ func (c *pageCache) hash(k *pageKey) uint64 {
 	var h maphash.Hash
 	h.SetSeed(c.seed)
 	for _, s := range [...]string{k.PageTitle, k.Merchant, k.Initial, k.Title, k.Description, k.AmountText,
-		k.Currency, k.Action, k.CancelURL, k.AmountPlaceholder} {
+		k.Currency, k.Action, k.CancelURL, k.AmountPlaceholder, k.Quote} {
 		h.WriteString(s)
 		h.WriteByte(0)
 	}

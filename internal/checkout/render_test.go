@@ -13,7 +13,7 @@ import (
 func getView() *view {
 	return &view{PageTitle: "Hot latte · Acme Coffee", Test: true, Merchant: "Acme Coffee", Initial: "A",
 		Title: "Hot latte", Description: "Oat milk, large", AmountText: "฿250.00", Currency: "THB", Available: true,
-		Action: "/l/abc123", CSRF: "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG", Errors: map[string]string{}}
+		Action: "/l/abc123", Quote: "25000.THB.k2x9", CSRF: "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG", Errors: map[string]string{}}
 }
 
 // BenchmarkRenderCheckout executes the checkout template of a GET, alone.
@@ -231,7 +231,7 @@ func TestFieldsCached(t *testing.T) {
 		func(v *view) { v.PayerAmount, v.Currency, v.AmountPlaceholder = true, "JPY", "100" },
 		func(v *view) { v.PayerAmount, v.Currency, v.AmountPlaceholder = true, `<"'&+>`, `<"'&+>` },
 		func(v *view) { v.Form.Email, v.Errors["email"] = `a"b@example.com`, "Enter an <email>." },
-		func(v *view) { v.Brand, v.Form.Number = "visa", "4242" },
+		func(v *view) { v.Brand, v.Form.CardLast4, v.Form.CardBrand = "visa", "4242", "Visa" },
 		func(v *view) { v.FormError = &formError{Title: "Declined", Message: "<b>no</b>"} },
 	}
 	for i, edit := range edits {

@@ -53,7 +53,8 @@ func (h *Handler) sessionView(r *http.Request, info *service.SessionInfo) *view 
 	lang := r.Header.Get("Accept-Language")
 	v := &view{PageTitle: info.Title() + " · " + info.Merchant, Test: !s.Livemode, Merchant: info.Merchant,
 		Initial: initial(info.Merchant), Title: info.Title(), Currency: s.Currency, Available: info.Available,
-		Action: "/c/" + paylinks.FormatSessionID(s.ID), CancelURL: s.CancelURL, Errors: map[string]string{}}
+		Action: "/c/" + paylinks.FormatSessionID(s.ID), CancelURL: s.CancelURL, Errors: map[string]string{},
+		Quote: quoteText(service.SessionQuote(s))}
 	if info.Link != nil {
 		v.Description = info.Link.Description
 	}
@@ -89,7 +90,7 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 	s := info.Session
 	test := !s.Livemode
 	action := "/c/" + paylinks.FormatSessionID(s.ID)
-	ip, ok := h.admit(w, r, test, action, s.ID.String(), info.Available, func() {
+	ip, shown, ok := h.admit(w, r, test, action, s.ID.String(), info.Available, func() {
 		h.sessionPage(w, r, info) // the page says why, with the session as read
 	})
 	if !ok {
@@ -97,13 +98,18 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 	}
 	declined := false
 	defer h.settle(r, ip, &declined)
-	f, pp, edge := decodePayForm(r.PostForm, s.Amount, s.Currency)
-	c, _, err := h.svc.PaySession(r.Context(), service.PaySessionParams{SessionID: s.ID, Amount: pp.Amount, Card: pp.Card, Email: pp.Email})
+	lang := r.Header.Get("Accept-Language")
+	f, pp, edge := decodePayForm(r.PostForm, s.Amount, s.Currency, lang)
+	c, _, err := h.svc.PaySession(r.Context(), service.PaySessionParams{SessionID: s.ID, Amount: pp.Amount, Card: pp.Card,
+		Email: pp.Email, Quote: &shown})
 	again := func(status int, fe *formError, errs map[string]string) {
 		h.payAgain(w, r, h.sessionView(r, info), action, formActionURL(s.SuccessURL), status, f, fe, errs)
 	}
 	var fe service.FieldErrors
 	switch {
+	case priceChanged(err): // a session's price is fixed: not expected, but never charged
+		f = f.forPrice(shown, service.SessionQuote(s))
+		again(http.StatusConflict, priceNotice(shown, service.SessionQuote(s), lang), nil)
 	case errors.As(err, &fe) || (err == nil && len(edge) > 0):
 		addFieldErrors(edge, fe)
 		again(http.StatusUnprocessableEntity, nil, edge)
