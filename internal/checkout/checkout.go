@@ -160,7 +160,6 @@ type view struct {
 	CSRF              string
 	PayerAmount       bool
 	AmountPlaceholder string
-	Brand             string
 	Form              formValues
 	Errors            map[string]string
 	FormError         *formError
@@ -427,7 +426,7 @@ func decodePayForm(form url.Values, amount int64, currency, lang string) (formVa
 	number := get("number")
 	f := formValues{Amount: get("amount"), Email: get("email"), Exp: get("exp"), Name: get("name")}
 	if d, ok := payments.NormalizeNumber(number); ok {
-		f.CardLast4, f.CardBrand = d[len(d)-4:], brandName(brandClass(d))
+		f.CardLast4, f.CardBrand = d[len(d)-4:], brandName(d)
 	}
 	edge := map[string]string{}
 	pp := service.PayParams{Email: f.Email, Card: service.CardInput{Number: number, SecurityCode: get("csc"), Name: f.Name}}
@@ -455,33 +454,6 @@ func formField(param string) string {
 		return "csc"
 	}
 	return param
-}
-
-// brandClass is the brand key of the icons and the form's data-brand.
-func brandClass(number string) string {
-	d, ok := payments.NormalizeNumber(number)
-	if !ok {
-		d = strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, number)
-		if len(d) > 19 {
-			return ""
-		}
-	}
-	switch payments.Brand(d) {
-	case payments.BrandVisa:
-		return "visa"
-	case payments.BrandMastercard:
-		return "mastercard"
-	case payments.BrandAmex:
-		return "amex"
-	case payments.BrandJCB:
-		return "jcb"
-	}
-	return ""
 }
 
 // Receipt serves GET /l/{slug}/complete: the receipt of a charge, reachable

@@ -17,7 +17,6 @@ type fieldsView struct {
 	PayerAmount       bool
 	Currency          string
 	AmountPlaceholder string
-	Brand             string
 	Form              formValues
 	Errors            map[string]string
 	FormError         *formError
@@ -31,10 +30,10 @@ type fieldsKey struct {
 	AmountPlaceholder string
 }
 
-// key returns the key of the fields, false when they show a typed value,
-// an error or a brand, which are not cached.
+// key returns the key of the fields, false when they show a typed value
+// or an error, which are not cached.
 func (f *fieldsView) key() (fieldsKey, bool) {
-	if f.Brand != "" || f.Form != (formValues{}) || len(f.Errors) > 0 || f.FormError != nil {
+	if f.Form != (formValues{}) || len(f.Errors) > 0 || f.FormError != nil {
 		return fieldsKey{}, false
 	}
 	return fieldsKey{PayerAmount: f.PayerAmount, Currency: f.Currency, AmountPlaceholder: f.AmountPlaceholder}, true
@@ -45,7 +44,7 @@ func (f *fieldsView) key() (fieldsKey, bool) {
 // which is where the page calls it.
 func (h *Handler) fields(v *view) (template.HTML, error) {
 	f := fieldsView{PayerAmount: v.PayerAmount, Currency: v.Currency, AmountPlaceholder: v.AmountPlaceholder,
-		Brand: v.Brand, Form: v.Form, Errors: v.Errors, FormError: v.FormError}
+		Form: v.Form, Errors: v.Errors, FormError: v.FormError}
 	k, cacheable := f.key()
 	if cacheable {
 		if html, ok := h.fieldsCache.get(k); ok {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/payments"
 	"github.com/paylinks/paylinks/internal/service"
 )
 
@@ -91,17 +92,14 @@ func (f formValues) forPrice(shown, now service.Quote) formValues {
 	return f
 }
 
-// brandName is the name of a brandClass, "" when it has none.
-func brandName(class string) string {
-	switch class {
-	case "visa":
-		return "Visa"
-	case "mastercard":
+// brandName is the brand of a card number's digits as the page names it
+// to the payer, "" when the page shows no brand for it.
+func brandName(digits string) string {
+	switch b := payments.Brand(digits); b {
+	case payments.BrandMastercard:
 		return "Mastercard"
-	case "amex":
-		return "American Express"
-	case "jcb":
-		return "JCB"
+	case payments.BrandVisa, payments.BrandAmex, payments.BrandJCB:
+		return b
 	}
 	return ""
 }

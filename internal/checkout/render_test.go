@@ -84,7 +84,7 @@ func TestPageCacheSkips(t *testing.T) {
 		"form":        func(v *view) { v.Form.Email = "payer@example.com" },
 		"errors":      func(v *view) { v.Errors["email"] = "Enter an email." },
 		"form error":  func(v *view) { v.FormError = &formError{Title: "Declined"} },
-		"brand":       func(v *view) { v.Brand = "visa" },
+		"card ending": func(v *view) { v.Form.CardLast4, v.Form.CardBrand = "4242", "Visa" },
 		"short token": func(v *view) { v.CSRF = "abc" },
 		"odd token":   func(v *view) { v.CSRF = strings.Repeat("+", 43) },
 	}
@@ -231,7 +231,7 @@ func TestFieldsCached(t *testing.T) {
 		func(v *view) { v.PayerAmount, v.Currency, v.AmountPlaceholder = true, "JPY", "100" },
 		func(v *view) { v.PayerAmount, v.Currency, v.AmountPlaceholder = true, `<"'&+>`, `<"'&+>` },
 		func(v *view) { v.Form.Email, v.Errors["email"] = `a"b@example.com`, "Enter an <email>." },
-		func(v *view) { v.Brand, v.Form.CardLast4, v.Form.CardBrand = "visa", "4242", "Visa" },
+		func(v *view) { v.Form.CardLast4, v.Form.CardBrand = "4242", "Visa" },
 		func(v *view) { v.FormError = &formError{Title: "Declined", Message: "<b>no</b>"} },
 	}
 	for i, edit := range edits {
@@ -244,7 +244,7 @@ func TestFieldsCached(t *testing.T) {
 			}
 			var want strings.Builder
 			f := fieldsView{PayerAmount: v.PayerAmount, Currency: v.Currency, AmountPlaceholder: v.AmountPlaceholder,
-				Brand: v.Brand, Form: v.Form, Errors: v.Errors, FormError: v.FormError}
+				Form: v.Form, Errors: v.Errors, FormError: v.FormError}
 			if err := h.pages["checkout"].ExecuteTemplate(&want, "fields", &f); err != nil {
 				t.Fatal(err)
 			}
