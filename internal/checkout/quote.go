@@ -19,14 +19,22 @@ import (
 // keeping it in the token field means every client that posts the form
 // back as it came carries it.
 
-// quoteText is q as the form carries it.
+// quoteText is q as the form carries it. Every view of a page writes its
+// quote, so the texts are cached (a link's quote changes only with it).
 func quoteText(q service.Quote) string {
+	if s, ok := quoteTexts.get(q); ok {
+		return s
+	}
 	amount := "any"
 	if !q.PayerChooses() {
 		amount = strconv.FormatInt(q.Amount, 10)
 	}
-	return amount + "." + q.Currency + "." + strconv.FormatInt(q.Version, 36)
+	s := amount + "." + q.Currency + "." + strconv.FormatInt(q.Version, 36)
+	quoteTexts.put(q, s)
+	return s
 }
+
+var quoteTexts = newBoundedMap[service.Quote, string](4096)
 
 // parseQuote reads a quoteText.
 func parseQuote(s string) (service.Quote, bool) {
