@@ -133,7 +133,13 @@ const maxAmountDigits = 15
 func ParseAmount(s, code, acceptLanguage string) (int64, error) {
 	loc := payerLocale(acceptLanguage)
 	nf := localeNumberFormat(loc)
-	example := func() string { return formatPlain(125050, code, loc) }
+	digits := paylinks.CurrencyDigits(code)
+	half := int64(0) // half a major unit: 0.50, or 0 for a currency without decimals
+	if digits > 0 {
+		half = 5 * pow10(digits-1)
+	}
+	// example is 1,250.50 (1,250 without decimals) as the page writes it.
+	example := func() string { return formatPlain(1250*pow10(digits)+half, code, loc) }
 	s = strings.Map(func(r rune) rune {
 		if r == '\u200e' || r == '\u200f' || r == '\u061c' { // direction marks, as copied from the page
 			return -1
@@ -173,6 +179,8 @@ func ParseAmount(s, code, acceptLanguage string) (int64, error) {
 		case isDigit:
 			intPart = append(intPart, d)
 			run++
+		case isDecimal(r) && digits == 0:
+			return 0, fmt.Errorf("%s amounts have no decimals: enter a whole number, like %s.", code, example())
 		case isDecimal(r):
 			decimals++
 			if decimals > 1 {
@@ -180,7 +188,7 @@ func ParseAmount(s, code, acceptLanguage string) (int64, error) {
 					separatorName(nf.decimal), example())
 			}
 			if len(intPart) == 0 {
-				return 0, fmt.Errorf("Enter a digit before the decimal separator, like %s.", formatPlain(50, code, loc))
+				return 0, fmt.Errorf("Enter a digit before the decimal separator, like %s.", formatPlain(half, code, loc))
 			}
 		case isGroup(r) && decimals > 0:
 			return 0, fmt.Errorf("The amount has %s after the decimals: on this page %s groups thousands and %s separates the decimals, like %s.",
@@ -201,12 +209,9 @@ func ParseAmount(s, code, acceptLanguage string) (int64, error) {
 				groupSeparators(nf.group), groupName(nf.group), separatorName(nf.decimal), example())
 		}
 	}
-	digits := paylinks.CurrencyDigits(code)
 	switch {
 	case decimals > 0 && len(frac) == 0:
 		return 0, fmt.Errorf("Enter the decimals after the decimal separator, like %s, or none.", example())
-	case len(frac) > digits && digits == 0:
-		return 0, fmt.Errorf("%s amounts have no decimals: enter a whole number, like %s.", code, example())
 	case len(frac) > digits:
 		return 0, fmt.Errorf("%s amounts have at most %d decimals (on this page %s separates them, like %s).",
 			code, digits, separatorName(nf.decimal), example())
@@ -229,6 +234,14 @@ func ParseAmount(s, code, acceptLanguage string) (int64, error) {
 		return 0, errors.New("Enter an amount above zero.")
 	}
 	return n, nil
+}
+
+func pow10(n int) int64 {
+	p := int64(1)
+	for range n {
+		p *= 10
+	}
+	return p
 }
 
 // grouped reports whether the lengths of an integer part's groups (two or
