@@ -302,7 +302,7 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case priceChanged(err):
 		f = f.forPrice(shown, service.LinkQuote(l))
-		again(http.StatusConflict, priceNotice(shown, service.LinkQuote(l), lang), nil)
+		again(http.StatusConflict, priceNotice("link", shown, service.LinkQuote(l), lang), nil)
 	case errors.As(err, &fe) || (err == nil && len(edge) > 0):
 		addFieldErrors(edge, fe)
 		again(http.StatusUnprocessableEntity, nil, edge)

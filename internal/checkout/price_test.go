@@ -2,6 +2,9 @@ package checkout_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -9,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/checkout"
 	"github.com/paylinks/paylinks/internal/servertest"
 	"github.com/paylinks/paylinks/internal/service"
 )
@@ -218,7 +222,7 @@ func testSessionPagePriceFixed(t *testing.T, backend string) {
 	page := get(t, c, e.url+u.Path)
 	m.do("PATCH", "/payment_links/"+id, `{"fiatCurrency": "EUR", "fiatAmount": "999.00"}`, http.StatusOK)
 	again := get(t, c, e.url+u.Path)
-	if !strings.Contains(again.body, "Pay $10.00") || strings.Contains(again.body, "999") {
+	if !strings.Contains(again.body, "Pay $10.00") || strings.Contains(again.body, "999.00") || strings.Contains(again.body, "999,00") {
 		t.Error("the session's page changed with its link")
 	}
 	p := post(t, c, e.url+u.Path, payForm(csrfOf(t, page), "4111111111111111"))
@@ -361,7 +365,8 @@ func testCardNumberNeverRerendered(t *testing.T, backend string) {
 		}
 		digits := strings.NewReplacer(" ", "", "-", "").Replace(tt.number)
 		noCardNumber(t, tt.name, p, digits)
-		if strings.Contains(p.body, f.Get("csc")) {
+		// The random token could hold the code's digits by chance: not it.
+		if strings.Contains(csrfRE.ReplaceAllString(p.body, ""), f.Get("csc")) {
 			t.Errorf("%s: the page holds the security code", tt.name)
 		}
 		if !strings.Contains(p.body, tt.wantEnding) || !strings.Contains(p.body, `aria-describedby="number-ending"`) && !strings.Contains(p.body, "number-err number-ending") {
@@ -370,5 +375,59 @@ func testCardNumberNeverRerendered(t *testing.T, backend string) {
 		if !strings.Contains(p.body, `<input id="number" name="number" type="text" inputmode="numeric" autocomplete="cc-number" required maxlength="23" placeholder`) {
 			t.Errorf("%s: the number field is not empty", tt.name)
 		}
+	}
+}
+
+// TestSessionPageQuoteMismatch: a session's price never changes, so only a
+// form signed for another price reaches the session's price check; made
+// here with the server's secret, it charges nothing and gets the session's
+// page again (409) with its own price, without the card number.
+func TestSessionPageQuoteMismatch(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	e := newEnvWith(t, "sqlite", checkout.Options{Limits: roomy, Secret: secret}, service.Options{})
+	l := e.link(t, e.test, service.LinkParams{Amount: 9900, Currency: "USD", Multiple: true})
+	sess, err := e.svc.CreateSession(context.Background(), e.test, service.SessionParams{LinkID: &l.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/c/" + paylinks.FormatSessionID(sess.ID)
+	c := browser(t)
+	page := get(t, c, e.url+path)
+	if got, want := csrfOf(t, page)[:len("9900.USD.0.")], "9900.USD.0."; got != want {
+		t.Fatalf("the session page's quote is %q, want %q", got, want)
+	}
+	u, _ := url.Parse(e.url)
+	var cookie string
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == "pl_csrf" {
+			cookie = ck.Value
+		}
+	}
+	// The token as csrfToken makes it: HMAC-SHA256 of the parts, each
+	// followed by a NUL, in unpadded base64url.
+	quote := "100.USD.0"
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("csrf\x00" + cookie + "\x00" + path + "\x00" + quote + "\x00"))
+	forged := quote + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+
+	p := post(t, c, e.url+path, payForm(forged, "5555555555554444"))
+	if p.status != http.StatusConflict || !strings.Contains(p.body, "The price of this checkout changed from $1.00 to $99.00") ||
+		!strings.Contains(p.body, "Pay $99.00") {
+		t.Errorf("status %d, want 409 with the session's own price", p.status)
+	}
+	noCardNumber(t, "session 409", p, "5555555555554444")
+	info, err := e.svc.SessionCheckout(context.Background(), sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Session.Status != paylinks.SessionOpen || info.Session.ChargeID != nil {
+		t.Errorf("session after the refused payment: %+v", info.Session)
+	}
+	if cs := e.charges(t, l.Slug); len(cs) != 0 {
+		t.Errorf("charges = %+v, want none", cs)
+	}
+	// The page's own form pays the session's price.
+	if p := post(t, c, e.url+path, payForm(csrfOf(t, p), "5555555555554444")); p.status != http.StatusSeeOther {
+		t.Errorf("the 409 page's form: status %d, want 303", p.status)
 	}
 }

@@ -69,22 +69,23 @@ func priceChanged(err error) bool {
 	return e != nil && e.Code == service.CodePriceChanged
 }
 
-// priceNotice tells the payer that the price changed from shown to now,
-// in the payer's locale lang, and that nothing was charged.
-func priceNotice(shown, now service.Quote, lang string) *formError {
+// priceNotice tells the payer that the price of the page's purchase (what:
+// "link" or "checkout") changed from shown to now, in the payer's locale
+// lang, and that nothing was charged.
+func priceNotice(what string, shown, now service.Quote, lang string) *formError {
 	price := func(q service.Quote) string { return FormatAmount(q.Amount, q.Currency, lang) }
 	var msg string
 	switch {
 	case !shown.PayerChooses() && !now.PayerChooses():
-		msg = "The price of this link changed from " + price(shown) + " to " + price(now) + ". Check the new price and pay again."
+		msg = "The price of this " + what + " changed from " + price(shown) + " to " + price(now) + ". Check the new price and pay again."
 	case !shown.PayerChooses():
-		msg = "The price of this link changed from " + price(shown) + " to an amount you choose in " + now.Currency +
+		msg = "The price of this " + what + " changed from " + price(shown) + " to an amount you choose in " + now.Currency +
 			". Enter the amount and pay again."
 	case !now.PayerChooses():
-		msg = "The price of this link changed: you no longer choose the amount, it is now " + price(now) +
+		msg = "The price of this " + what + " changed: you no longer choose the amount, it is now " + price(now) +
 			". Check the new price and pay again."
 	default:
-		msg = "The currency of this link changed from " + shown.Currency + " to " + now.Currency +
+		msg = "The currency of this " + what + " changed from " + shown.Currency + " to " + now.Currency +
 			". Enter the amount in " + now.Currency + " and pay again."
 	}
 	return &formError{Title: "The price has changed", Message: msg + " Nothing was charged.", Notice: true}

@@ -109,7 +109,7 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case priceChanged(err): // a session's price is fixed: not expected, but never charged
 		f = f.forPrice(shown, service.SessionQuote(s))
-		again(http.StatusConflict, priceNotice(shown, service.SessionQuote(s), lang), nil)
+		again(http.StatusConflict, priceNotice("checkout", shown, service.SessionQuote(s), lang), nil)
 	case errors.As(err, &fe) || (err == nil && len(edge) > 0):
 		addFieldErrors(edge, fe)
 		again(http.StatusUnprocessableEntity, nil, edge)
