@@ -70,9 +70,6 @@ func readNumberFormat(s string) (numberFormat, bool) {
 		return numberFormat{}, false
 	}
 	nf := numberFormat{decimal: seps[len(seps)-1], group: seps[0], primary: groups[len(groups)-2], secondary: groups[len(groups)-3]}
-	if len(groups) > 3 {
-		nf.secondary = groups[len(groups)-3]
-	}
 	if nf.decimal == nf.group || nf.primary < 2 || nf.secondary < 2 {
 		return numberFormat{}, false
 	}
