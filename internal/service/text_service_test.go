@@ -46,7 +46,10 @@ func TestServiceRefusesHostileText(t *testing.T) {
 					_, err := e.svc.CreateLink(ctx, e.secret, service.LinkParams{Title: "T", Amount: 5000, Currency: "THB", SuccessURL: "https://shop.example.com/" + x})
 					return err
 				}},
-				{"title", func() error { _, err := e.svc.UpdateLink(ctx, e.secret, l.ID, "x", service.LinkUpdate{Title: str(x)}); return err }},
+				{"title", func() error {
+					_, err := e.svc.UpdateLink(ctx, e.secret, l.ID, "x", service.LinkUpdate{Title: str(x)})
+					return err
+				}},
 				{"description", func() error {
 					_, err := e.svc.UpdateLink(ctx, e.secret, l.ID, "x", service.LinkUpdate{Description: str(x)})
 					return err
