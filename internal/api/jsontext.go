@@ -18,6 +18,10 @@ func BadJSONText(raw []byte) (path []string, bad bool) {
 	if utf8.Valid(raw) && !hasSurrogateEscape(raw) {
 		return nil, false // the common case: one pass, no allocation
 	}
+	if stringsFaithful(raw) {
+		return nil, false // surrogate escapes, all in pairs: still no allocation
+	}
+	// Something is wrong: find where, to name the member.
 	type level struct {
 		object bool
 		key    string
@@ -63,6 +67,21 @@ func BadJSONText(raw []byte) (path []string, bad bool) {
 		}
 	}
 	return nil, false // invalid UTF-8 outside any string: not JSON, the decoder refuses it
+}
+
+// stringsFaithful reports whether every string in raw is valid UTF-8
+// without a lone surrogate escape.
+func stringsFaithful(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] == '"' {
+			end, ok := jsonStringEnd(raw, i)
+			if !ok {
+				return false
+			}
+			i = end - 1
+		}
+	}
+	return true
 }
 
 // hasSurrogateEscape reports whether raw may hold a \u escape of a UTF-16

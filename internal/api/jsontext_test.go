@@ -93,3 +93,22 @@ func countFFFDSpelled(raw string) int {
 	}
 	return n
 }
+
+// BenchmarkBadJSONText measures the check on a typical v1 create body:
+// plain UTF-8, and with an emoji written as an escaped surrogate pair.
+func BenchmarkBadJSONText(b *testing.B) {
+	for _, bc := range []struct{ name, raw string }{
+		{"utf8", `{"title": "Pro plan กาแฟ", "fiatAmount": "99.00", "fiatCurrency": "USD", "description": "Line one\nLine two ☕", "successUrl": "https://shop.example.com/ok"}`},
+		{"escaped-pair", `{"title": "Pro plan กาแฟ", "fiatAmount": "99.00", "fiatCurrency": "USD", "description": "Line one\nLine two \ud83d\ude00", "successUrl": "https://shop.example.com/ok"}`},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			raw := []byte(bc.raw)
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				if _, bad := BadJSONText(raw); bad {
+					b.Fatal("refused")
+				}
+			}
+		})
+	}
+}
