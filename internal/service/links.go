@@ -39,7 +39,7 @@ func (s *Service) CreateLink(ctx context.Context, pr paylinks.Principal, p LinkP
 	if err := require(pr, paylinks.ScopeLinksWrite); err != nil {
 		return nil, err
 	}
-	cur, err := checkLinkValues(pr, &p.Title, &p.Description, p.Amount, p.Currency, p.SuccessURL, p.CancelURL)
+	cur, err := checkLinkValues(pr, &p.Title, &p.Description, p.Amount, p.Currency, p.SuccessURL, p.CancelURL, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -97,18 +97,25 @@ func (s *Service) CreateLink(ctx context.Context, pr paylinks.Principal, p LinkP
 
 // checkLinkValues validates the fields a link shares across create and
 // update, trimming title and description in place, and returns the
-// normalised currency code.
-func checkLinkValues(pr paylinks.Principal, title, description *string, amount int64, currency, successURL, cancelURL string) (string, error) {
+// normalised currency code. was is the link before an update (nil on
+// create): a title or description the update leaves as it was is not
+// checked again as text, so a link stored before the text rules can
+// still be deactivated or repriced.
+func checkLinkValues(pr paylinks.Principal, title, description *string, amount int64, currency, successURL, cancelURL string, was *paylinks.Link) (string, error) {
 	*title = strings.TrimSpace(*title)
 	*description = strings.TrimSpace(*description)
 	if *title == "" {
 		return "", paylinks.Invalid("bad_request", "title", "title is required")
 	}
-	if err := checkText(titleText, *title); err != nil {
-		return "", err
+	if was == nil || *title != was.Title {
+		if err := checkText(titleText, *title); err != nil {
+			return "", err
+		}
 	}
-	if err := checkText(descriptionText, *description); err != nil {
-		return "", err
+	if was == nil || *description != was.Description {
+		if err := checkText(descriptionText, *description); err != nil {
+			return "", err
+		}
 	}
 	cur, ok := paylinks.NormalizeCurrency(currency)
 	if !ok {

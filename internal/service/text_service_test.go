@@ -2,8 +2,10 @@ package service_test
 
 import (
 	"context"
+	"crypto/rand"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/service"
@@ -161,6 +163,47 @@ func TestTextLengthsInCharacters(t *testing.T) {
 			if _, err := e.svc.CreateSession(ctx, e.secret, service.SessionParams{Amount: 5000, Currency: "THB", Metadata: m}); paylinks.KindOf(err) != paylinks.KindInvalid {
 				t.Errorf("metadata one character too long: %v, want refused", err)
 			}
+		}
+	})
+}
+
+// TestUpdateLegacyText: a link stored before the text rules, with a
+// control character in its title and description, can still be
+// deactivated and repriced; new text given in an update is checked.
+func TestUpdateLegacyText(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		e := newPayEnv(t, backend, service.Options{})
+		ctx := context.Background()
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		pr := e.secret
+		newID := func() paylinks.ID {
+			id, err := paylinks.NewID(now, rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		l := &paylinks.Link{ID: newID(), AccountID: pr.AccountID, Livemode: pr.Livemode, Slug: "legacy-link",
+			Title: "Old\x1btitle", Description: "Old\x07bell", Amount: 5000, Currency: "THB", Multiple: true, Active: true,
+			CreatedAt: now, UpdatedAt: now}
+		ev := &paylinks.Event{ID: newID(), AccountID: pr.AccountID, Livemode: pr.Livemode, Key: "link.create",
+			ObjectType: "link", ObjectID: l.ID, Data: []byte(`{}`), CreatedAt: now}
+		if err := e.st.CreateLink(ctx, l, ev, nil); err != nil {
+			t.Fatal(err)
+		}
+		off, price := false, int64(6000)
+		got, err := e.svc.UpdateLink(ctx, pr, l.ID, "x", service.LinkUpdate{Active: &off, Amount: &price})
+		if err != nil || got.Active || got.Amount != 6000 || got.Title != l.Title {
+			t.Fatalf("deactivating a legacy link: %+v, %v", got, err)
+		}
+		bad := "still\x00bad"
+		if _, err := e.svc.UpdateLink(ctx, pr, l.ID, "x", service.LinkUpdate{Description: &bad}); paylinks.AsError(err) == nil ||
+			paylinks.AsError(err).Param != "description" {
+			t.Errorf("a NUL in a new description: %v, want refused naming description", err)
+		}
+		fixed := "New title"
+		if got, err := e.svc.UpdateLink(ctx, pr, l.ID, "x", service.LinkUpdate{Title: &fixed}); err != nil || got.Title != fixed {
+			t.Errorf("fixing the title: %+v, %v", got, err)
 		}
 	})
 }
