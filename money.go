@@ -1,6 +1,7 @@
 package paylinks
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -44,14 +45,54 @@ var CurrencyLimits = map[string]Limits{
 }
 
 // NormalizeCurrency returns the uppercase ISO 4217 code for s and whether
-// paylinks accepts it (it is in CurrencyLimits).
+// paylinks accepts it (it is in CurrencyLimits). s must be exactly three
+// ASCII letters, in any case: no spaces, no other characters.
 func NormalizeCurrency(s string) (string, bool) {
-	code := strings.ToUpper(strings.TrimSpace(s))
-	if len(code) != 3 {
+	if len(s) != 3 {
 		return "", false
+	}
+	var b [3]byte
+	lower := false
+	for i := 0; i < 3; i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+		case c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+			lower = true
+		default:
+			return "", false
+		}
+		b[i] = c
+	}
+	code := s
+	if lower {
+		code = string(b[:])
 	}
 	_, ok := CurrencyLimits[code]
 	return code, ok
+}
+
+// ParseAmount parses an amount in minor units written as a plain digit
+// string ("5000", "0"): no sign, no spaces, no leading zeros, no decimal
+// point or exponent, at most an int64. It reports false for anything else.
+func ParseAmount(s string) (int64, bool) {
+	if s == "" || len(s) > 19 || (s[0] == '0' && len(s) > 1) {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := int64(c - '0')
+		if n > (math.MaxInt64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
 }
 
 // CurrencyDigits returns the number of minor-unit digits of an ISO 4217

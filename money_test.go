@@ -81,10 +81,12 @@ func FuzzParseDecimal(f *testing.F) {
 }
 
 func TestNormalizeCurrencyAndLimits(t *testing.T) {
-	if c, ok := NormalizeCurrency(" thb "); !ok || c != "THB" {
-		t.Errorf("NormalizeCurrency(thb) = %q %v", c, ok)
+	for _, in := range []string{"thb", "THB", "Thb"} {
+		if c, ok := NormalizeCurrency(in); !ok || c != "THB" {
+			t.Errorf("NormalizeCurrency(%q) = %q %v", in, c, ok)
+		}
 	}
-	for _, bad := range []string{"", "xx", "bitcoin", "XYZ"} {
+	for _, bad := range []string{"", "xx", "bitcoin", "XYZ", " thb ", "THB ", " THB", "usd\n", "TH", "T\x00B", "ＴＨＢ", "th\u0432"} {
 		if _, ok := NormalizeCurrency(bad); ok {
 			t.Errorf("NormalizeCurrency(%q) accepted", bad)
 		}
@@ -95,5 +97,25 @@ func TestNormalizeCurrencyAndLimits(t *testing.T) {
 	e := AsError(CheckAmount(1, "JPY", "fiatAmount"))
 	if e == nil || e.Code != "invalid_amount" || e.Param != "fiatAmount" {
 		t.Errorf("CheckAmount error = %+v", e)
+	}
+}
+
+func TestParseAmount(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"5000", 5000, true}, {"0", 0, true}, {"9223372036854775807", 9223372036854775807, true},
+		{"9223372036854775808", 0, false}, {"99999999999999999999", 0, false},
+		{"", 0, false}, {"+5000", 0, false}, {"-5000", 0, false}, {" 5000 ", 0, false}, {"5000 ", 0, false},
+		{"05000", 0, false}, {"00", 0, false}, {"5e3", 0, false}, {"5000.0", 0, false}, {"5,000", 0, false},
+		{"5_000", 0, false}, {"0x10", 0, false}, {"５０００", 0, false}, {"5000\n", 0, false}, {"50\x0000", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := ParseAmount(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("ParseAmount(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/store"
@@ -40,7 +39,7 @@ func (s *Service) CreateLink(ctx context.Context, pr paylinks.Principal, p LinkP
 	if err := require(pr, paylinks.ScopeLinksWrite); err != nil {
 		return nil, err
 	}
-	cur, err := checkLinkValues(pr, &p.Title, &p.Description, p.Amount, p.Currency, p.SuccessURL, p.CancelURL)
+	cur, err := checkLinkValues(pr, &p.Title, &p.Description, p.Amount, p.Currency, p.SuccessURL, p.CancelURL, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -98,19 +97,25 @@ func (s *Service) CreateLink(ctx context.Context, pr paylinks.Principal, p LinkP
 
 // checkLinkValues validates the fields a link shares across create and
 // update, trimming title and description in place, and returns the
-// normalised currency code.
-func checkLinkValues(pr paylinks.Principal, title, description *string, amount int64, currency, successURL, cancelURL string) (string, error) {
+// normalised currency code. was is the link before an update (nil on
+// create): a title or description the update leaves as it was is not
+// checked again as text, so a link stored before the text rules can
+// still be deactivated or repriced.
+func checkLinkValues(pr paylinks.Principal, title, description *string, amount int64, currency, successURL, cancelURL string, was *paylinks.Link) (string, error) {
 	*title = strings.TrimSpace(*title)
 	*description = strings.TrimSpace(*description)
-	switch {
-	case *title == "":
+	if *title == "" {
 		return "", paylinks.Invalid("bad_request", "title", "title is required")
-	case utf8.RuneCountInString(*title) > MaxTitleLen:
-		return "", paylinks.Invalid("bad_request", "title", "title must be at most %d characters", MaxTitleLen)
-	case !utf8.ValidString(*title) || !utf8.ValidString(*description):
-		return "", paylinks.Invalid("bad_request", "title", "title and description must be valid UTF-8")
-	case utf8.RuneCountInString(*description) > MaxDescriptionLen:
-		return "", paylinks.Invalid("bad_request", "description", "description must be at most %d characters", MaxDescriptionLen)
+	}
+	if was == nil || *title != was.Title {
+		if err := checkText(titleText, *title); err != nil {
+			return "", err
+		}
+	}
+	if was == nil || *description != was.Description {
+		if err := checkText(descriptionText, *description); err != nil {
+			return "", err
+		}
 	}
 	cur, ok := paylinks.NormalizeCurrency(currency)
 	if !ok {
@@ -138,8 +143,11 @@ func checkRedirectURL(pr paylinks.Principal, param, raw string) error {
 	if raw == "" {
 		return nil
 	}
+	if err := checkText(redirectURLTexts[param], raw); err != nil {
+		return err
+	}
 	u, err := url.Parse(raw)
-	if err != nil || len(raw) > MaxURLLen || u.Host == "" || u.User != nil {
+	if err != nil || u.Host == "" || u.User != nil {
 		return paylinks.Invalid("bad_request", param, "the %s must be an absolute https URL", urlName(param))
 	}
 	if u.Scheme == "https" {

@@ -97,7 +97,7 @@ func (s *Service) updateLinkOnce(ctx context.Context, pr paylinks.Principal, id 
 		}
 		l.Amount = n
 	}
-	if l.Currency, err = checkLinkValues(pr, &l.Title, &l.Description, l.Amount, currency, l.SuccessURL, l.CancelURL); err != nil {
+	if l.Currency, err = checkLinkValues(pr, &l.Title, &l.Description, l.Amount, currency, l.SuccessURL, l.CancelURL, cur); err != nil {
 		return nil, err
 	}
 	l.UpdatedAt = s.Now()

@@ -7,7 +7,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/payments"
@@ -99,8 +98,10 @@ func (s *Service) checkCard(in CardInput, requireCSC bool, now time.Time) (payme
 	switch {
 	case name == "":
 		fe = append(fe, paylinks.Invalid("invalid_card", "name", "Enter the name on the card."))
-	case !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxCardNameLen:
-		fe = append(fe, paylinks.Invalid("invalid_card", "name", "The name must be at most %d characters.", MaxCardNameLen))
+	default:
+		if e := checkText(cardNameText, name); e != nil {
+			fe = append(fe, e)
+		}
 	}
 	if len(fe) > 0 {
 		return payments.CardDetails{}, paylinks.Card{}, fe
@@ -128,6 +129,9 @@ func allDigits(s string) bool {
 // checkEmail validates an email address's shape: a bare address, a domain
 // with a dot, at most MaxEmailLen bytes.
 func checkEmail(email string) *paylinks.Error {
+	if e := checkText(emailText, email); e != nil {
+		return e
+	}
 	bad := paylinks.Invalid("invalid_email", "email", "Enter a valid email address, like name@example.com.")
 	if email == "" || len(email) > MaxEmailLen {
 		return bad
@@ -253,8 +257,8 @@ func (s *Service) CreateCharge(ctx context.Context, pr paylinks.Principal, cp Ch
 		return nil, err
 	}
 	cp.Description = strings.TrimSpace(cp.Description)
-	if !utf8.ValidString(cp.Description) || utf8.RuneCountInString(cp.Description) > MaxTitleLen+2+MaxDescriptionLen {
-		return nil, paylinks.Invalid("bad_request", "description", "description must be valid UTF-8 of at most %d characters", MaxTitleLen+2+MaxDescriptionLen)
+	if err := checkText(chargeDescText, cp.Description); err != nil {
+		return nil, err
 	}
 	if err := checkMetadata(cp.Metadata); err != nil {
 		return nil, err
@@ -307,14 +311,22 @@ func (s *Service) CreateCharge(ctx context.Context, pr paylinks.Principal, cp Ch
 	return c, nil
 }
 
+// checkMetadata checks a charge's or a session's metadata: at most
+// MaxMetadataKeys keys, each key 1 to MaxMetadataKeyLen characters and each
+// value at most MaxMetadataValueLen characters of single-line text.
 func checkMetadata(m map[string]string) error {
 	if len(m) > MaxMetadataKeys {
 		return paylinks.Invalid("bad_request", "metadata", "metadata may have at most %d keys", MaxMetadataKeys)
 	}
 	for k, v := range m {
-		if k == "" || len(k) > MaxMetadataKeyLen || len(v) > MaxMetadataValueLen || !utf8.ValidString(k) || !utf8.ValidString(v) {
-			return paylinks.Invalid("bad_request", "metadata", "metadata keys must be 1 to %d bytes and values at most %d bytes of UTF-8",
-				MaxMetadataKeyLen, MaxMetadataValueLen)
+		if k == "" {
+			return paylinks.Invalid("bad_request", "metadata", "metadata keys must not be empty")
+		}
+		if err := checkText(metadataKeyText, k); err != nil {
+			return err
+		}
+		if err := checkText(metadataValText, v); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -12,9 +12,9 @@ import (
 func decodeCharge(q *request) (service.ChargeParams, error) {
 	p := q.params
 	var cp service.ChargeParams
-	amount, ok, err := p.int64("amount")
+	amount, ok, err := p.amount("amount")
 	if err != nil || !ok {
-		return cp, paylinks.Invalid("invalid_amount", "amount", "amount is required and must be an integer in the smallest currency unit")
+		return cp, paylinks.Invalid("invalid_amount", "amount", "amount is required: a whole, non-negative number of the smallest currency unit, in digits only (no sign, spaces, leading zeros, decimals or exponent)")
 	}
 	cp.Amount = amount
 	if cp.Currency, err = p.str("currency"); err != nil || cp.Currency == "" {

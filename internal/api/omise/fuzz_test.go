@@ -26,6 +26,13 @@ func FuzzCreateLink(f *testing.F) {
 		{"application/json", "", `{"amount":-0,"currency":"usd","title":"a","description":"b"}`},
 		{"text/plain", "amount=99999999999999999999", `{"title":[1,2]}`},
 		{"application/x-www-form-urlencoded", "", "card[number][]=1&card[number]=2"},
+		{"application/x-www-form-urlencoded", "", "amount=5000&currency=thb&title=a%00b&description=b"},
+		{"application/x-www-form-urlencoded", "", "amount=5000&currency=thb&title=a&description=%FF"},
+		{"application/json", "", `{"amount":5000,"currency":"thb","title":"\ud800","description":"b"}`},
+		{"application/json", "", `{"amount":5000,"currency":"thb","title":"a","description":"l1\n\tl2 \u0e01 \ud83d\ude00"}`},
+		{"application/json", "", "{\"amount\":5000,\"currency\":\"thb\",\"title\":\"a\xc3\",\"description\":\"b\"}"},
+		{"application/x-www-form-urlencoded", "", "amount=+5000&currency=THB%20&title=a&description=b"},
+		{"application/x-www-form-urlencoded", "", "amount=05000&currency=usd%0A&title=a&description=b"},
 	}
 	for _, s := range seeds {
 		f.Add(s.ctype, s.query, s.body)
@@ -59,10 +66,12 @@ func FuzzCreateLink(f *testing.F) {
 		raw, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		var out struct {
-			Object   string `json:"object"`
-			Amount   int64  `json:"amount"`
-			Currency string `json:"currency"`
-			Code     string `json:"code"`
+			Object      string `json:"object"`
+			Amount      int64  `json:"amount"`
+			Currency    string `json:"currency"`
+			Code        string `json:"code"`
+			Title       string `json:"title"`
+			Description string `json:"description"`
 		}
 		if err := json.Unmarshal(raw, &out); err != nil {
 			t.Fatalf("status %d, body not JSON: %q", resp.StatusCode, raw)
@@ -71,6 +80,15 @@ func FuzzCreateLink(f *testing.F) {
 		case 200:
 			if out.Object != "link" {
 				t.Fatalf("200 without a link: %s", raw)
+			}
+			spelled := strings.Count(body+query, "\ufffd") + strings.Count(strings.ToLower(body+query), `\ufffd`) +
+				strings.Count(strings.ToUpper(body+query), "%EF%BF%BD")
+			for _, text := range []string{out.Title, out.Description} {
+				if strings.Count(text, "\ufffd") > spelled || strings.ContainsFunc(text, func(r rune) bool {
+					return r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f
+				}) || strings.ContainsAny(out.Title, "\n\t") {
+					t.Fatalf("accepted text %q / %q from %q %q", out.Title, out.Description, query, body)
+				}
 			}
 			if out.Amount != 0 {
 				if err := paylinks.CheckAmount(out.Amount, out.Currency, "amount"); err != nil {

@@ -13,9 +13,9 @@ import (
 func (h *Handler) CreateLink(w http.ResponseWriter, q *request) error {
 	p := q.params
 	var lp service.LinkParams
-	amount, ok, err := p.int64("amount")
+	amount, ok, err := p.amount("amount")
 	if err != nil || !ok {
-		return paylinks.Invalid("invalid_amount", "amount", "amount is required and must be an integer in the smallest currency unit")
+		return paylinks.Invalid("invalid_amount", "amount", "amount is required: a whole, non-negative number of the smallest currency unit, in digits only (no sign, spaces, leading zeros, decimals or exponent)")
 	}
 	lp.Amount = amount
 	if lp.Currency, err = p.str("currency"); err != nil || lp.Currency == "" {

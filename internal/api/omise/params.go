@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/api"
 )
 
 // maxBody is the largest request body read.
@@ -61,6 +64,9 @@ func (p params) addBody(contentType string, body []byte) error {
 	}
 	mt, _, _ := mime.ParseMediaType(contentType)
 	if mt == "application/json" || (mt != "application/x-www-form-urlencoded" && trimmed[0] == '{') {
+		if path, bad := api.BadJSONText(trimmed); bad {
+			return badText(path)
+		}
 		dec := json.NewDecoder(bytes.NewReader(trimmed))
 		dec.UseNumber()
 		var m map[string]any
@@ -83,6 +89,21 @@ func (p params) addBody(contentType string, body []byte) error {
 		return &badParam{"", "the form body is malformed"}
 	}
 	return p.addForm(q)
+}
+
+// badText refuses a JSON body with a string that is not valid UTF-8 or
+// holds a lone surrogate escape, naming the parameter as a form would
+// ("card[name]"): encoding/json would quietly turn it into U+FFFD.
+func badText(path []string) error {
+	const msg = "must be valid UTF-8 text, without lone surrogate escapes like \\ud800"
+	if len(path) == 0 {
+		return &badParam{"", "the request body " + msg}
+	}
+	name := path[0]
+	for _, p := range path[1:] {
+		name += "[" + p + "]"
+	}
+	return &badParam{name, name + " " + msg}
 }
 
 func toParams(m map[string]any) params {
@@ -205,6 +226,26 @@ func (p params) int64(name string) (n int64, ok bool, err error) {
 	n, err = strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return 0, true, &badParam{name, fmt.Sprintf("%s must be an integer", name)}
+	}
+	return n, true, nil
+}
+
+// amount returns an amount in minor units: a JSON integer or a plain digit
+// string, with no sign, spaces, leading zeros, decimals or exponent (see
+// paylinks.ParseAmount). ok is false when absent.
+func (p params) amount(name string) (n int64, ok bool, err error) {
+	var s string
+	switch v := p[name].(type) {
+	case nil:
+		return 0, false, nil
+	case string:
+		s = v
+	case json.Number:
+		s = v.String()
+	}
+	n, valid := paylinks.ParseAmount(s)
+	if !valid {
+		return 0, true, &badParam{name, fmt.Sprintf("%s must be a whole number of the smallest currency unit, written with digits only", name)}
 	}
 	return n, true, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/api"
 )
 
 // maxBody is the largest request body read.
@@ -51,6 +52,9 @@ func parseBody(raw []byte) (body, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return body{}, nil
 	}
+	if path, bad := api.BadJSONText(raw); bad {
+		return nil, badText(path)
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	var b body
 	if err := dec.Decode(&b); err != nil || b == nil {
@@ -75,7 +79,22 @@ func (b body) only(prefix string, allowed ...string) error {
 		return nil
 	}
 	slices.Sort(unknown)
-	return paylinks.Invalid("parameter_unknown", prefix+unknown[0], "unknown parameter %q", prefix+unknown[0])
+	return requestParam{paylinks.Invalid("parameter_unknown", prefix+unknown[0], "unknown parameter %q", prefix+unknown[0])}
+}
+
+// badText is the error of a body with a string that is not valid UTF-8 or
+// holds a lone surrogate escape, naming the member that holds it (path as
+// api.BadJSONText gives it; a metadata entry is reported as metadata).
+func badText(path []string) error {
+	const msg = "must be valid UTF-8 text, without lone surrogate escapes like \\ud800"
+	if len(path) == 0 {
+		return paylinks.Invalid("body_invalid", "", "the request body %s", msg)
+	}
+	param := strings.Join(path, ".")
+	if path[0] == "metadata" {
+		param = "metadata"
+	}
+	return requestParam{paylinks.Invalid("parameter_invalid", param, "%s %s", param, msg)}
 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
@@ -188,7 +207,7 @@ func (b body) timestamp(name string) (time.Time, error) {
 // decimal string with at most the currency's digits, greater than zero.
 func money(param, value, currency string) (int64, error) {
 	n, ok := paylinks.ParseDecimal(value, currency)
-	if !ok || n <= 0 {
+	if !ok || n <= 0 || leadingZero(value) {
 		return 0, paylinks.Invalid("invalid_amount", param,
 			"%s must be a positive decimal string with at most %d decimals for %s, like %q, without symbols or exponents",
 			param, paylinks.CurrencyDigits(currency), currency, paylinks.FormatDecimal(99*pow10(paylinks.CurrencyDigits(currency)), currency))
@@ -201,7 +220,7 @@ func money(param, value, currency string) (int64, error) {
 // currency is known.
 func positiveDecimal(s string) bool {
 	whole, frac, dot := strings.Cut(s, ".")
-	if whole == "" || (dot && frac == "") || len(s) > 32 {
+	if whole == "" || (dot && frac == "") || len(s) > 32 || leadingZero(s) {
 		return false
 	}
 	nonzero := false
@@ -212,6 +231,12 @@ func positiveDecimal(s string) bool {
 		nonzero = nonzero || c != '0'
 	}
 	return nonzero
+}
+
+// leadingZero reports whether the whole part of a decimal string has a
+// leading zero ("099.00", "00.50"); a single "0" before the point is fine.
+func leadingZero(s string) bool {
+	return len(s) > 1 && s[0] == '0' && s[1] != '.'
 }
 
 func pow10(n int) int64 {

@@ -1,6 +1,7 @@
 package v1
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -50,6 +51,14 @@ var (
 		"cancel_url": "cancelUrl", "link_id": "linkId", "expires_at": "expiresAt", "after": "starting_after"}
 )
 
+// requestParam is a decoding error whose Param already names the field as
+// the request spelled it (an unknown member, a member of bad text):
+// writeError shows it as is, never renamed as a service parameter.
+type requestParam struct{ err *paylinks.Error }
+
+func (e requestParam) Error() string { return e.err.Error() }
+func (e requestParam) Unwrap() error { return e.err }
+
 // Error writes err in the v1 shape with its status. Internal errors are
 // logged with the request id and shown as a generic message.
 func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
@@ -66,7 +75,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error, 
 			status, d.Type, d.Code, d.Message = t.status, t.typ, e.Code, e.Message
 			if e.Param != "" {
 				p := e.Param
-				if n, ok := names[p]; ok {
+				if n, ok := names[p]; ok && !errors.As(err, new(requestParam)) {
 					p = n
 				}
 				d.Param = &p

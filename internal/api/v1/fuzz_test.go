@@ -11,13 +11,28 @@ import (
 func FuzzDecodeBody(f *testing.F) {
 	for _, s := range []string{``, `{}`, `{"title": "Pro Plan", "fiatAmount": "99.00"}`, `{"description": null}`,
 		`{"amount": {"value": "5", "currency": "USD"}, "metadata": {"a": "b"}}`, `[1]`, `{"a":1} {}`, `null`, `{"active": "yes"}`,
-		`{"expiresAt": "2024-01-15T10:00:00.000Z"}`, `{"fiatAmount": "1e3"}`, "{\"title\": \"\xff\"}"} {
+		`{"expiresAt": "2024-01-15T10:00:00.000Z"}`, `{"fiatAmount": "1e3"}`, "{\"title\": \"\xff\"}",
+		`{"title": "\ud800"}`, `{"title": "a\udc00b"}`, `{"title": "\ud83d\ude00"}`, `{"title": "\\ud800"}`, `{"title": "\ufffd"}`,
+		`{"metadata": {"\ud800": "x"}}`, `{"amount": {"value": "5", "currency": "\udbff"}}`, "{\"description\": \"a\xe0\xb8\"}",
+		`{"fiatAmount": "+99.00"}`, `{"fiatAmount": " 99.00"}`, `{"fiatAmount": "099.00"}`, `{"fiatAmount": "0.50"}`, `{"amount": "9"}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		b, err := parseBody([]byte(raw))
 		if err != nil {
 			return
+		}
+		// What is accepted decodes faithfully: no U+FFFD the body did
+		// not spell (encoding/json's stand-in for bad UTF-8 and lone
+		// surrogates).
+		spelled := strings.Count(raw, "\ufffd") + strings.Count(strings.ToLower(raw), `\ufffd`)
+		for name := range b {
+			if strings.Count(name, "\ufffd") > spelled {
+				t.Errorf("member name %q of %q has a U+FFFD the body did not spell", name, raw)
+			}
+			if v, _, _, err := b.str("", name); err == nil && strings.Count(v, "\ufffd") > spelled {
+				t.Errorf("member %s = %q of %q has a U+FFFD the body did not spell", name, v, raw)
+			}
 		}
 		_ = b.only("", "title", "fiatAmount")
 		for name := range b {
@@ -32,7 +47,8 @@ func FuzzDecodeBody(f *testing.F) {
 				_, _ = o.required(name+".", "value")
 			}
 			if s, err := b.optional("", name); err == nil && s != nil {
-				if n, err := money(name, *s, "USD"); err == nil && (n <= 0 || strings.ContainsAny(*s, "-+eE$,")) {
+				if n, err := money(name, *s, "USD"); err == nil && (n <= 0 || strings.ContainsAny(*s, "-+eE$, \t\n") ||
+					(len(*s) > 1 && (*s)[0] == '0' && (*s)[1] != '.')) {
 					t.Errorf("money(%q) = %d, want an error", *s, n)
 				}
 				_ = positiveDecimal(*s)
