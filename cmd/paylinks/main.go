@@ -59,7 +59,7 @@ commands:
             --log-format text|json  --db-max-conns N  --trusted-proxies CIDR,...
   keys create --mode test|live --kind secret|public|restricted [--scope S]... [--account NAME]
   keys list
-  keys revoke PREFIX
+  keys revoke PREFIX|KEY   (the prefix keys list shows, or a whole key, e.g. a leaked one)
   migrate   apply migrations to --db
   version   print the version
 
