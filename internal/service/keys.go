@@ -113,13 +113,22 @@ func (s *Service) RevokeKey(ctx context.Context, key string) (*paylinks.APIKey, 
 		return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "key_revoked",
 			Message: fmt.Sprintf("the key %s was already revoked at %s", shown, k.RevokedAt.UTC().Format(time.RFC3339))}
 	}
-	revoked, err := s.revokeByPrefix(ctx, k.Prefix)
-	if err != nil {
-		return nil, err
-	}
-	if revoked.ID != k.ID { // cannot be: the one unrevoked key with the prefix is k
+	// The store revokes by display prefix, refusing a prefix two unrevoked
+	// keys share (one chance in billions for a handful of keys): the key
+	// found by its hash is then left active, and the error says so.
+	revoked, err := s.store.RevokeKey(ctx, k.Prefix, s.Now())
+	switch {
+	case errors.Is(err, paylinks.ErrConflict):
+		return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "prefix_shared",
+			Message: fmt.Sprintf("the key %s is active, but another active key shares its prefix, and keys are revoked by prefix: nothing was revoked", shown)}
+	case errors.Is(err, paylinks.ErrNotFound): // revoked by another process since
+		return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "key_revoked", Message: fmt.Sprintf("the key %s was already revoked", shown)}
+	case err != nil:
+		return nil, fmt.Errorf("RevokeKey(%s): %w", shown, err)
+	case revoked.ID != k.ID: // cannot be: the one unrevoked key with the prefix is k
 		return nil, fmt.Errorf("RevokeKey(%s): revoked key %s instead of %s", shown, revoked.ID, k.ID)
 	}
+	s.keys.forget(revoked.Hash)
 	return revoked, nil
 }
 
