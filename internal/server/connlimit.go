@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 )
 
 // ConnLimiter is a net.Listener that keeps at most a fixed number of
@@ -16,7 +17,11 @@ import (
 // When a new connection arrives with every slot taken, the connection that
 // has been idle longest is closed to make room (an idle keep-alive
 // connection is cheap for its client to open again; HTTP lets a server close
-// one at any time). When none is idle (every slot runs a request), Accept
+// one at any time). Failing that, a connection that has sent no request for
+// silentGrace since it opened is closed (a client sends its request as soon
+// as it connects; one that does not would otherwise hold its slot until the
+// server's ReadHeaderTimeout). When none is either (every slot runs a
+// request, or has just opened), Accept
 // holds the new connection, unserved, until a slot frees: a client waits
 // rather than being refused, and the connections still queued behind it
 // wait in the kernel's listen backlog, which costs this process nothing
@@ -29,6 +34,7 @@ type ConnLimiter struct {
 	mu      sync.Mutex
 	open    int
 	idle    list.List // *limitedConn, idle longest first
+	silent  list.List // *limitedConn that have sent no request yet, oldest first
 	peak    int
 	evicted uint64
 	waiting bool
@@ -42,9 +48,13 @@ type ConnStats struct {
 	Open    int    // connections open now
 	Idle    int    // of them, idle between requests
 	Peak    int    // the most ever open at once
-	Evicted uint64 // idle connections closed to make room for new ones
+	Evicted uint64 // idle or silent connections closed to make room for new ones
 	Waiting bool   // Accept holds a new connection until a slot frees
 }
+
+// silentGrace is how long a connection may stay open without sending a
+// request before it may be closed to make room for another.
+const silentGrace = 2 * time.Second
 
 // LimitConns returns ln limited to max open connections (max > 0).
 func LimitConns(ln net.Listener, max int) *ConnLimiter {
@@ -65,27 +75,55 @@ func (l *ConnLimiter) Accept() (net.Conn, error) {
 			l.peak = max(l.peak, l.open)
 			l.waiting = false
 			l.mu.Unlock()
-			return &limitedConn{Conn: c, l: l}, nil
+			return &limitedConn{Conn: c, l: l, opened: time.Now()}, nil
 		}
 		l.waiting = true
-		var victim *limitedConn
-		if e := l.idle.Front(); e != nil {
-			victim = e.Value.(*limitedConn)
-			l.idle.Remove(e)
-			victim.elem = nil
-			l.evicted++
-		}
+		victim, retry := l.victim(time.Now())
 		l.mu.Unlock()
 		if victim != nil {
 			victim.Close() // frees its slot before it returns
 			continue
 		}
+		var recheck <-chan time.Time // nil: no silent connection to wait for
+		if retry > 0 {
+			recheck = time.After(retry)
+		}
 		select {
 		case <-l.wake:
+		case <-recheck:
 		case <-l.done:
 			c.Close()
 			return nil, net.ErrClosed
 		}
+	}
+}
+
+// victim picks the connection to close to make room, taking it off its
+// list: the one idle longest, else the oldest silent past silentGrace.
+// With none, retry is when the oldest silent one passes it (0: no silent
+// connection). l.mu is held.
+func (l *ConnLimiter) victim(now time.Time) (victim *limitedConn, retry time.Duration) {
+	if e := l.idle.Front(); e != nil {
+		victim = e.Value.(*limitedConn)
+	} else if e := l.silent.Front(); e != nil {
+		c := e.Value.(*limitedConn)
+		if wait := c.opened.Add(silentGrace).Sub(now); wait > 0 {
+			return nil, wait
+		}
+		victim = c
+	} else {
+		return nil, 0
+	}
+	l.unlist(victim)
+	l.evicted++
+	return victim, 0
+}
+
+// unlist takes c off the idle or silent list; l.mu is held.
+func (l *ConnLimiter) unlist(c *limitedConn) {
+	if c.elem != nil {
+		c.list.Remove(c.elem)
+		c.elem, c.list = nil, nil
 	}
 }
 
@@ -95,8 +133,9 @@ func (l *ConnLimiter) Close() error {
 	return l.Listener.Close()
 }
 
-// ConnState is the http.Server's ConnState hook: it keeps the list of idle
-// connections, oldest idle first.
+// ConnState is the http.Server's ConnState hook: it keeps the lists of
+// idle connections, oldest idle first, and of new connections that have
+// sent no request yet.
 func (l *ConnLimiter) ConnState(c net.Conn, st http.ConnState) {
 	lc, ok := c.(*limitedConn)
 	if !ok {
@@ -104,13 +143,16 @@ func (l *ConnLimiter) ConnState(c net.Conn, st http.ConnState) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if lc.elem != nil {
-		l.idle.Remove(lc.elem)
-		lc.elem = nil
+	l.unlist(lc)
+	if lc.closed {
+		return
 	}
-	if st == http.StateIdle && !lc.closed {
-		lc.elem = l.idle.PushBack(lc)
+	switch st {
+	case http.StateIdle:
+		lc.elem, lc.list = l.idle.PushBack(lc), &l.idle
 		l.signal()
+	case http.StateNew:
+		lc.elem, lc.list = l.silent.PushBack(lc), &l.silent
 	}
 }
 
@@ -133,7 +175,9 @@ func (l *ConnLimiter) signal() {
 type limitedConn struct {
 	net.Conn
 	l      *ConnLimiter
-	elem   *list.Element // in l.idle while idle; guarded by l.mu
+	opened time.Time
+	list   *list.List    // l.idle or l.silent while on one; guarded by l.mu
+	elem   *list.Element // its element in list
 	closed bool          // guarded by l.mu
 	once   sync.Once
 }
@@ -146,10 +190,7 @@ func (c *limitedConn) Close() error {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		c.closed = true
-		if c.elem != nil {
-			l.idle.Remove(c.elem)
-			c.elem = nil
-		}
+		l.unlist(c)
 		l.open--
 		l.signal()
 	})

@@ -171,3 +171,62 @@ func TestConnLimitWaitsWhenAllActive(t *testing.T) {
 		t.Errorf("stats %+v: more than %d connections were open at once", s, max)
 	}
 }
+
+// TestConnLimitClosesSilentAfterGrace: with a cap of 2 taken by
+// connections that never send a request, a client that does is served once
+// the oldest silent one has had its grace: it is closed to make room, and
+// no more than 2 are ever open.
+func TestConnLimitClosesSilentAfterGrace(t *testing.T) {
+	const max = 2
+	addr, lim := limitedServer(t, max, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok "+r.URL.Path)
+	}))
+	silent := []*keepAlive{dial(t, addr), dial(t, addr)}
+	waitFor(t, lim, "both silent connections to be open", func(s server.ConnStats) bool { return s.Open == max })
+
+	talker := dial(t, addr)
+	if got, err := talker.get("/talk"); err != nil || got != "ok /talk" {
+		t.Fatalf("a client past the cap with %d silent connections open: %q %v, want it served", max, got, err)
+	}
+	if _, err := silent[0].r.ReadByte(); err == nil {
+		t.Error("the oldest silent connection got a byte; want it closed to make room")
+	}
+	if got, err := silent[1].get("/late"); err != nil || got != "ok /late" {
+		t.Errorf("the newer silent connection: %q %v, want it open and served", got, err)
+	}
+	if s := lim.Stats(); s.Peak > max || s.Evicted != 1 {
+		t.Errorf("stats %+v: want a peak of at most %d and one connection closed", s, max)
+	}
+}
+
+// TestConnLimitCloseWhileWaiting: shutting the server down while Accept
+// holds a connection for a slot ends Serve; the held connection is closed.
+func TestConnLimitCloseWhileWaiting(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := server.LimitConns(ln, 1)
+	release := make(chan struct{})
+	srv := &http.Server{ConnState: lim.ConnState, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+	})}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lim) }()
+	busy := dial(t, ln.Addr().String())
+	busy.send("/busy")
+	waitFor(t, lim, "the busy request", func(s server.ConnStats) bool { return s.Open == 1 })
+	held := dial(t, ln.Addr().String())
+	held.send("/held")
+	waitFor(t, lim, "Accept to hold the second connection", func(s server.ConnStats) bool { return s.Waiting })
+
+	lim.Close()
+	if err := <-served; err == nil {
+		t.Error("Serve returned nil after its listener closed")
+	}
+	if _, err := held.r.ReadByte(); err == nil {
+		t.Error("the held connection got a byte after the listener closed; want it closed")
+	}
+	close(release)
+	srv.Close()
+}
