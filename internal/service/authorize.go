@@ -12,14 +12,7 @@ import (
 // Dialects that check scopes before reading a request call it, so that a
 // key without the scope learns nothing about the request's validity.
 func (s *Service) Authorize(ctx context.Context, raw string, scope paylinks.Scope) (paylinks.Principal, error) {
-	pr, err := s.Authenticate(ctx, raw)
-	if err != nil {
-		return pr, err
-	}
-	if err := require(pr, scope); err != nil {
-		return paylinks.Principal{}, err
-	}
-	return pr, nil
+	return s.AuthorizeAccess(ctx, raw, NeedScope(scope))
 }
 
 // Access is what an endpoint requires of the key that calls it: a scope
