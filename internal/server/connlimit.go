@@ -20,13 +20,12 @@ import (
 // one at any time). Failing that, a connection that has sent no request for
 // silentGrace since it opened is closed (a client sends its request as soon
 // as it connects; one that does not would otherwise hold its slot until the
-// server's ReadHeaderTimeout). When none is either (every slot runs a
-// request, or has just opened), Accept
-// holds the new connection, unserved, until a slot frees: a client waits
-// rather than being refused, and the connections still queued behind it
-// wait in the kernel's listen backlog, which costs this process nothing
-// (beyond the backlog the kernel itself refuses them). Requests end within
-// the server's timeouts, so the wait is bounded.
+// server's ReadHeaderTimeout). When there is neither (every slot runs a
+// request, or has just opened), Accept holds the new connection, unserved,
+// until a slot frees: a client waits rather than being refused, and the
+// connections queued behind it wait in the kernel's listen backlog, which
+// costs this process nothing (beyond the backlog the kernel refuses them).
+// Requests end within the server's timeouts, so the wait is bounded.
 type ConnLimiter struct {
 	net.Listener
 	max int
@@ -62,7 +61,8 @@ func LimitConns(ln net.Listener, max int) *ConnLimiter {
 }
 
 // Accept waits for a connection and a free slot for it, closing the
-// connection idle longest when every slot is taken.
+// connection idle longest (or silent past its grace) when every slot is
+// taken.
 func (l *ConnLimiter) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
