@@ -35,12 +35,17 @@ type Error struct {
 	Message string
 }
 
-// Error implements the error interface.
+// Error implements the error interface: "kind: code (param): message",
+// the code left out when it repeats the kind ("not_found: …" once).
 func (e *Error) Error() string {
-	if e.Param != "" {
-		return fmt.Sprintf("%s: %s (%s): %s", e.Kind, e.Code, e.Param, e.Message)
+	head := string(e.Kind)
+	if e.Code != "" && e.Code != head {
+		head += ": " + e.Code
 	}
-	return fmt.Sprintf("%s: %s: %s", e.Kind, e.Code, e.Message)
+	if e.Param != "" {
+		return fmt.Sprintf("%s (%s): %s", head, e.Param, e.Message)
+	}
+	return head + ": " + e.Message
 }
 
 // Errorf returns an *Error of the given kind and code with a formatted message.

@@ -104,9 +104,9 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 		return tw.Flush()
 	case "revoke":
 		if fs.NArg() != 1 {
-			return errors.New("usage: paylinks keys revoke PREFIX")
+			return errors.New("usage: paylinks keys revoke PREFIX|KEY (the prefix keys list shows, or a whole key)")
 		}
-		k, err := svc.RevokeKey(ctx, strings.TrimSuffix(fs.Arg(0), "…"))
+		k, err := svc.RevokeKey(ctx, fs.Arg(0))
 		if err != nil {
 			return err
 		}

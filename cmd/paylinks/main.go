@@ -57,13 +57,14 @@ commands:
   serve     run the server (default)
             --addr 127.0.0.1:8080   --db sqlite:./data/paylinks.db   --public-url http://ADDR
             --log-format text|json  --db-max-conns N  --trusted-proxies CIDR,...
+            --max-conns N|off (client connections open at once; default 1000)
   keys create --mode test|live --kind secret|public|restricted [--scope S]... [--account NAME]
   keys list
-  keys revoke PREFIX
+  keys revoke PREFIX|KEY   (the prefix keys list shows, or a whole key, e.g. a leaked one)
   migrate   apply migrations to --db
   version   print the version
 
 Every flag may also be set in the environment: PAYLINKS_ADDR, PAYLINKS_DB,
 PAYLINKS_PUBLIC_URL, PAYLINKS_LOG_FORMAT, PAYLINKS_DB_MAX_CONNS,
-PAYLINKS_TRUSTED_PROXIES.
+PAYLINKS_TRUSTED_PROXIES, PAYLINKS_MAX_CONNS.
 `

@@ -65,7 +65,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	pprofAddr := fs.String("pprof-addr", getenv("PAYLINKS_PPROF_ADDR"), "serve Go's /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060; off when empty (env PAYLINKS_PPROF_ADDR)")
 	memoryLimit := fs.String("memory-limit", envDefault(getenv, "PAYLINKS_MEMORY_LIMIT", defaultMemoryLimit),
 		"memory budget of the Go runtime, e.g. 40MiB or 1GiB; off leaves Go's defaults; GOMEMLIMIT and GOGC win over it (env PAYLINKS_MEMORY_LIMIT)")
+	maxOpen := fs.String("max-conns", envDefault(getenv, "PAYLINKS_MAX_CONNS", defaultMaxConns),
+		"most client connections open at once; idle ones are closed first to make room; 0 or off: no cap (env PAYLINKS_MAX_CONNS)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	connCap, err := parseMaxConns(*maxOpen)
+	if err != nil {
 		return err
 	}
 	mem, err := applyMemory(*memoryLimit, getenv)
@@ -146,11 +152,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("paylinks listening", "addr", ln.Addr().String(), "public_url", *publicURL, "version", version,
-		"memory_limit", mem.limit, "gc_percent", mem.gcPercent)
+		"max_conns", connCap, "memory_limit", mem.limit, "gc_percent", mem.gcPercent)
 	fmt.Fprintf(stdout, "paylinks: listening on http://%s\n", ln.Addr().String())
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(limitConns(ln, srv, connCap)) }()
 	select {
 	case err := <-errc:
 		return err

@@ -29,17 +29,22 @@ type errorWriter func(w http.ResponseWriter, r *http.Request, err error)
 // stored in the database and replayed, with Idempotent-Replayed: true, to
 // every repeat of the same request by the same account and mode for 24 h;
 // a different request with the key, or a repeat while the first still
-// runs, is refused with writeErr (the dialect's error shape). Requests
-// without the header, or with a key that does not authenticate (the
-// endpoint refuses it), pass through unchanged.
-func (s *Server) idempotent(writeErr errorWriter, next http.Handler) http.Handler {
+// runs, is refused with writeErr (the dialect's error shape).
+//
+// need is the access the endpoint requires of a key, and it is checked
+// before the key's record is looked up: a request whose key does not
+// authenticate or may not call the endpoint passes through unchanged, so
+// the endpoint refuses it exactly as it refuses the same request without
+// the header, and no stored response is ever shown to it. Requests without
+// the header pass through too.
+func (s *Server) idempotent(need service.Access, writeErr errorWriter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := r.Header["Idempotency-Key"]; !ok {
 			next.ServeHTTP(w, r)
 			return
 		}
 		ctx := r.Context()
-		pr, err := s.svc.Authenticate(ctx, api.KeyFromRequest(r))
+		pr, err := s.svc.AuthorizeAccess(ctx, api.KeyFromRequest(r), need)
 		if err != nil {
 			next.ServeHTTP(w, r)
 			return

@@ -5,6 +5,7 @@ import (
 
 	"github.com/paylinks/paylinks"
 	v1 "github.com/paylinks/paylinks/internal/api/v1"
+	"github.com/paylinks/paylinks/internal/service"
 )
 
 // routes lists every route paylinks serves: reading this function shows the
@@ -13,19 +14,26 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
+	// Every write that takes an Idempotency-Key names the access its
+	// operation requires: the replay of a stored response checks it first,
+	// so a key the endpoint refuses is refused the replay too
+	// (TestReplayAuthorization keeps each route's access and its endpoint's
+	// own check equal).
+	linksWrite := service.NeedScope(paylinks.ScopeLinksWrite)
+	sessionsWrite := service.NeedScope(paylinks.ScopeSessionsWrite)
 
 	// Omise Links dialect (reference/omise.md).
 	o := s.omise
-	mux.Handle("POST /links", s.idempotent(o.Error, o.Authed(o.CreateLink)))
+	mux.Handle("POST /links", s.idempotent(linksWrite, o.Error, o.Authed(o.CreateLink)))
 	mux.Handle("GET /links", o.Authed(o.ListLinks))
 	mux.Handle("GET /links/{$}", o.Authed(o.ListLinks))
 	mux.Handle("GET /links/{id}", o.Authed(o.GetLink))
-	mux.Handle("DELETE /links/{id}", s.idempotent(o.Error, o.Authed(o.DeleteLink)))
+	mux.Handle("DELETE /links/{id}", s.idempotent(linksWrite, o.Error, o.Authed(o.DeleteLink)))
 	mux.Handle("GET /links/{id}/charges", o.Authed(o.ListLinkCharges))
 	mux.HandleFunc("/links/", o.NotFound)
-	mux.Handle("POST /tokens", s.idempotent(o.Error, o.Authed(o.CreateToken)))
+	mux.Handle("POST /tokens", s.idempotent(service.NeedPublicKey, o.Error, o.Authed(o.CreateToken)))
 	mux.Handle("GET /tokens/{id}", o.Authed(o.GetToken))
-	mux.Handle("POST /charges", s.idempotent(o.Error, o.Authed(o.CreateCharge)))
+	mux.Handle("POST /charges", s.idempotent(linksWrite, o.Error, o.Authed(o.CreateCharge)))
 	mux.Handle("GET /charges", o.Authed(o.ListCharges))
 	mux.Handle("GET /charges/{id}", o.Authed(o.GetCharge))
 	mux.Handle("GET /events", o.Authed(o.ListEvents))
@@ -34,12 +42,12 @@ func (s *Server) routes() http.Handler {
 	// JSON v1 dialect (reference/v1.md): scopes per route, Idempotency-Key
 	// on every POST, PATCH and DELETE.
 	v := s.v1
-	mux.Handle("POST /api/v1/payment_links", s.idempotent(v.Error, v.Route(paylinks.ScopeLinksWrite, nil, v.CreateLink)))
+	mux.Handle("POST /api/v1/payment_links", s.idempotent(linksWrite, v.Error, v.Route(paylinks.ScopeLinksWrite, nil, v.CreateLink)))
 	mux.Handle("GET /api/v1/payment_links", v.Route(paylinks.ScopeLinksRead, nil, v.ListLinks))
 	mux.Handle("GET /api/v1/payment_links/{id}", v.Route(paylinks.ScopeLinksRead, nil, v.GetLink))
-	mux.Handle("PATCH /api/v1/payment_links/{id}", s.idempotent(v.Error, v.Route(paylinks.ScopeLinksWrite, nil, v.UpdateLink)))
-	mux.Handle("DELETE /api/v1/payment_links/{id}", s.idempotent(v.Error, v.Route(paylinks.ScopeLinksWrite, nil, v.DeleteLink)))
-	mux.Handle("POST /api/v1/checkout_sessions", s.idempotent(v.Error, v.Route(paylinks.ScopeSessionsWrite, v1.SessionParams, v.CreateSession)))
+	mux.Handle("PATCH /api/v1/payment_links/{id}", s.idempotent(linksWrite, v.Error, v.Route(paylinks.ScopeLinksWrite, nil, v.UpdateLink)))
+	mux.Handle("DELETE /api/v1/payment_links/{id}", s.idempotent(linksWrite, v.Error, v.Route(paylinks.ScopeLinksWrite, nil, v.DeleteLink)))
+	mux.Handle("POST /api/v1/checkout_sessions", s.idempotent(sessionsWrite, v.Error, v.Route(paylinks.ScopeSessionsWrite, v1.SessionParams, v.CreateSession)))
 	mux.Handle("GET /api/v1/checkout_sessions", v.Route(paylinks.ScopeSessionsRead, v1.SessionParams, v.ListSessions))
 	mux.Handle("GET /api/v1/checkout_sessions/{id}", v.Route(paylinks.ScopeSessionsRead, v1.SessionParams, v.GetSession))
 	mux.HandleFunc("GET /api/v1/openapi.json", v.OpenAPI)

@@ -92,21 +92,92 @@ func validScope(sc paylinks.Scope) bool {
 	return false
 }
 
-// RevokeKey revokes the key whose display prefix is prefix. The key stops
-// working everywhere within the key cache's TTL.
-func (s *Service) RevokeKey(ctx context.Context, prefix string) (*paylinks.APIKey, error) {
+// RevokeKey revokes a key given whole (a leaked key, pasted as it is) or by
+// its display prefix (as keys list shows it, with or without the trailing
+// "…"). The key stops working everywhere within the key cache's TTL.
+// Errors name the key by its display prefix only, never whole.
+func (s *Service) RevokeKey(ctx context.Context, key string) (*paylinks.APIKey, error) {
+	key = strings.TrimSuffix(strings.TrimSpace(key), "…")
+	if !isWholeKey(key) {
+		return s.revokeByPrefix(ctx, key)
+	}
+	shown := displayPrefix(key) + "…"
+	k, err := s.store.KeyByHash(ctx, HashKey(key))
+	switch {
+	case errors.Is(err, paylinks.ErrNotFound):
+		return nil, &paylinks.Error{Kind: paylinks.KindNotFound, Code: "not_found",
+			Message: fmt.Sprintf("no key is the key %s given whole (check it was copied entire)", shown)}
+	case err != nil:
+		return nil, fmt.Errorf("RevokeKey(%s): %w", shown, err)
+	case k.RevokedAt != nil:
+		return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "key_revoked",
+			Message: fmt.Sprintf("the key %s was already revoked at %s", shown, k.RevokedAt.UTC().Format(time.RFC3339))}
+	}
+	// The store revokes by display prefix, refusing a prefix two unrevoked
+	// keys share (one chance in billions for a handful of keys): the key
+	// found by its hash is then left active, and the error says so.
+	revoked, err := s.store.RevokeKey(ctx, k.Prefix, s.Now())
+	switch {
+	case errors.Is(err, paylinks.ErrConflict):
+		return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "prefix_shared",
+			Message: fmt.Sprintf("the key %s is active, but another active key shares its prefix, and keys are revoked by prefix: nothing was revoked", shown)}
+	case errors.Is(err, paylinks.ErrNotFound): // revoked by another process since
+		return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "key_revoked", Message: fmt.Sprintf("the key %s was already revoked", shown)}
+	case err != nil:
+		return nil, fmt.Errorf("RevokeKey(%s): %w", shown, err)
+	case revoked.ID != k.ID: // cannot be: the one unrevoked key with the prefix is k
+		return nil, fmt.Errorf("RevokeKey(%s): revoked key %s instead of %s", shown, revoked.ID, k.ID)
+	}
+	s.keys.forget(revoked.Hash)
+	return revoked, nil
+}
+
+// revokeByPrefix revokes the one unrevoked key whose display prefix is
+// prefix.
+func (s *Service) revokeByPrefix(ctx context.Context, prefix string) (*paylinks.APIKey, error) {
+	if len(prefix) > displayPrefixLen {
+		return nil, paylinks.Invalid("bad_request", "key", "%s… is neither a whole key nor a key's prefix: give the prefix keys list shows (%d characters) or the whole key",
+			prefix[:displayPrefixLen], displayPrefixLen)
+	}
 	k, err := s.store.RevokeKey(ctx, prefix, s.Now())
 	if err != nil {
 		if errors.Is(err, paylinks.ErrConflict) {
-			return nil, paylinks.Invalid("bad_request", "prefix", "prefix %q matches several keys; give more of it", prefix)
+			return nil, paylinks.Invalid("bad_request", "prefix", "prefix %q matches several keys; give more of it, or the whole key", prefix)
 		}
 		if errors.Is(err, paylinks.ErrNotFound) {
-			return nil, &paylinks.Error{Kind: paylinks.KindNotFound, Code: "not_found", Message: fmt.Sprintf("no active key starts with %q", prefix)}
+			return nil, &paylinks.Error{Kind: paylinks.KindNotFound, Code: "not_found", Message: fmt.Sprintf("no active key has the prefix %q", prefix)}
 		}
 		return nil, err
 	}
 	s.keys.forget(k.Hash)
 	return k, nil
+}
+
+// displayPrefixLen is the length of a key's display prefix: its kind and
+// mode ("skey_test_") and the first 6 characters after them.
+const displayPrefixLen = len("skey_test_") + 6
+
+// displayPrefix is the display prefix of a whole key.
+func displayPrefix(raw string) string { return raw[:min(len(raw), displayPrefixLen)] }
+
+// isWholeKey reports whether raw has the shape of a whole key: a kind and
+// mode prefix and keyBodyLen lowercase base36 characters.
+func isWholeKey(raw string) bool {
+	for _, kind := range []paylinks.KeyKind{paylinks.KeySecret, paylinks.KeyPublic, paylinks.KeyRestricted} {
+		for _, live := range []bool{false, true} {
+			body, ok := strings.CutPrefix(raw, KeyPrefix(kind, live))
+			if !ok || len(body) != keyBodyLen {
+				continue
+			}
+			for i := 0; i < len(body); i++ {
+				if c := body[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'z') {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
 }
 
 var errBadKey = &paylinks.Error{Kind: paylinks.KindUnauthenticated, Code: "authentication_failure",
