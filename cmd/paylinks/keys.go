@@ -27,10 +27,18 @@ func (s *scopesFlag) Set(v string) error {
 
 func keys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: paylinks keys create|list|revoke [flags]")
+		return errors.New(keysUsage)
+	}
+	if isHelpFlag(args[0]) {
+		fmt.Fprint(stdout, keysUsage)
+		return nil
 	}
 	sub, args := args[0], args[1:]
 	fs := flagSet("keys "+sub, stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), keysUsage+"\nflags of keys "+sub+":\n")
+		fs.PrintDefaults()
+	}
 	db := dbFlag(fs, getenv)
 	var (
 		mode, kind, account *string

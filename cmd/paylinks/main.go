@@ -3,15 +3,21 @@
 //	paylinks [serve]   run the server (the default)
 //	paylinks keys      create, list and revoke API keys
 //	paylinks migrate   apply database migrations
+//	paylinks backup    copy a live SQLite database to a file
+//	paylinks restore   put a backup in place of a SQLite database
 //	paylinks version   print the version
+//	paylinks help      list the commands; help COMMAND shows its flags
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -28,12 +34,37 @@ func main() {
 }
 
 // run is the whole program; tests call it with their own arguments,
-// environment and output.
+// environment and output. Help, asked for with help, -h or --help
+// (paylinks help serve, paylinks serve --help), goes to stdout and is no
+// error.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
+	if len(args) > 0 && isHelpFlag(args[0]) {
+		printUsage(stdout)
+		return nil
+	}
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
+	if cmd == "help" {
+		if len(args) == 0 {
+			printUsage(stdout)
+			return nil
+		}
+		cmd, args = args[0], []string{"--help"}
+	}
+	if wantsHelp(args) {
+		// A flag set prints its usage to its output, stderr otherwise.
+		stderr = stdout
+	}
+	err := runCommand(ctx, cmd, args, getenv, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func runCommand(ctx context.Context, cmd string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
@@ -41,30 +72,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return keys(ctx, args, getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout, stderr)
+	case "backup":
+		return backup(ctx, args, getenv, stdout, stderr)
+	case "restore":
+		return restore(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "paylinks", version)
 		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	}
-	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	var b strings.Builder
+	printUsage(&b)
+	return fmt.Errorf("unknown command %q\n\n%s", cmd, b.String())
 }
-
-const usage = `usage: paylinks [command] [flags]
-
-commands:
-  serve     run the server (default)
-            --addr 127.0.0.1:8080   --db sqlite:./data/paylinks.db   --public-url http://ADDR
-            --log-format text|json  --db-max-conns N  --trusted-proxies CIDR,...
-            --max-conns N|off (client connections open at once; default 1000)
-  keys create --mode test|live --kind secret|public|restricted [--scope S]... [--account NAME]
-  keys list
-  keys revoke PREFIX|KEY   (the prefix keys list shows, or a whole key, e.g. a leaked one)
-  migrate   apply migrations to --db
-  version   print the version
-
-Every flag may also be set in the environment: PAYLINKS_ADDR, PAYLINKS_DB,
-PAYLINKS_PUBLIC_URL, PAYLINKS_LOG_FORMAT, PAYLINKS_DB_MAX_CONNS,
-PAYLINKS_TRUSTED_PROXIES, PAYLINKS_MAX_CONNS.
-`

@@ -61,7 +61,7 @@ func (w *lineWriter) wait(t testing.TB, re *regexp.Regexp) string {
 }
 
 var (
-	listenRe    = regexp.MustCompile(`listening on (http://\S+)`)
+	listenRe    = regexp.MustCompile(`listening on (https?://\S+)`)
 	secretKeyRe = regexp.MustCompile(`secret key:\s+(skey_test_[0-9a-z]+)`)
 	publicKeyRe = regexp.MustCompile(`public key:\s+(pkey_test_[0-9a-z]+)`)
 )

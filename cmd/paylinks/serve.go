@@ -16,6 +16,7 @@ import (
 
 	"github.com/paylinks/paylinks/internal/api"
 	"github.com/paylinks/paylinks/internal/checkout"
+	"github.com/paylinks/paylinks/internal/payments"
 	"github.com/paylinks/paylinks/internal/server"
 	"github.com/paylinks/paylinks/internal/service"
 )
@@ -54,6 +55,14 @@ func newLogger(format string, w io.Writer) (*slog.Logger, error) {
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	// stopped, set once the server has shut down cleanly, logs the last
+	// line; deferred first, it runs after every other deferred close.
+	var stopped func()
+	defer func() {
+		if stopped != nil {
+			stopped()
+		}
+	}()
 	fs := flagSet("serve", stderr)
 	addr := fs.String("addr", envDefault(getenv, "PAYLINKS_ADDR", "127.0.0.1:8080"), "listen address (env PAYLINKS_ADDR)")
 	db := dbFlag(fs, getenv)
@@ -67,6 +76,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"memory budget of the Go runtime, e.g. 40MiB or 1GiB; off leaves Go's defaults; GOMEMLIMIT and GOGC win over it (env PAYLINKS_MEMORY_LIMIT)")
 	maxOpen := fs.String("max-conns", envDefault(getenv, "PAYLINKS_MAX_CONNS", defaultMaxConns),
 		"most client connections open at once; idle ones are closed first to make room; 0 or off: no cap (env PAYLINKS_MAX_CONNS)")
+	metricsAddr := fs.String("metrics-addr", getenv("PAYLINKS_METRICS_ADDR"), "serve Prometheus /metrics on this address, e.g. 127.0.0.1:9090; off when empty (env PAYLINKS_METRICS_ADDR)")
+	tlsCert := fs.String("tls-cert", getenv("PAYLINKS_TLS_CERT"), "serve HTTPS (and HTTP/2) with this PEM certificate chain; reloaded on SIGHUP (env PAYLINKS_TLS_CERT)")
+	tlsKey := fs.String("tls-key", getenv("PAYLINKS_TLS_KEY"), "the PEM private key of --tls-cert (env PAYLINKS_TLS_KEY)")
+	fs.Usage = func() { serveUsage(fs) }
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -110,7 +123,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	svc := service.New(st, service.Options{Logger: log, FingerprintSecret: secrets.fingerprint})
+	met, stopMetrics, err := serveMetrics(*metricsAddr, st, stdout)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	svc := service.New(st, service.Options{Logger: log, FingerprintSecret: secrets.fingerprint,
+		TestProcessor: met.CountPayments("test", &payments.Simulator{})})
 	boot, err := svc.BootstrapIfEmpty(ctx)
 	if err != nil {
 		return err
@@ -123,7 +142,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
     secret key:  %s
     public key:  %s
 
-  Make more keys with:
+  Make more keys with (paylinks on your PATH: go install ./cmd/paylinks
+  puts it in $(go env GOPATH)/bin; or use go run ./cmd/paylinks):
     paylinks keys create --db %s --mode test --kind secret
 
 `, boot.Account.Name, boot.SecretKey, boot.PublicKey, *db)
@@ -140,23 +160,42 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	var certs *certReloader
+	scheme := "http"
+	if *tlsCert != "" || *tlsKey != "" {
+		if certs, err = newCertReloader(*tlsCert, *tlsKey); err != nil {
+			ln.Close()
+			return err
+		}
+		scheme = "https"
+	}
 	if *publicURL == "" {
-		*publicURL = "http://" + ln.Addr().String()
+		*publicURL = scheme + "://" + ln.Addr().String()
 	}
 	srv := &http.Server{
-		Handler:           server.New(server.Config{Service: svc, PublicURL: *publicURL, Logger: log, Version: version, Checkout: checkout.Options{Secret: secrets.checkout, ClientIP: api.ClientIP(proxies)}}),
+		Handler: server.New(server.Config{Service: svc, PublicURL: *publicURL, Logger: log, Version: version, Metrics: met,
+			Checkout: checkout.Options{Secret: secrets.checkout, ClientIP: api.ClientIP(proxies)}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	if certs != nil {
+		srv.TLSConfig = certs.tlsConfig()
+		stopReload := reloadOnSIGHUP(certs, log)
+		defer stopReload()
+	}
 	log.Info("paylinks listening", "addr", ln.Addr().String(), "public_url", *publicURL, "version", version,
 		"max_conns", connCap, "memory_limit", mem.limit, "gc_percent", mem.gcPercent)
-	fmt.Fprintf(stdout, "paylinks: listening on http://%s\n", ln.Addr().String())
+	fmt.Fprintf(stdout, "paylinks: listening on %s://%s\n", scheme, ln.Addr().String())
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(limitConns(ln, srv, connCap)) }()
+	if certs != nil {
+		go func() { errc <- srv.ServeTLS(limitConns(ln, srv, connCap), "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(limitConns(ln, srv, connCap)) }()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -165,9 +204,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("paylinks shutting down: finishing requests in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	err = srv.Shutdown(sctx)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	stopped = func() { log.Info("paylinks stopped: requests finished, database closed") }
 	return nil
 }
 
@@ -202,6 +243,7 @@ func servePprof(addr string, stdout io.Writer) (stop func(), err error) {
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flagSet("migrate", stderr)
 	db := dbFlag(fs, getenv)
+	fs.Usage = func() { commandUsage(fs, "migrate") }
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"container/list"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"sync"
@@ -137,6 +138,9 @@ func (l *ConnLimiter) Close() error {
 // idle connections, oldest idle first, and of new connections that have
 // sent no request yet.
 func (l *ConnLimiter) ConnState(c net.Conn, st http.ConnState) {
+	if tc, ok := c.(*tls.Conn); ok { // served with ServeTLS
+		c = tc.NetConn()
+	}
 	lc, ok := c.(*limitedConn)
 	if !ok {
 		return

@@ -12,7 +12,9 @@ import (
 )
 
 // middleware wraps every request: a request id (also sent as the
-// Request-Id header), recovery from panics, and one access-log line.
+// Request-Id header), recovery from panics, one access-log line (method,
+// route pattern, path, status, bytes, duration; the request id comes from
+// the context) and the request's metrics.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -33,9 +35,13 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				}
 			}
 			// The path only: query strings may carry parameters that must
-			// never reach a log.
-			s.log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", rec.status()), slog.Duration("duration", time.Since(start)))
+			// never reach a log. The mux sets r.Pattern on this request
+			// when a route matched.
+			d := time.Since(start)
+			s.log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("route", r.Pattern),
+				slog.String("path", r.URL.Path), slog.Int("status", rec.status()), slog.Int64("bytes", rec.bytes),
+				slog.Duration("duration", d))
+			s.cfg.Metrics.ObserveRequest(r.Pattern, r.Method, rec.status(), rec.bytes, d)
 		}()
 		next.ServeHTTP(rec, r)
 	})
@@ -51,6 +57,7 @@ type statusRecorder struct {
 	http.ResponseWriter
 	code  int
 	wrote bool
+	bytes int64 // of the body written
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
@@ -64,7 +71,9 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 	if !r.wrote {
 		r.code, r.wrote = http.StatusOK, true
 	}
-	return r.ResponseWriter.Write(b)
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
 }
 
 func (r *statusRecorder) status() int {

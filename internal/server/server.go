@@ -11,6 +11,7 @@ import (
 	"github.com/paylinks/paylinks/internal/api/omise"
 	v1 "github.com/paylinks/paylinks/internal/api/v1"
 	"github.com/paylinks/paylinks/internal/checkout"
+	"github.com/paylinks/paylinks/internal/metrics"
 	"github.com/paylinks/paylinks/internal/service"
 	"github.com/paylinks/paylinks/internal/store"
 )
@@ -26,6 +27,8 @@ type Config struct {
 	// its Logger defaults to Logger, and its RateLimiter to the store's
 	// when the store keeps shared buckets (PostgreSQL).
 	Checkout checkout.Options
+	// Metrics, when set, counts every request by route pattern.
+	Metrics *metrics.Metrics
 }
 
 // Server is the paylinks HTTP handler.

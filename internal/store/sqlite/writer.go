@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 const (
@@ -64,6 +65,8 @@ type writer struct {
 	groupedRows atomic.Int64
 	insertSQLs  map[insertKey]string
 	groupArgs   []any
+	// observer, when set, hears of every commit (observe.go).
+	observer atomic.Pointer[CommitObserver]
 }
 
 func startWriter(db *sql.DB) *writer {
@@ -183,6 +186,7 @@ func (w *writer) run(batch []*writeReq) {
 
 	ctx := context.Background()
 	errs := make([]error, n)
+	start := time.Now()
 	reply := func(batchErr error) {
 		// Counted before anyone hears of the commit, so that a caller
 		// that saw its write succeed sees it counted.
@@ -195,6 +199,7 @@ func (w *writer) run(batch []*writeReq) {
 			}
 			w.commits.Add(1)
 			w.writes.Add(int64(ok))
+			w.observeCommit(ok, time.Since(start))
 		}
 		for i, req := range batch {
 			err := errs[i]
