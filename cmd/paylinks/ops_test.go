@@ -134,16 +134,16 @@ func TestMetricsAndAccessLog(t *testing.T) {
 
 	after := scrape(t, mu)
 	moved := map[string]float64{
-		`paylinks_http_requests_total{method="POST",route="POST /links",status="200"}`:                1,
-		`paylinks_http_requests_total{method="GET",route="GET /links/{id}",status="200"}`:             1,
-		`paylinks_http_requests_total{method="GET",route="GET /l/{slug}",status="200"}`:               2,
-		`paylinks_http_request_duration_seconds_count{method="POST",route="POST /links"}`:             1,
-		`paylinks_http_requests_total{method="GET",route="unmatched",status="404"}`:                   1,
-		`paylinks_payments_total{mode="test",outcome="succeeded"}`:                                    1,
-		`paylinks_payments_total{mode="test",outcome="declined"}`:                                     1,
-		`paylinks_sqlite_commit_batch_writes_count`:                                                   1,
-		`paylinks_sqlite_commit_duration_seconds_count`:                                               1,
-		`paylinks_http_response_bytes_total{route="POST /links"}`:                                     100,
+		`paylinks_http_requests_total{method="POST",route="POST /links",status="200"}`:    1,
+		`paylinks_http_requests_total{method="GET",route="GET /links/{id}",status="200"}`: 1,
+		`paylinks_http_requests_total{method="GET",route="GET /l/{slug}",status="200"}`:   2,
+		`paylinks_http_request_duration_seconds_count{method="POST",route="POST /links"}`: 1,
+		`paylinks_http_requests_total{method="GET",route="unmatched",status="404"}`:       1,
+		`paylinks_payments_total{mode="test",outcome="succeeded"}`:                        1,
+		`paylinks_payments_total{mode="test",outcome="declined"}`:                         1,
+		`paylinks_sqlite_commit_batch_writes_count`:                                       1,
+		`paylinks_sqlite_commit_duration_seconds_count`:                                   1,
+		`paylinks_http_response_bytes_total{route="POST /links"}`:                         100,
 	}
 	for name, least := range moved {
 		if got := after[name] - before[name]; got < least {
