@@ -202,6 +202,9 @@ func wrap(op string, err error) error {
 	if isUniqueViolation(err) {
 		return fmt.Errorf("sqlite: %s: %w: %w", op, paylinks.ErrConflict, err)
 	}
+	if e := storageError(err); e != nil {
+		return fmt.Errorf("sqlite: %s: %w: %w", op, e, err)
+	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }
 
