@@ -28,6 +28,7 @@ func serveMetrics(addr string, st store.Store, stdout io.Writer) (*metrics.Metri
 	m := metrics.New()
 	switch db := st.(type) {
 	case *sqlite.DB:
+		m.WatchSQLite()
 		db.ObserveCommits(m)
 	case *postgres.DB:
 		m.WatchPool(db.Pool())

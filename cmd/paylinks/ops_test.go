@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/paylinks/paylinks/internal/store/postgres"
 )
 
 func TestHelp(t *testing.T) {
@@ -282,5 +284,33 @@ func TestTLSWithReload(t *testing.T) {
 	// Plain HTTP to a TLS port gets no API.
 	if resp, err := http.Get("http" + strings.TrimPrefix(p.url, "https") + "/healthz"); err == nil && resp.StatusCode == 200 {
 		t.Error("plain HTTP served on the TLS port")
+	}
+}
+
+// TestMetricsPostgresPool serves metrics of a server on PostgreSQL and
+// checks that the pool's series exist and move with requests.
+func TestMetricsPostgresPool(t *testing.T) {
+	dsn := postgres.TestDSN(t) // skips without PAYLINKS_TEST_POSTGRES, fails so under CI
+	srv := startRun(t, dsn, "--metrics-addr", "127.0.0.1:0", "--db-max-conns", "6")
+	mu := srv.stdout.wait(t, metricsRe)
+	before := scrape(t, mu)
+	if got := before["paylinks_pg_pool_max_conns"]; got != 6 {
+		t.Errorf("paylinks_pg_pool_max_conns = %v, want 6 (--db-max-conns)", got)
+	}
+	if _, ok := before["paylinks_sqlite_commit_batch_writes_count"]; ok {
+		t.Error("a PostgreSQL server reports SQLite commits")
+	}
+	c := replicaClient()
+	for range 5 {
+		var l apiLink
+		apiJSON(t, c, srv.skey, "POST", srv.url+"/links", url.Values{"amount": {"25000"}, "currency": {"thb"},
+			"title": {"Pooled"}, "description": {"d"}}, &l)
+	}
+	after := scrape(t, mu)
+	if got := after["paylinks_pg_pool_acquires_total"] - before["paylinks_pg_pool_acquires_total"]; got < 5 {
+		t.Errorf("paylinks_pg_pool_acquires_total moved by %v over 5 creates, want at least 5", got)
+	}
+	if after["paylinks_pg_pool_conns"] < 1 {
+		t.Errorf("paylinks_pg_pool_conns = %v, want at least 1", after["paylinks_pg_pool_conns"])
 	}
 }

@@ -81,7 +81,7 @@ func New() *Metrics {
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
 	})
 	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.httpBytes, m.payments,
-		m.webhookDeliveries, m.webhookQueue, m.webhookLag, m.commitBatch, m.commitDuration,
+		m.webhookDeliveries, m.webhookQueue, m.webhookLag,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -141,6 +141,15 @@ func (m *Metrics) SetWebhookQueueDepth(n int) {
 		return
 	}
 	m.webhookQueue.Set(float64(n))
+}
+
+// WatchSQLite adds the SQLite group-commit series (a server on PostgreSQL
+// has none); give m to the store's ObserveCommits to feed them.
+func (m *Metrics) WatchSQLite() {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(m.commitBatch, m.commitDuration)
 }
 
 // ObserveCommit records one SQLite group commit of writes writes that took
