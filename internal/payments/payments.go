@@ -94,7 +94,9 @@ func (Unconfigured) Charge(context.Context, ChargeRequest) (Outcome, error) {
 }
 
 // Lookup implements Processor: no charge was ever made without a processor.
-func (Unconfigured) Lookup(context.Context, string) (Outcome, bool, error) { return Outcome{}, false, nil }
+func (Unconfigured) Lookup(context.Context, string) (Outcome, bool, error) {
+	return Outcome{}, false, nil
+}
 
 // Available reports whether p can take payments at all (false for
 // Unconfigured and nil).
