@@ -69,13 +69,20 @@ func linkUnpayable(l *paylinks.Link, why string) error {
 // link as it is after it. A declined card is a failed charge with a nil
 // error: it is recorded on the link and does not consume it.
 //
-// A single-use link is claimed before the processor is called, so at most
-// one attempt at a time reaches it, and a successful charge marks the link
-// used in the same transaction that records it; a decline or an error
-// releases the claim. Errors: FieldErrors (KindInvalid) for the payer's
-// input, KindNotFound for an unknown or deleted link, KindGone for an
-// inactive or used one, KindConflict while another attempt holds the link,
-// KindUnavailable when the mode has no processor.
+// Money moves only with a record: a pending payment attempt is written
+// first, in the same transaction that claims a single-use link (so at most
+// one attempt at a time reaches the processor, and the claim lasts while
+// the attempt is pending); the processor is called with the attempt's id
+// as its idempotency key; the charge (whose id is the attempt's) is
+// recorded in the transaction that settles the attempt and, when
+// successful, marks a single-use link used. A decline releases the claim;
+// a processor error (no outcome) voids the attempt when the processor says
+// it charged nothing. When the charge cannot be recorded, the attempt
+// stays pending and the reconciler (Reconcile) records it. Errors:
+// FieldErrors (KindInvalid) for the payer's input, KindNotFound for an
+// unknown or deleted link, KindGone for an inactive or used one,
+// KindConflict while another attempt holds the link, KindUnavailable when
+// the mode has no processor.
 func (s *Service) PayLink(ctx context.Context, p PayParams) (*paylinks.Charge, *paylinks.Link, error) {
 	l, err := s.LinkBySlug(ctx, p.Slug)
 	if err != nil {
