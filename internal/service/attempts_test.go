@@ -415,3 +415,37 @@ func TestProcessorErrorAfterCharging(t *testing.T) {
 		e.wantLedger(t, c, true)
 	})
 }
+
+// TestUnstorableChargeChargesNothing: a charge whose text the database
+// refuses (PostgreSQL refuses a NUL byte) fails when its attempt is
+// written, before the processor is asked: nothing is charged, the token
+// stays unused, and the same token pays once the text is fixed. (SQLite
+// stores the NUL; input checks in the service refuse it for both.)
+func TestUnstorableChargeChargesNothing(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		e := newFaultEnv(t, backend)
+		ctx := context.Background()
+		tok := e.token(t, "4242424242424242")
+		cp := service.ChargeParams{Amount: 5000, Currency: "thb", TokenID: tok.ID, TokenRef: "tokn", Capture: true,
+			Description: "a\x00b"}
+		c, err := e.svc.CreateCharge(ctx, e.secret, cp)
+		if err == nil {
+			if backend == "postgres" {
+				t.Fatalf("CreateCharge with a NUL on PostgreSQL: %+v, nil error", c)
+			}
+			return // stored, and recorded: nothing to lose
+		}
+		if got := e.tokenUsed(t, tok); got.Used {
+			t.Error("a charge that could not be written spent its token")
+		}
+		if cs := e.charges(t, nil); len(cs) != 0 {
+			t.Errorf("charges: %d, want 0", len(cs))
+		}
+		cp.Description = "ab"
+		if c, err := e.svc.CreateCharge(ctx, e.secret, cp); err != nil || !c.Paid() {
+			t.Fatalf("CreateCharge with the text fixed: %+v, %v", c, err)
+		}
+		e.clock.Add(time.Hour)
+		e.reconcile(t, "nothing pending", 0)
+	})
+}
