@@ -35,6 +35,11 @@ func (db *DB) BeginAttempt(ctx context.Context, a *store.PaymentAttempt, idem *p
 	if err != nil {
 		return wrap("BeginAttempt", err)
 	}
+	if !a.ClaimsSession && !a.ClaimsLink && a.TokenID == nil && idem == nil {
+		// Only a row to insert (a multi-use link's payment): grouped with
+		// the batch's other such rows in one statement.
+		return wrap("BeginAttempt", db.execRows(ctx, []tableRow{attemptRow(a, meta)}))
+	}
 	return wrap("BeginAttempt", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		if a.ClaimsSession {
 			if a.SessionID == nil {
@@ -81,13 +86,7 @@ func (db *DB) BeginAttempt(ctx context.Context, a *store.PaymentAttempt, idem *p
 				return err
 			}
 		}
-		k := &a.Card
-		if _, err := tx.ExecContext(ctx, `INSERT INTO payment_attempts (`+attemptCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?, NULL)`,
-			idArg(a.ID), idArg(a.AccountID), a.Livemode, string(a.Kind), nullIDArg(a.LinkID), nullIDArg(a.SessionID),
-			nullIDArg(a.TokenID), a.ClaimsLink, a.ClaimsSession, a.Amount, a.Currency, a.Description, a.Capture,
-			a.ProcessorRef, idArg(a.CardID), k.Brand, k.FirstDigits, k.LastDigits, k.ExpirationMonth, k.ExpirationYear,
-			k.Name, k.Fingerprint, k.SecurityCodeCheck, a.Email, meta, a.IdempotencyKey, micro(a.CreatedAt)); err != nil {
+		if _, err := tx.ExecContext(ctx, tx.w.cachedInsertSQL(attemptInsertInto, attemptNumCols, 1), attemptRow(a, meta).values...); err != nil {
 			return err
 		}
 		if idem != nil {
@@ -95,6 +94,22 @@ func (db *DB) BeginAttempt(ctx context.Context, a *store.PaymentAttempt, idem *p
 		}
 		return nil
 	}))
+}
+
+const (
+	attemptInsertInto = `payment_attempts (` + attemptCols + `)`
+	attemptNumCols    = 30
+)
+
+// attemptRow is the row of the pending attempt a; meta is its metadata as
+// jsonText made it.
+func attemptRow(a *store.PaymentAttempt, meta any) tableRow {
+	k := &a.Card
+	return tableRow{into: attemptInsertInto, values: []any{idArg(a.ID), idArg(a.AccountID), a.Livemode, string(a.Kind),
+		nullIDArg(a.LinkID), nullIDArg(a.SessionID), nullIDArg(a.TokenID), a.ClaimsLink, a.ClaimsSession, a.Amount,
+		a.Currency, a.Description, a.Capture, a.ProcessorRef, idArg(a.CardID), k.Brand, k.FirstDigits, k.LastDigits,
+		k.ExpirationMonth, k.ExpirationYear, k.Name, k.Fingerprint, k.SecurityCodeCheck, a.Email, meta,
+		a.IdempotencyKey, string(store.AttemptPending), nil, micro(a.CreatedAt), nil}}
 }
 
 // claimed turns the result of a claim's UPDATE into nil (claimed) or

@@ -41,7 +41,7 @@ CREATE TABLE payment_attempts (
     charge_id                BLOB,
     created_at               INTEGER NOT NULL,
     lease_until              INTEGER
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX payment_attempts_pending ON payment_attempts (created_at, id) WHERE status = 'pending';
 
 CREATE TABLE simulator_charges (
