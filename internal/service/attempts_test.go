@@ -449,3 +449,42 @@ func TestUnstorableChargeChargesNothing(t *testing.T) {
 		e.reconcile(t, "nothing pending", 0)
 	})
 }
+
+// TestReconcilersOfTwoProcesses: two processes' reconcilers run at once on
+// one database; each pending attempt is settled by one of them, once.
+func TestReconcilersOfTwoProcesses(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		e := newFaultEnv(t, backend)
+		ctx := context.Background()
+		const n = 6
+		links := make([]*paylinks.Link, n)
+		e.st.failing.Store(true)
+		for i := range links {
+			links[i] = e.link(t, e.secret, service.LinkParams{Amount: int64(5000 * (i + 1))})
+			if _, _, err := e.svc.PayLink(ctx, service.PayParams{Slug: links[i].Slug, Card: goodCard("4242424242424242"), Email: "a@example.com"}); err == nil {
+				t.Fatal("PayLink with the store failing: nil error")
+			}
+		}
+		e.st.failing.Store(false)
+		e.clock.Add(service.DefaultReconcileAfter + time.Second)
+		other := service.New(e.st.Store, service.Options{Now: e.clock.Now, TestProcessor: e.proc})
+		counts := make(chan int, 2)
+		for _, svc := range []*service.Service{e.svc, other} {
+			go func() {
+				n, err := svc.Reconcile(ctx)
+				if err != nil {
+					t.Errorf("Reconcile: %v", err)
+				}
+				counts <- n
+			}()
+		}
+		if got := <-counts + <-counts; got != n {
+			t.Errorf("attempts settled by the two reconcilers: %d, want %d", got, n)
+		}
+		for _, l := range links {
+			if cs := e.charges(t, l); len(cs) != 1 || !cs[0].Paid() {
+				t.Errorf("link %s: charges %+v, want one paid", l.Slug, cs)
+			}
+		}
+	})
+}

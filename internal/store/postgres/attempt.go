@@ -35,6 +35,11 @@ func (db *DB) BeginAttempt(ctx context.Context, a *store.PaymentAttempt, idem *p
 	if err != nil {
 		return err
 	}
+	if !a.ClaimsSession && !a.ClaimsLink && a.TokenID == nil && idem == nil {
+		// Only the row (a multi-use link's payment): one statement, its
+		// own transaction.
+		return insertAttempt(ctx, db.pool, a, meta)
+	}
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return err
@@ -84,14 +89,7 @@ func (db *DB) BeginAttempt(ctx context.Context, a *store.PaymentAttempt, idem *p
 			return err
 		}
 	}
-	k := &a.Card
-	if _, err := tx.Exec(ctx, `INSERT INTO payment_attempts (`+attemptColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-		$22, $23, $24, $25, $26, 'pending', NULL, $27, NULL)`,
-		a.ID, a.AccountID, a.Livemode, string(a.Kind), a.LinkID, a.SessionID, a.TokenID, a.ClaimsLink, a.ClaimsSession,
-		a.Amount, a.Currency, a.Description, a.Capture, a.ProcessorRef, a.CardID,
-		k.Brand, k.FirstDigits, k.LastDigits, k.ExpirationMonth, k.ExpirationYear, k.Name, k.Fingerprint, k.SecurityCodeCheck,
-		a.Email, meta, a.IdempotencyKey, ts(a.CreatedAt)); err != nil {
+	if err := insertAttempt(ctx, tx, a, meta); err != nil {
 		return err
 	}
 	if idem != nil {
@@ -100,6 +98,25 @@ func (db *DB) BeginAttempt(ctx context.Context, a *store.PaymentAttempt, idem *p
 		}
 	}
 	return tx.Commit(ctx)
+}
+
+// execer is a pool or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// insertAttempt inserts the pending attempt a; meta is its metadata as
+// jsonMap made it.
+func insertAttempt(ctx context.Context, q execer, a *store.PaymentAttempt, meta any) error {
+	k := &a.Card
+	_, err := q.Exec(ctx, `INSERT INTO payment_attempts (`+attemptColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+		$22, $23, $24, $25, $26, 'pending', NULL, $27, NULL)`,
+		a.ID, a.AccountID, a.Livemode, string(a.Kind), a.LinkID, a.SessionID, a.TokenID, a.ClaimsLink, a.ClaimsSession,
+		a.Amount, a.Currency, a.Description, a.Capture, a.ProcessorRef, a.CardID,
+		k.Brand, k.FirstDigits, k.LastDigits, k.ExpirationMonth, k.ExpirationYear, k.Name, k.Fingerprint, k.SecurityCodeCheck,
+		a.Email, meta, a.IdempotencyKey, ts(a.CreatedAt))
+	return err
 }
 
 // claimed turns the result of a claim's UPDATE into nil (claimed) or
