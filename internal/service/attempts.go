@@ -132,16 +132,24 @@ func (s *Service) recordAttempt(ctx context.Context, a *store.PaymentAttempt, ou
 		return s.settledCharge(ctx, a)
 	}
 	if err != nil {
-		if c.Paid() {
+		if c.Status != paylinks.ChargeFailed {
 			// The processor took the payment; the attempt stays pending
 			// and the reconciler records it. Loud, in case it cannot.
 			s.log.ErrorContext(ctx, "pay: successful charge not recorded yet; the reconciler will record it",
 				"attempt", a.ID, "amount", c.Amount, "currency", c.Currency, "last4", c.Card.LastDigits, "err", err)
+			return nil, fmt.Errorf("%w (attempt %s: %v)", ErrPaymentNotRecorded, a.ID, err)
 		}
 		return nil, fmt.Errorf("record charge of attempt %s: %w", a.ID, err)
 	}
 	return c, nil
 }
+
+// ErrPaymentNotRecorded is the error of a payment the processor took whose
+// charge could not be recorded yet: its attempt stays pending and the
+// reconciler records it. The payer must not be told that nothing was
+// charged, nor pay again.
+var ErrPaymentNotRecorded = &paylinks.Error{Kind: paylinks.KindInternal, Code: "payment_not_recorded",
+	Message: "the payment was taken but could not be recorded yet; it will be recorded within a few minutes, so do not pay again"}
 
 // settledCharge is the charge of an attempt that was settled elsewhere:
 // the one recorded, or an error when the attempt was voided (no money

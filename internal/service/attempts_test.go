@@ -163,8 +163,8 @@ func TestRecordFailsLinkReconciled(t *testing.T) {
 			return e.svc.PayLink(ctx, service.PayParams{Slug: l.Slug, Card: goodCard(number), Email: "a@example.com"})
 		}
 		e.st.failing.Store(true)
-		if _, _, err := pay("4242424242424242"); err == nil {
-			t.Fatal("PayLink with the store failing: nil error")
+		if _, _, err := pay("4242424242424242"); !errors.Is(err, service.ErrPaymentNotRecorded) {
+			t.Fatalf("PayLink with the store failing: err %v, want ErrPaymentNotRecorded (the payer must not pay again)", err)
 		}
 		e.st.failing.Store(false)
 		if cs := e.charges(t, l); len(cs) != 0 {
