@@ -182,10 +182,17 @@ func (s *Service) settleAttempt(ctx context.Context, a *store.PaymentAttempt) (*
 		return nil, fmt.Errorf("settle attempt %s: lookup: %w", a.ID, err)
 	}
 	if !found {
-		if err := s.store.VoidAttempt(ctx, a.ID); err != nil {
-			if errors.Is(err, store.ErrAttemptSettled) {
-				return s.settledCharge(ctx, a)
+		err := s.store.VoidAttempt(ctx, a.ID)
+		if errors.Is(err, store.ErrAttemptSettled) {
+			// Settled meanwhile by another settler, who got the same
+			// answer: voided too, or recorded.
+			cur, gerr := s.store.GetAttempt(ctx, a.ID)
+			if gerr == nil && cur.Status == store.AttemptVoided {
+				return nil, nil
 			}
+			return s.settledCharge(ctx, a)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("settle attempt %s: %w", a.ID, err)
 		}
 		return nil, nil

@@ -488,3 +488,43 @@ func TestReconcilersOfTwoProcesses(t *testing.T) {
 		}
 	})
 }
+
+// TestChargeIdempotencyRetryWithReconciler: the retry of a crashed POST
+// /charges and the reconciler settle its attempt at the same moment: the
+// retry answers with the one charge, recorded once.
+func TestChargeIdempotencyRetryWithReconciler(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		for _, number := range []string{"4242424242424242", "4111111111140011"} {
+			e := newFaultEnv(t, backend)
+			ctx := context.Background()
+			tok := e.token(t, number)
+			cp := service.ChargeParams{Amount: 5000, Currency: "thb", TokenID: tok.ID, TokenRef: "tokn", Capture: true}
+			req, err := e.svc.BeginIdempotent(ctx, e.secret, "order-2", []byte("hash"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.st.failing.Store(true)
+			if _, err := e.svc.CreateCharge(service.WithIdempotent(ctx, req), e.secret, cp); err == nil {
+				t.Fatal("CreateCharge with the store failing: nil error")
+			}
+			e.st.failing.Store(false)
+			e.clock.Add(10 * time.Minute)
+			retry, err := e.svc.BeginIdempotent(ctx, e.secret, "order-2", []byte("hash"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { _, err := e.svc.Reconcile(ctx); done <- err }()
+			c, err := e.svc.CreateCharge(service.WithIdempotent(ctx, retry), e.secret, cp)
+			if rerr := <-done; rerr != nil {
+				t.Errorf("Reconcile: %v", rerr)
+			}
+			if err != nil || c == nil || c.Amount != 5000 {
+				t.Fatalf("%s: retry: CreateCharge = %+v, %v; want the charge", number, c, err)
+			}
+			if cs := e.charges(t, nil); len(cs) != 1 || cs[0].ID != c.ID {
+				t.Errorf("%s: charges %+v, want only %s", number, cs, c.ID)
+			}
+		}
+	})
+}

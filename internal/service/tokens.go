@@ -331,18 +331,12 @@ func (s *Service) madeCharge(ctx context.Context, pr paylinks.Principal, id payl
 	}
 	// The record was taken over because its request's lock ran out, far
 	// past the processor call's timeout: that request is gone, and its
-	// attempt can be settled now. The lease keeps the reconciler off it.
-	now := s.Now()
-	leased, err := s.store.LeaseAttempts(ctx, &a.ID, now, now, now.Add(reconcileLease), 1)
-	if err != nil {
-		return nil, fmt.Errorf("CreateCharge: lease the payment this request began before: %w", err)
-	}
-	if len(leased) == 0 {
-		return nil, idempotencyKeyInUse() // the reconciler is on it
-	}
+	// attempt is settled now. A reconciler settling it at the same moment
+	// is harmless: both get the processor's one answer, and only one of
+	// them records it (the other is answered with that charge).
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), processorTimeout+10*time.Second)
 	defer cancel()
-	c, err = s.settleAttempt(ctx, &leased[0])
+	c, err = s.settleAttempt(ctx, a)
 	if err != nil {
 		return nil, fmt.Errorf("CreateCharge: settle the payment this request began before: %w", err)
 	}
