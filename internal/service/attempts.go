@@ -176,8 +176,9 @@ func (s *Service) settledCharge(ctx context.Context, a *store.PaymentAttempt) (*
 // none the attempt is voided (claims released, token unused) and the
 // charge is nil. An error leaves the attempt pending.
 func (s *Service) settleAttempt(ctx context.Context, a *store.PaymentAttempt) (*paylinks.Charge, error) {
-	proc := s.processor(a.Livemode)
-	out, found, err := proc.Lookup(ctx, a.ID.String())
+	lctx, cancel := context.WithTimeout(ctx, processorTimeout)
+	out, found, err := s.processor(a.Livemode).Lookup(lctx, a.ID.String())
+	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("settle attempt %s: lookup: %w", a.ID, err)
 	}
