@@ -528,3 +528,44 @@ func TestChargeIdempotencyRetryWithReconciler(t *testing.T) {
 		}
 	})
 }
+
+// TestChargeIdempotencyAfterRecordError: POST /charges with an
+// Idempotency-Key whose record failed after the processor charged (the
+// process lives on and answers 500): the error is not stored for replay;
+// the key stays locked (a retry meanwhile is told to wait) and, once the
+// lock runs out, a retry answers with the charge, never charging twice.
+func TestChargeIdempotencyAfterRecordError(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		e := newFaultEnv(t, backend)
+		ctx := context.Background()
+		tok := e.token(t, "4242424242424242")
+		cp := service.ChargeParams{Amount: 5000, Currency: "thb", TokenID: tok.ID, TokenRef: "tokn", Capture: true}
+		req, err := e.svc.BeginIdempotent(ctx, e.secret, "order-3", []byte("hash"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.st.failing.Store(true)
+		if _, err := e.svc.CreateCharge(service.WithIdempotent(ctx, req), e.secret, cp); !errors.Is(err, service.ErrPaymentNotRecorded) {
+			t.Fatalf("CreateCharge with the store failing: %v, want ErrPaymentNotRecorded", err)
+		}
+		e.st.failing.Store(false)
+		// What the HTTP layer does with a 500: store it for replay.
+		if err := e.svc.FinishIdempotent(ctx, req, 500, nil, []byte(`{"code":"internal_error"}`)); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.BeginIdempotent(ctx, e.secret, "order-3", []byte("hash"))
+		wantKind(t, "a retry at once", err, paylinks.KindConflict, "idempotency_key_in_use", "Idempotency-Key")
+		e.clock.Add(10 * time.Minute)
+		retry, err := e.svc.BeginIdempotent(ctx, e.secret, "order-3", []byte("hash"))
+		if err != nil || retry.Replay != nil {
+			t.Fatalf("a retry after the lock: %+v, %v; want it run, not a replayed 500", retry, err)
+		}
+		c, err := e.svc.CreateCharge(service.WithIdempotent(ctx, retry), e.secret, cp)
+		if err != nil || !c.Paid() {
+			t.Fatalf("the retry: %+v, %v; want the charge", c, err)
+		}
+		if cs := e.charges(t, nil); len(cs) != 1 {
+			t.Errorf("charges: %d, want 1", len(cs))
+		}
+	})
+}

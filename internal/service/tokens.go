@@ -295,13 +295,20 @@ func (s *Service) CreateCharge(ctx context.Context, pr paylinks.Principal, cp Ch
 	case err != nil:
 		return nil, fmt.Errorf("CreateCharge: %w", err)
 	}
+	if idem != nil {
+		setUnsettled(ctx, true)
+	}
 	// From here the token is spent: finish even if the caller goes away.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), processorTimeout+10*time.Second)
 	defer cancel()
 	c, err := s.chargeAttempt(ctx, a, s.processor(pr.Livemode), attemptTarget{})
 	if err != nil {
+		if cur, gerr := s.store.GetAttempt(ctx, a.ID); gerr == nil && cur.Status != store.AttemptPending {
+			setUnsettled(ctx, false) // voided (or settled): the error may be stored
+		}
 		return nil, fmt.Errorf("CreateCharge: %w", err)
 	}
+	setUnsettled(ctx, false)
 	return c, nil
 }
 
