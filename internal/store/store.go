@@ -98,7 +98,8 @@ type Store interface {
 	// attempt whose claim has not expired at now (a claim whose until equals
 	// now has expired). The attempt that holds the claim may claim again to
 	// extend it. A multi-use link is never claimed (nil, no write), but a
-	// deleted one is ErrConflict.
+	// deleted one is ErrConflict. Payments claim through BeginAttempt, whose
+	// claim (the attempt's id) also lasts while the attempt is pending.
 	ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, until time.Time) error
 	// ReleaseClaim drops the claim claimID on the link, if it still holds it.
 	// ErrNotFound when the link does not exist.
@@ -130,7 +131,8 @@ type Store interface {
 	// GetToken returns a token of the account and mode.
 	GetToken(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Token, error)
 	// UseToken marks an unused token used and returns it. ErrConflict when
-	// it is already used, ErrNotFound when missing.
+	// it is already used, ErrNotFound when missing. Charges spend tokens
+	// through BeginAttempt, and VoidAttempt makes one unused again.
 	UseToken(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Token, error)
 
 	// GetEvent returns an event of the account and mode.
