@@ -523,9 +523,9 @@ func humanWait(d time.Duration) string {
 func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, l *paylinks.Link, err error) {
 	test := l != nil && !l.Livemode
 	if errors.Is(err, service.ErrPaymentNotRecorded) {
-		h.log.ErrorContext(r.Context(), "checkout: payment taken, not recorded yet", "path", r.URL.Path, "err", err)
-		h.message(w, r, http.StatusInternalServerError, test, "Your payment is being recorded",
-			"Your payment was taken but could not be recorded yet. It will be recorded within a few minutes: please do not pay again. If you need help, quote "+api.RequestID(r.Context())+".", "wait")
+		h.log.ErrorContext(r.Context(), "checkout: payment not confirmed yet", "path", r.URL.Path, "err", err)
+		h.message(w, r, http.StatusInternalServerError, test, "Your payment is being confirmed",
+			"Your payment could not be confirmed yet. It will be settled within a few minutes: please do not pay again. If you need help, quote "+api.RequestID(r.Context())+".", "wait")
 		return
 	}
 	switch paylinks.KindOf(err) {

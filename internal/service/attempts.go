@@ -47,7 +47,7 @@ func (s *Service) settleUnanswered(ctx context.Context, a *store.PaymentAttempt,
 	case err != nil:
 		s.log.WarnContext(ctx, "pay: the processor failed and cannot say whether it charged; the reconciler will settle the attempt",
 			"attempt", a.ID, "charge_err", chargeErr, "err", err)
-		return nil, fmt.Errorf("pay: %w", chargeErr)
+		return nil, fmt.Errorf("%w (attempt %s: %v; lookup: %v)", ErrPaymentNotRecorded, a.ID, chargeErr, err)
 	case found:
 		return s.recordAttempt(ctx, a, out, t)
 	}
@@ -144,12 +144,14 @@ func (s *Service) recordAttempt(ctx context.Context, a *store.PaymentAttempt, ou
 	return c, nil
 }
 
-// ErrPaymentNotRecorded is the error of a payment the processor took whose
-// charge could not be recorded yet: its attempt stays pending and the
-// reconciler records it. The payer must not be told that nothing was
-// charged, nor pay again.
+// ErrPaymentNotRecorded is the error of a payment whose outcome is not
+// recorded yet although money may have moved: the processor took it and
+// the charge could not be written, or the processor failed and could not
+// say whether it charged. Its attempt stays pending and the reconciler
+// settles it. The payer must not be told that nothing was charged, nor
+// pay again.
 var ErrPaymentNotRecorded = &paylinks.Error{Kind: paylinks.KindInternal, Code: "payment_not_recorded",
-	Message: "the payment was taken but could not be recorded yet; it will be recorded within a few minutes, so do not pay again"}
+	Message: "the payment could not be confirmed yet; it will be settled within a few minutes, so do not pay again"}
 
 // settledCharge is the charge of an attempt that was settled elsewhere:
 // the one recorded, or an error when the attempt was voided (no money

@@ -45,7 +45,14 @@ func (s *recordFailingStore) PaySession(ctx context.Context, w store.SessionChar
 // answer lost on the way back).
 type switchableProcessor struct {
 	*payments.Simulator
-	down, lateError atomic.Bool
+	down, lateError, lookupDown atomic.Bool
+}
+
+func (p *switchableProcessor) Lookup(ctx context.Context, key string) (payments.Outcome, bool, error) {
+	if p.lookupDown.Load() {
+		return payments.Outcome{}, false, errors.New("processor unavailable")
+	}
+	return p.Simulator.Lookup(ctx, key)
 }
 
 func (p *switchableProcessor) Charge(ctx context.Context, req payments.ChargeRequest) (payments.Outcome, error) {
@@ -563,6 +570,45 @@ func TestChargeIdempotencyAfterRecordError(t *testing.T) {
 		c, err := e.svc.CreateCharge(service.WithIdempotent(ctx, retry), e.secret, cp)
 		if err != nil || !c.Paid() {
 			t.Fatalf("the retry: %+v, %v; want the charge", c, err)
+		}
+		if cs := e.charges(t, nil); len(cs) != 1 {
+			t.Errorf("charges: %d, want 1", len(cs))
+		}
+	})
+}
+
+// TestProcessorCannotSay: the processor fails and cannot say whether it
+// charged: the payment is not reported as "nothing charged" and stays
+// pending (token spent, link held); the reconciler, once the processor
+// answers, voids it (nothing was charged) and releases both.
+func TestProcessorCannotSay(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		e := newFaultEnv(t, backend)
+		ctx := context.Background()
+		tok := e.token(t, "4242424242424242")
+		l := e.link(t, e.secret, service.LinkParams{Amount: 10000})
+		cp := service.ChargeParams{Amount: 5000, Currency: "thb", TokenID: tok.ID, TokenRef: "tokn", Capture: true}
+		e.proc.down.Store(true)
+		e.proc.lookupDown.Store(true)
+		if _, err := e.svc.CreateCharge(ctx, e.secret, cp); !errors.Is(err, service.ErrPaymentNotRecorded) {
+			t.Fatalf("CreateCharge: %v, want ErrPaymentNotRecorded", err)
+		}
+		if _, _, err := e.svc.PayLink(ctx, service.PayParams{Slug: l.Slug, Card: goodCard("4242424242424242"), Email: "a@example.com"}); !errors.Is(err, service.ErrPaymentNotRecorded) {
+			t.Fatalf("PayLink: %v, want ErrPaymentNotRecorded", err)
+		}
+		if got := e.tokenUsed(t, tok); !got.Used {
+			t.Error("the token is unused while its charge may have been made")
+		}
+		e.proc.down.Store(false)
+		e.proc.lookupDown.Store(false)
+		e.clock.Add(service.DefaultReconcileAfter + time.Second)
+		e.reconcile(t, "the processor answers again", 2)
+		if got := e.tokenUsed(t, tok); got.Used {
+			t.Error("the token is still used after its attempt was voided")
+		}
+		c, got, err := e.svc.PayLink(ctx, service.PayParams{Slug: l.Slug, Card: goodCard("4242424242424242"), Email: "a@example.com"})
+		if err != nil || !c.Paid() || !got.Used {
+			t.Errorf("PayLink after the void: %+v, %v; want paid", c, err)
 		}
 		if cs := e.charges(t, nil); len(cs) != 1 {
 			t.Errorf("charges: %d, want 1", len(cs))
