@@ -110,7 +110,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	svc := service.New(st, service.Options{Logger: log, FingerprintSecret: secrets.fingerprint})
+	svcOpt := service.Options{Logger: log, FingerprintSecret: secrets.fingerprint}
+	if err := paymentOptions(st, getenv, log, &svcOpt); err != nil {
+		return err
+	}
+	svc := service.New(st, svcOpt)
 	boot, err := svc.BootstrapIfEmpty(ctx)
 	if err != nil {
 		return err
@@ -128,6 +132,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 `, boot.Account.Name, boot.SecretKey, boot.PublicKey, *db)
 	}
+
+	defer startReconciler(ctx, svc)()
 
 	if *pprofAddr != "" {
 		stopPprof, err := servePprof(*pprofAddr, stdout)
