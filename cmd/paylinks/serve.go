@@ -16,7 +16,6 @@ import (
 
 	"github.com/paylinks/paylinks/internal/api"
 	"github.com/paylinks/paylinks/internal/checkout"
-	"github.com/paylinks/paylinks/internal/payments"
 	"github.com/paylinks/paylinks/internal/server"
 	"github.com/paylinks/paylinks/internal/service"
 )
@@ -128,8 +127,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer stopMetrics()
-	svc := service.New(st, service.Options{Logger: log, FingerprintSecret: secrets.fingerprint,
-		TestProcessor: met.CountPayments("test", &payments.Simulator{})})
+	svcOpt := service.Options{Logger: log, FingerprintSecret: secrets.fingerprint}
+	if err := paymentOptions(st, getenv, log, &svcOpt); err != nil {
+		return err
+	}
+	svcOpt.TestProcessor = met.CountPayments("test", svcOpt.TestProcessor)
+	svcOpt.LiveProcessor = met.CountPayments("live", svcOpt.LiveProcessor)
+	svc := service.New(st, svcOpt)
 	boot, err := svc.BootstrapIfEmpty(ctx)
 	if err != nil {
 		return err
@@ -148,6 +152,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 `, boot.Account.Name, boot.SecretKey, boot.PublicKey, *db)
 	}
+
+	defer startReconciler(ctx, svc)()
 
 	if *pprofAddr != "" {
 		stopPprof, err := servePprof(*pprofAddr, stdout)

@@ -526,6 +526,12 @@ func humanWait(d time.Duration) string {
 // 500 (logged with the request id).
 func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, l *paylinks.Link, err error) {
 	test := l != nil && !l.Livemode
+	if errors.Is(err, service.ErrPaymentNotRecorded) {
+		h.log.ErrorContext(r.Context(), "checkout: payment not confirmed yet", "path", r.URL.Path, "err", err)
+		h.message(w, r, http.StatusInternalServerError, test, "Your payment is being confirmed",
+			"Your payment could not be confirmed yet. It will be settled within a few minutes: please do not pay again. If you need help, quote "+api.RequestID(r.Context())+".", "wait")
+		return
+	}
 	switch paylinks.KindOf(err) {
 	case paylinks.KindNotFound:
 		h.notFound(w, r)

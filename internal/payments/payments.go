@@ -32,6 +32,10 @@ type ChargeRequest struct {
 	Currency    string // uppercase ISO 4217
 	Description string
 	Capture     bool
+	// IdempotencyKey identifies the payment attempt (its id): a charge
+	// repeated with the same key returns the first outcome and moves no
+	// money twice, and Lookup finds the outcome by it.
+	IdempotencyKey string
 }
 
 // Outcome is what the processor decided. A declined charge is an Outcome
@@ -56,7 +60,19 @@ type Processor interface {
 	// Charge charges the card behind req.Ref. A decline is an Outcome with
 	// Success false and a nil error.
 	Charge(ctx context.Context, req ChargeRequest) (Outcome, error)
+	// Lookup returns the outcome of the charge made with the idempotency
+	// key, with found true; found is false when no charge was made with
+	// it, and then the key is voided: a later Charge with it is refused
+	// (ErrKeyVoided) and moves no money, so that an answer still in flight
+	// cannot move money after the caller decided nothing happened. An
+	// error means the processor could not say; the caller asks again later.
+	Lookup(ctx context.Context, idempotencyKey string) (out Outcome, found bool, err error)
 }
+
+// ErrKeyVoided is the error of a Charge whose idempotency key a Lookup
+// found unused and voided.
+var ErrKeyVoided = &paylinks.Error{Kind: paylinks.KindUnavailable, Code: "idempotency_key_voided",
+	Message: "the processor refused the charge: its idempotency key was voided"}
 
 // Unconfigured is the live-mode processor of a server with no payment
 // processor set up: it refuses everything with a KindUnavailable error, so
@@ -75,6 +91,11 @@ func (Unconfigured) Tokenize(context.Context, CardDetails) (string, error) { ret
 // Charge implements Processor; it always fails with ErrNoProcessor.
 func (Unconfigured) Charge(context.Context, ChargeRequest) (Outcome, error) {
 	return Outcome{}, ErrNoProcessor
+}
+
+// Lookup implements Processor: no charge was ever made without a processor.
+func (Unconfigured) Lookup(context.Context, string) (Outcome, bool, error) {
+	return Outcome{}, false, nil
 }
 
 // Available reports whether p can take payments at all (false for

@@ -115,13 +115,31 @@ const simRefPrefix = "testcard:"
 // with their documented failure codes, 4242 4242 4242 4242 succeeds, and
 // any other number is declined with a message saying to use a test card.
 // Any expiry date and security code are accepted, as Omise's test mode does.
+//
+// A charge with an idempotency key is written to the simulator's ledger
+// before Charge returns, as an external processor records it: the same key
+// charged again returns the first outcome, and Lookup finds it after the
+// caller crashed.
 type Simulator struct {
 	// Delay, when set, makes every Charge take that long (or until ctx
-	// ends), like a network round-trip to a real processor.
+	// ends) after the charge is in the ledger: the money has moved and the
+	// answer is in flight, like a network round-trip to a real processor.
 	Delay time.Duration
+	// Ledger keeps the charges; nil keeps them in memory, in this
+	// Simulator only (tests).
+	Ledger Ledger
+
+	mem MemoryLedger
 }
 
 var _ Processor = (*Simulator)(nil)
+
+func (s *Simulator) ledger() Ledger {
+	if s.Ledger != nil {
+		return s.Ledger
+	}
+	return &s.mem
+}
 
 // Tokenize implements Processor: the reference is the simulated outcome.
 func (s *Simulator) Tokenize(ctx context.Context, card CardDetails) (string, error) {
@@ -132,11 +150,28 @@ func (s *Simulator) Tokenize(ctx context.Context, card CardDetails) (string, err
 	return simRefPrefix + outcome, nil
 }
 
-// Charge implements Processor.
+// Charge implements Processor. With req.IdempotencyKey it records the
+// charge in the ledger first (a key the ledger has already answers with its
+// entry: the first outcome, or ErrKeyVoided), then waits Delay.
 func (s *Simulator) Charge(ctx context.Context, req ChargeRequest) (Outcome, error) {
 	outcome, ok := strings.CutPrefix(req.Ref, simRefPrefix)
 	if !ok {
 		return Outcome{}, fmt.Errorf("simulator: charge: reference %q was not made by the simulator", truncateRef(req.Ref))
+	}
+	out, err := simulate(outcome)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if req.IdempotencyKey != "" {
+		e, err := s.ledger().RecordSimulatedCharge(ctx, LedgerEntry{Key: req.IdempotencyKey, Outcome: out,
+			Amount: req.Amount, Currency: req.Currency, At: time.Now().UTC()})
+		if err != nil {
+			return Outcome{}, fmt.Errorf("simulator: charge: ledger: %w", err)
+		}
+		if e.Voided {
+			return Outcome{}, ErrKeyVoided
+		}
+		out = e.Outcome
 	}
 	if s.Delay > 0 {
 		t := time.NewTimer(s.Delay)
@@ -147,6 +182,24 @@ func (s *Simulator) Charge(ctx context.Context, req ChargeRequest) (Outcome, err
 			return Outcome{}, fmt.Errorf("simulator: charge: %w", ctx.Err())
 		}
 	}
+	return out, nil
+}
+
+// Lookup implements Processor: the ledger's entry of the key, which a key
+// without one gets as a void.
+func (s *Simulator) Lookup(ctx context.Context, key string) (Outcome, bool, error) {
+	e, err := s.ledger().LookupSimulatedCharge(ctx, key, time.Now().UTC())
+	if err != nil {
+		return Outcome{}, false, fmt.Errorf("simulator: lookup: %w", err)
+	}
+	if e.Voided {
+		return Outcome{}, false, nil
+	}
+	return e.Outcome, true, nil
+}
+
+// simulate is the outcome of a reference's simulated outcome name.
+func simulate(outcome string) (Outcome, error) {
 	if outcome == outcomeSuccess {
 		return Outcome{Success: true, SecurityCodeCheck: true}, nil
 	}

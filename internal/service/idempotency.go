@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/paylinks/paylinks"
@@ -29,6 +30,13 @@ const (
 type IdempotentRequest struct {
 	Replay *paylinks.IdempotencyRecord
 	rec    *paylinks.IdempotencyRecord
+	// unsettled is set while the request has a payment attempt that is
+	// neither recorded nor voided (its charge could not be written): the
+	// record then keeps its key locked, storing no response, as if the
+	// process had died, so that a retry after the lock takes the attempt
+	// over (see CreateCharge) instead of replaying an error for a charge
+	// the reconciler records.
+	unsettled atomic.Bool
 }
 
 type idempotentKey struct{}
@@ -54,6 +62,14 @@ func idempotentRecord(ctx context.Context, pr paylinks.Principal) (rec *paylinks
 		return nil, nil
 	}
 	return req.rec, req.rec.ObjectID
+}
+
+// setUnsettled marks the Idempotency-Key request ctx runs (if any) as
+// having, or no longer having, an unsettled payment attempt.
+func setUnsettled(ctx context.Context, unsettled bool) {
+	if req, _ := ctx.Value(idempotentKey{}).(*IdempotentRequest); req != nil && req.Replay == nil {
+		req.unsettled.Store(unsettled)
+	}
 }
 
 // IdempotencyStored reports whether a response with this status is stored
@@ -112,7 +128,13 @@ func checkIdempotencyKey(key string) error {
 
 // FinishIdempotent stores the response of the first request of a key, to be
 // replayed for IdempotencyTTL.
+//
+// A request that left its payment attempt unsettled stores nothing: its
+// key stays locked until the lock runs out (see IdempotentRequest).
 func (s *Service) FinishIdempotent(ctx context.Context, req *IdempotentRequest, status int, header map[string]string, body []byte) error {
+	if req.unsettled.Load() {
+		return nil
+	}
 	rec := *req.rec
 	rec.ResponseStatus, rec.ResponseHeader, rec.ResponseBody = status, header, body
 	if err := s.store.FinishIdempotency(ctx, &rec); err != nil {
@@ -124,6 +146,9 @@ func (s *Service) FinishIdempotent(ctx context.Context, req *IdempotentRequest, 
 // ReleaseIdempotent forgets the first request of a key without storing its
 // response, so that the key may be used again.
 func (s *Service) ReleaseIdempotent(ctx context.Context, req *IdempotentRequest) error {
+	if req.unsettled.Load() { // the key names the attempt: keep it
+		return nil
+	}
 	if err := s.store.ReleaseIdempotency(ctx, req.rec); err != nil {
 		return fmt.Errorf("ReleaseIdempotent(%q): %w", req.rec.Key, err)
 	}

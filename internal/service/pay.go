@@ -73,13 +73,20 @@ func linkUnpayable(l *paylinks.Link, why string) error {
 // link as it is after it. A declined card is a failed charge with a nil
 // error: it is recorded on the link and does not consume it.
 //
-// A single-use link is claimed before the processor is called, so at most
-// one attempt at a time reaches it, and a successful charge marks the link
-// used in the same transaction that records it; a decline or an error
-// releases the claim. Errors: FieldErrors (KindInvalid) for the payer's
-// input, KindNotFound for an unknown or deleted link, KindGone for an
-// inactive or used one, KindConflict while another attempt holds the link,
-// KindUnavailable when the mode has no processor.
+// Money moves only with a record: a pending payment attempt is written
+// first, in the same transaction that claims a single-use link (so at most
+// one attempt at a time reaches the processor, and the claim lasts while
+// the attempt is pending); the processor is called with the attempt's id
+// as its idempotency key; the charge (whose id is the attempt's) is
+// recorded in the transaction that settles the attempt and, when
+// successful, marks a single-use link used. A decline releases the claim;
+// a processor error (no outcome) voids the attempt when the processor says
+// it charged nothing. When the charge cannot be recorded, the attempt
+// stays pending and the reconciler (Reconcile) records it. Errors:
+// FieldErrors (KindInvalid) for the payer's input, KindNotFound for an
+// unknown or deleted link, KindGone for an inactive or used one,
+// KindConflict while another attempt holds the link, KindUnavailable when
+// the mode has no processor.
 func (s *Service) PayLink(ctx context.Context, p PayParams) (*paylinks.Charge, *paylinks.Link, error) {
 	l, err := s.LinkBySlug(ctx, p.Slug)
 	if err != nil {
@@ -109,105 +116,55 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 	if err != nil {
 		return nil, l, err
 	}
-	amount, card, email, proc, ref := in.amount, in.card, in.email, in.proc, in.ref
-
-	var claim *paylinks.ID
-	if !l.Multiple {
-		id, err := s.newID(now)
-		if err != nil {
-			return nil, l, err
-		}
-		if err := s.store.ClaimLink(ctx, l.ID, id, now, now.Add(claimLease)); err != nil {
-			if errors.Is(err, paylinks.ErrConflict) {
-				return nil, l, s.claimRefused(ctx, l)
-			}
-			return nil, l, fmt.Errorf("PayLink(%q): claim: %w", p.Slug, err)
-		}
-		claim = &id
-	}
-	// From the claim on, finish the attempt even if the payer goes away:
-	// a charge the processor made must be recorded, a claim released.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), processorTimeout+10*time.Second)
-	defer cancel()
-	release := func() {
-		if claim == nil {
-			return
-		}
-		if err := s.store.ReleaseClaim(ctx, l.ID, *claim); err != nil {
-			s.log.ErrorContext(ctx, "pay: release claim", "link", l.ID, "err", err)
-		}
-	}
-
 	description := l.Title
 	if l.Description != "" {
 		description += "\n\n" + l.Description
 	}
-	pctx, pcancel := context.WithTimeout(ctx, processorTimeout)
-	out, err := proc.Charge(pctx, payments.ChargeRequest{Ref: ref, Amount: amount, Currency: l.Currency,
-		Description: description, Capture: true})
-	pcancel()
+	a, err := s.newAttempt(store.AttemptLink, l.AccountID, l.Livemode, in, l.Currency, description, now)
 	if err != nil {
-		release()
-		return nil, l, fmt.Errorf("PayLink(%q): %w", p.Slug, err)
+		return nil, l, err
 	}
-
-	now = s.Now()
-	card.SecurityCodeCheck = out.SecurityCodeCheck
 	linkID := l.ID
-	c := &paylinks.Charge{AccountID: l.AccountID, Livemode: l.Livemode, LinkID: &linkID, Amount: amount,
-		Currency: l.Currency, Description: description, Capture: true, Card: card, Email: email, CreatedAt: now}
-	if c.CardID, err = s.newID(now); err != nil {
-		release()
-		return nil, l, err
-	}
-	if err := s.settle(c, out, now); err != nil {
-		release()
-		return nil, l, err
-	}
-	// The payment makes its checkout session as it is recorded: complete
-	// when paid, else open (payable from its own page until it expires).
-	sess, err := s.linkSession(l, c, now)
-	if err != nil {
-		release()
-		return nil, l, err
-	}
-	pr := paylinks.Principal{AccountID: l.AccountID, Livemode: l.Livemode}
-	events, err := s.paymentEvents(pr, c, l, sess, now)
-	if err != nil {
-		release()
-		return nil, l, err
-	}
-	var used *paylinks.Link
-	if c.Paid() && !l.Multiple {
-		u := *l
-		u.Used, u.UsedAt, u.UpdatedAt = true, &now, now
-		used = &u
-	}
-	w := storeChargeWrite(c, events, nil, nil)
-	if used != nil {
-		w.ClaimID = claim
-	}
-	if c.Paid() {
-		sess.Status, sess.CompletedAt, sess.ChargeID = paylinks.SessionComplete, &now, &c.ID
-	}
-	if err := s.store.PaySession(ctx, store.SessionChargeWrite{ChargeWrite: w, NewSession: sess}); err != nil {
-		release()
-		if c.Paid() {
-			// The processor took the payment but it could not be recorded
-			// (for a single-use link: the claim was lost). Loud, for a human.
-			s.log.ErrorContext(ctx, "pay: successful charge not recorded", "link", l.ID, "charge", c.ID,
-				"amount", c.Amount, "currency", c.Currency, "last4", c.Card.LastDigits, "err", err)
-		}
+	a.LinkID, a.ClaimsLink = &linkID, !l.Multiple
+	// The attempt is written, with the single-use link's claim, before the
+	// processor is asked: a charge is never made that cannot be recorded.
+	if err := s.store.BeginAttempt(ctx, a, nil, now, now.Add(claimLease)); err != nil {
 		if errors.Is(err, paylinks.ErrConflict) {
 			return nil, l, s.claimRefused(ctx, l)
 		}
 		return nil, l, fmt.Errorf("PayLink(%q): %w", p.Slug, err)
 	}
-	if used != nil {
-		return c, used, nil
+	// From here on, finish even if the payer goes away: a charge the
+	// processor made must be recorded, a claim released.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), processorTimeout+10*time.Second)
+	defer cancel()
+	c, err := s.chargeAttempt(ctx, a, in.proc, attemptTarget{link: l})
+	if err != nil {
+		return nil, l, fmt.Errorf("PayLink(%q): %w", p.Slug, err)
 	}
-	release() // a decline leaves the single-use link payable
+	if c.Paid() && !l.Multiple {
+		u := *l
+		at := c.CreatedAt
+		u.Used, u.UsedAt, u.UpdatedAt = true, &at, at
+		return c, &u, nil
+	}
 	return c, l, nil
+}
+
+// newAttempt returns a pending payment attempt of a payer's checked input
+// in, of kind k, for the caller to complete with what it pays.
+func (s *Service) newAttempt(k store.AttemptKind, account paylinks.ID, livemode bool, in *payer, currency, description string, now time.Time) (*store.PaymentAttempt, error) {
+	id, err := s.newID(now)
+	if err != nil {
+		return nil, err
+	}
+	cardID, err := s.newID(now)
+	if err != nil {
+		return nil, err
+	}
+	return &store.PaymentAttempt{ID: id, AccountID: account, Livemode: livemode, Kind: k, Amount: in.amount,
+		Currency: currency, Description: description, Capture: true, ProcessorRef: in.ref, Card: in.card,
+		CardID: cardID, Email: in.email, Status: store.AttemptPending, CreatedAt: now}, nil
 }
 
 // payer is a payer's checked input: the amount to charge, the card as it is
@@ -263,11 +220,13 @@ func (s *Service) claimRefused(ctx context.Context, l *paylinks.Link) error {
 		Message: "another payment of this link is in progress; try again in a moment"}
 }
 
-// settle gives a charge its id and the processor's outcome.
+// settle gives a charge its outcome, and an id when it has none.
 func (s *Service) settle(c *paylinks.Charge, out payments.Outcome, now time.Time) error {
 	var err error
-	if c.ID, err = s.newID(now); err != nil {
-		return err
+	if c.ID == (paylinks.ID{}) {
+		if c.ID, err = s.newID(now); err != nil {
+			return err
+		}
 	}
 	if c.CardID == (paylinks.ID{}) {
 		if c.CardID, err = s.newID(now); err != nil {

@@ -33,6 +33,8 @@ type Service struct {
 	// idemPurge is when expired idempotency records were last deleted
 	// (unix nanoseconds of the service clock).
 	idemPurge atomic.Int64
+	// reconcileAfter and reconcileEvery time the reconciler.
+	reconcileAfter, reconcileEvery time.Duration
 }
 
 // Options configure a Service. Zero values pick the real clock, crypto/rand
@@ -51,12 +53,32 @@ type Options struct {
 	// simulator); LiveProcessor charges live ones (default: none, every
 	// live payment is refused as unavailable).
 	TestProcessor, LiveProcessor payments.Processor
+	// ReconcileAfter is how old a pending payment attempt must be for the
+	// reconciler to settle it (default DefaultReconcileAfter; it must stay
+	// well past the processor call's timeout); ReconcileEvery is how often
+	// RunReconciler runs (default DefaultReconcileEvery).
+	ReconcileAfter, ReconcileEvery time.Duration
 }
 
 // New returns a Service over st.
 func New(st store.Store, opt Options) *Service {
 	s := &Service{store: st, now: opt.Now, rand: opt.Rand, log: opt.Logger, secret: opt.FingerprintSecret,
-		test: opt.TestProcessor, live: opt.LiveProcessor}
+		test: opt.TestProcessor, live: opt.LiveProcessor, reconcileAfter: opt.ReconcileAfter, reconcileEvery: opt.ReconcileEvery}
+	if s.reconcileAfter <= 0 {
+		s.reconcileAfter = DefaultReconcileAfter
+	}
+	if s.reconcileEvery <= 0 {
+		s.reconcileEvery = DefaultReconcileEvery
+	}
+	if s.test == nil {
+		// The simulator keeps its ledger in the store when it can, so
+		// that the reconciler can ask it after a crash.
+		sim := &payments.Simulator{}
+		if l, ok := st.(payments.Ledger); ok {
+			sim.Ledger = l
+		}
+		s.test = sim
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

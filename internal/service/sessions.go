@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks"
-	"github.com/paylinks/paylinks/internal/payments"
 	"github.com/paylinks/paylinks/internal/store"
 )
 
@@ -247,48 +246,6 @@ func (s *Service) PaySession(ctx context.Context, p PaySessionParams) (*paylinks
 	if err != nil {
 		return nil, sess, err
 	}
-	amount, card, email, proc, ref := in.amount, in.card, in.email, in.proc, in.ref
-
-	claim, err := s.newID(now)
-	if err != nil {
-		return nil, sess, err
-	}
-	if err := s.store.ClaimSession(ctx, sess.ID, claim, now, now.Add(claimLease)); err != nil {
-		if errors.Is(err, paylinks.ErrConflict) {
-			return nil, sess, s.sessionClaimRefused(ctx, sess)
-		}
-		return nil, sess, fmt.Errorf("PaySession: claim: %w", err)
-	}
-	// From the claim on, finish the attempt even if the payer goes away.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), processorTimeout+10*time.Second)
-	defer cancel()
-	var linkClaim *paylinks.ID
-	release := func() {
-		if err := s.store.ReleaseSessionClaim(ctx, sess.ID, claim); err != nil {
-			s.log.ErrorContext(ctx, "pay session: release claim", "session", sess.ID, "err", err)
-		}
-		if linkClaim != nil {
-			if err := s.store.ReleaseClaim(ctx, l.ID, *linkClaim); err != nil {
-				s.log.ErrorContext(ctx, "pay session: release link claim", "link", l.ID, "err", err)
-			}
-		}
-	}
-	if l != nil && !l.Multiple {
-		id, err := s.newID(now)
-		if err != nil {
-			release()
-			return nil, sess, err
-		}
-		if err := s.store.ClaimLink(ctx, l.ID, id, now, now.Add(claimLease)); err != nil {
-			release()
-			if errors.Is(err, paylinks.ErrConflict) {
-				return nil, sess, s.claimRefused(ctx, l)
-			}
-			return nil, sess, fmt.Errorf("PaySession: claim link: %w", err)
-		}
-		linkClaim = &id
-	}
-
 	description := "Checkout session"
 	if l != nil {
 		description = l.Title
@@ -296,56 +253,38 @@ func (s *Service) PaySession(ctx context.Context, p PaySessionParams) (*paylinks
 			description += "\n\n" + l.Description
 		}
 	}
-	pctx, pcancel := context.WithTimeout(ctx, processorTimeout)
-	out, err := proc.Charge(pctx, payments.ChargeRequest{Ref: ref, Amount: amount, Currency: sess.Currency,
-		Description: description, Capture: true})
-	pcancel()
+	a, err := s.newAttempt(store.AttemptSession, sess.AccountID, sess.Livemode, in, sess.Currency, description, now)
 	if err != nil {
-		release()
+		return nil, sess, err
+	}
+	sid := sess.ID
+	a.SessionID, a.LinkID, a.ClaimsSession, a.Metadata = &sid, sess.LinkID, true, sess.Metadata
+	a.ClaimsLink = l != nil && !l.Multiple
+	// The attempt is written, with the session's claim (and its single-use
+	// link's), before the processor is asked.
+	if err := s.store.BeginAttempt(ctx, a, nil, now, now.Add(claimLease)); err != nil {
+		if errors.Is(err, paylinks.ErrConflict) {
+			refused := s.sessionClaimRefused(ctx, sess)
+			if e := paylinks.AsError(refused); e != nil && e.Code == "payment_in_progress" && a.ClaimsLink {
+				refused = s.claimRefused(ctx, l)
+			}
+			return nil, sess, refused
+		}
 		return nil, sess, fmt.Errorf("PaySession: %w", err)
 	}
-
-	now = s.Now()
-	card.SecurityCodeCheck = out.SecurityCodeCheck
-	sid := sess.ID
-	c := &paylinks.Charge{AccountID: sess.AccountID, Livemode: sess.Livemode, LinkID: sess.LinkID, SessionID: &sid,
-		Amount: amount, Currency: sess.Currency, Description: description, Capture: true, Card: card, Email: email,
-		Metadata: sess.Metadata, CreatedAt: now}
-	if err := s.settle(c, out, now); err != nil {
-		release()
-		return nil, sess, err
-	}
-	pr := paylinks.Principal{AccountID: sess.AccountID, Livemode: sess.Livemode}
-	events, err := s.paymentEvents(pr, c, l, sess, now)
+	// From here on, finish even if the payer goes away.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), processorTimeout+10*time.Second)
+	defer cancel()
+	c, err := s.chargeAttempt(ctx, a, in.proc, attemptTarget{link: l, sess: sess})
 	if err != nil {
-		release()
-		return nil, sess, err
-	}
-	w := store.SessionChargeWrite{ChargeWrite: storeChargeWrite(c, events, nil, nil), SessionClaimID: &claim}
-	if c.Paid() {
-		w.ClaimID = linkClaim
-	}
-	if err := s.store.PaySession(ctx, w); err != nil {
-		release()
-		if c.Paid() {
-			s.log.ErrorContext(ctx, "pay session: successful charge not recorded", "session", sess.ID, "charge", c.ID,
-				"amount", c.Amount, "currency", c.Currency, "last4", c.Card.LastDigits, "err", err)
-		}
-		if errors.Is(err, paylinks.ErrConflict) {
-			return nil, sess, s.sessionClaimRefused(ctx, sess)
-		}
 		return nil, sess, fmt.Errorf("PaySession: %w", err)
 	}
 	if !c.Paid() {
-		if linkClaim != nil {
-			if err := s.store.ReleaseClaim(ctx, l.ID, *linkClaim); err != nil {
-				s.log.ErrorContext(ctx, "pay session: release link claim", "link", l.ID, "err", err)
-			}
-		}
 		return c, sess, nil
 	}
 	done := *sess
-	done.Status, done.CompletedAt, done.ChargeID, done.Email = paylinks.SessionComplete, &now, &c.ID, email
+	at := c.CreatedAt
+	done.Status, done.CompletedAt, done.ChargeID, done.Email = paylinks.SessionComplete, &at, &c.ID, c.Email
 	return c, &done, nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/payments"
+	"github.com/paylinks/paylinks/internal/store"
 )
 
 // CardInput is a card as a payer or an API client typed it. Number may hold
@@ -147,10 +148,6 @@ func checkEmail(email string) *paylinks.Error {
 	return nil
 }
 
-// defaultSimulator is the test-mode processor when Options.TestProcessor is
-// nil.
-var defaultSimulator = &payments.Simulator{}
-
 // processor returns the processor of a mode.
 func (s *Service) processor(livemode bool) payments.Processor {
 	if livemode {
@@ -158,9 +155,6 @@ func (s *Service) processor(livemode bool) payments.Processor {
 			return payments.Unconfigured{}
 		}
 		return s.live
-	}
-	if s.test == nil {
-		return defaultSimulator
 	}
 	return s.test
 }
@@ -242,9 +236,14 @@ type ChargeParams struct {
 	Capture     bool // false authorizes only (status pending)
 }
 
-// CreateCharge charges a token: the token is spent whatever the outcome. A
-// declined card is a charge with status failed and a nil error, as Omise
-// returns it.
+// CreateCharge charges a token: the token is spent by the charge whatever
+// its outcome. A declined card is a charge with status failed and a nil
+// error, as Omise returns it; a processor error (no outcome) leaves the
+// token unused. A pending payment attempt is written, with the token
+// spent, before the processor is asked (see PayLink); the charge's id is
+// the attempt's. Retried with the Idempotency-Key of a request that died
+// after the processor charged, it answers with that charge, recorded by
+// the reconciler or settled on the spot, and never charges twice.
 func (s *Service) CreateCharge(ctx context.Context, pr paylinks.Principal, cp ChargeParams) (*paylinks.Charge, error) {
 	if err := require(pr, paylinks.ScopeLinksWrite); err != nil {
 		return nil, err
@@ -265,48 +264,92 @@ func (s *Service) CreateCharge(ctx context.Context, pr paylinks.Principal, cp Ch
 	}
 	idem, made := idempotentRecord(ctx, pr)
 	if made != nil { // answered without charging the card again
-		c, err := s.store.GetCharge(ctx, pr.AccountID, pr.Livemode, *made)
-		if err != nil {
-			return nil, fmt.Errorf("CreateCharge: the charge this request made before: %w", err)
+		c, err := s.madeCharge(ctx, pr, *made)
+		if c != nil || err != nil {
+			return c, err
 		}
-		return c, nil
+		// The request that died charged nothing: charge now.
 	}
 	if !s.PaymentsAvailable(pr.Livemode) {
 		return nil, payments.ErrNoProcessor
 	}
-	tok, err := s.store.UseToken(ctx, pr.AccountID, pr.Livemode, cp.TokenID)
+	now := s.Now()
+	id, err := s.newID(now)
+	if err != nil {
+		return nil, err
+	}
+	tokenID := cp.TokenID
+	a := &store.PaymentAttempt{ID: id, AccountID: pr.AccountID, Livemode: pr.Livemode, Kind: store.AttemptCharge,
+		TokenID: &tokenID, Amount: cp.Amount, Currency: cur, Description: cp.Description, Capture: cp.Capture,
+		Metadata: cp.Metadata, Status: store.AttemptPending, CreatedAt: now}
+	if idem != nil {
+		a.IdempotencyKey = idem.Key
+	}
+	// The attempt is written with the token spent (and, with an
+	// Idempotency-Key, named on its record: the charge will have the
+	// attempt's id) before the processor is asked.
+	err = s.store.BeginAttempt(ctx, a, idem, now, now)
 	switch {
 	case errors.Is(err, paylinks.ErrNotFound):
 		return nil, tokenNotFound(cp.TokenRef)
 	case errors.Is(err, paylinks.ErrConflict):
 		return nil, paylinks.Invalid("used_token", "card", "token %s was already used", cp.TokenRef)
+	case errors.Is(err, store.ErrKeyLost):
+		return nil, idempotencyKeyInUse()
 	case err != nil:
 		return nil, fmt.Errorf("CreateCharge: %w", err)
 	}
+	if idem != nil {
+		setUnsettled(ctx, true)
+	}
 	// From here the token is spent: finish even if the caller goes away.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), processorTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), processorTimeout+10*time.Second)
 	defer cancel()
-	out, err := s.processor(pr.Livemode).Charge(ctx, payments.ChargeRequest{Ref: tok.ProcessorRef, Amount: cp.Amount,
-		Currency: cur, Description: cp.Description, Capture: cp.Capture})
+	c, err := s.chargeAttempt(ctx, a, s.processor(pr.Livemode), attemptTarget{})
 	if err != nil {
+		if cur, gerr := s.store.GetAttempt(ctx, a.ID); gerr == nil && cur.Status != store.AttemptPending {
+			setUnsettled(ctx, false) // voided (or settled): the error may be stored
+		}
 		return nil, fmt.Errorf("CreateCharge: %w", err)
 	}
-	now := s.Now()
-	c := &paylinks.Charge{AccountID: pr.AccountID, Livemode: pr.Livemode, Amount: cp.Amount, Currency: cur,
-		Description: cp.Description, Capture: cp.Capture, Card: tok.Card, CardID: tok.CardID, Metadata: cp.Metadata,
-		CreatedAt: now}
-	c.Card.SecurityCodeCheck = tok.Card.SecurityCodeCheck && out.SecurityCodeCheck
-	if err := s.settle(c, out, now); err != nil {
-		return nil, err
+	setUnsettled(ctx, false)
+	return c, nil
+}
+
+// madeCharge is the charge an Idempotency-Key request that died made: the
+// charge with the id its record names, or, when the request died before
+// recording it, the charge its payment attempt (of that id) is settled
+// with now, on the spot, by asking the processor. It is nil, nil when the
+// attempt was voided (nothing was charged: the token is unused again).
+func (s *Service) madeCharge(ctx context.Context, pr paylinks.Principal, id paylinks.ID) (*paylinks.Charge, error) {
+	c, err := s.store.GetCharge(ctx, pr.AccountID, pr.Livemode, id)
+	if err == nil || !errors.Is(err, paylinks.ErrNotFound) {
+		if err != nil {
+			return nil, fmt.Errorf("CreateCharge: the charge this request made before: %w", err)
+		}
+		return c, nil
 	}
-	ev, err := s.newEvent(pr, "charge.create", "charge", c.ID, c, now)
+	a, err := s.store.GetAttempt(ctx, id)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("CreateCharge: the payment this request began before: %w", err)
+	case a.AccountID != pr.AccountID || a.Livemode != pr.Livemode:
+		return nil, fmt.Errorf("CreateCharge: the payment this request began before is of another account or mode")
+	case a.Status == store.AttemptVoided:
+		return nil, nil
+	case a.Status != store.AttemptPending:
+		return s.settledCharge(ctx, a)
+	}
+	// The record was taken over because its request's lock ran out, far
+	// past the processor call's timeout: that request is gone, and its
+	// attempt is settled now. A reconciler settling it at the same moment
+	// is harmless: both get the processor's one answer, and only one of
+	// them records it (the other is answered with that charge).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), processorTimeout+10*time.Second)
+	defer cancel()
+	c, err = s.settleAttempt(ctx, a)
 	if err != nil {
-		return nil, err
-	}
-	w := storeChargeWrite(c, []paylinks.Event{*ev}, nil, &tok.ID)
-	w.Idem = idem
-	if err := s.store.CreateCharge(ctx, w); err != nil {
-		return nil, fmt.Errorf("CreateCharge: %w", err)
+		return nil, fmt.Errorf("CreateCharge: settle the payment this request began before: %w", err)
 	}
 	return c, nil
 }

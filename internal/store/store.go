@@ -11,6 +11,15 @@
 //   - Objects are scoped: a method that takes accountID and livemode never
 //     returns or changes a row of another account or mode (ErrNotFound).
 //   - Times are stored with microsecond precision, in UTC.
+//
+// Money moves only with a record: every payment first writes a pending
+// PaymentAttempt (BeginAttempt, in the transaction that claims the link or
+// session or spends the token), the processor is called with the attempt's
+// id as its idempotency key, and the charge is written with ChargeWrite.
+// AttemptID, which finalizes the attempt in the same transaction, once.
+// Attempts a crash left pending are leased (LeaseAttempts) and settled by
+// the service's reconciler: recorded, or voided (VoidAttempt releases the
+// claims and the token).
 package store
 
 import (
@@ -25,6 +34,7 @@ type Store interface {
 	SessionStore
 	IdempotencyStore
 	SecretStore
+	AttemptStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -88,7 +98,8 @@ type Store interface {
 	// attempt whose claim has not expired at now (a claim whose until equals
 	// now has expired). The attempt that holds the claim may claim again to
 	// extend it. A multi-use link is never claimed (nil, no write), but a
-	// deleted one is ErrConflict.
+	// deleted one is ErrConflict. Payments claim through BeginAttempt, whose
+	// claim (the attempt's id) also lasts while the attempt is pending.
 	ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, until time.Time) error
 	// ReleaseClaim drops the claim claimID on the link, if it still holds it.
 	// ErrNotFound when the link does not exist.
@@ -99,9 +110,12 @@ type Store interface {
 	// marks the single-use link used (used, used_at = charge time) and drops
 	// the claim; ErrConflict, with nothing written, if the link does not hold
 	// that claim. A link deleted while its claim was held is still marked
-	// used: the money has moved. When w.TokenID is set, the token's
-	// charge_status is set to the charge's status (ErrNotFound, nothing
-	// written, when the token is not the account's).
+	// used: the money has moved. A charge that is not successful drops the
+	// claim w.ClaimID if the link still holds it. When w.TokenID is set, the
+	// token's charge_status is set to the charge's status (ErrNotFound,
+	// nothing written, when the token is not the account's). When
+	// w.AttemptID is set, the same transaction finalizes that payment
+	// attempt (see ChargeWrite.AttemptID).
 	CreateCharge(ctx context.Context, w ChargeWrite) error
 	// GetCharge returns a charge of the account and mode.
 	GetCharge(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Charge, error)
@@ -117,7 +131,8 @@ type Store interface {
 	// GetToken returns a token of the account and mode.
 	GetToken(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Token, error)
 	// UseToken marks an unused token used and returns it. ErrConflict when
-	// it is already used, ErrNotFound when missing.
+	// it is already used, ErrNotFound when missing. Charges spend tokens
+	// through BeginAttempt, and VoidAttempt makes one unused again.
 	UseToken(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Token, error)
 
 	// GetEvent returns an event of the account and mode.
@@ -139,6 +154,13 @@ type ChargeWrite struct {
 	// transaction (see CreateLink). Unlike a link, the charge is written
 	// even when the record no longer holds its key: the money has moved.
 	Idem *paylinks.IdempotencyRecord
+	// AttemptID is the payment attempt the charge records: the write
+	// marks it succeeded (a successful or authorized charge) or failed,
+	// with the charge's id, only if it is still pending; otherwise
+	// (another process or the reconciler settled it) nothing is written
+	// and the error is ErrAttemptSettled, so a charge is never recorded
+	// twice.
+	AttemptID *paylinks.ID
 }
 
 // EventFilter selects events of one account and mode.

@@ -41,6 +41,11 @@ func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) (err error)
 		return err
 	}
 	defer tx.Rollback(ctx)
+	if w.AttemptID != nil {
+		if err := finishAttempt(ctx, tx, *w.AttemptID, c); err != nil {
+			return err
+		}
+	}
 	if err := createCharge(ctx, tx, w, metadata); err != nil {
 		return err
 	}
@@ -68,6 +73,12 @@ func createCharge(ctx context.Context, tx pgx.Tx, w store.ChargeWrite, metadata 
 		}
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("link does not hold claim %s: %w", *w.ClaimID, paylinks.ErrConflict)
+		}
+	} else if w.ClaimID != nil && c.LinkID != nil {
+		// Not paid: the single-use link is payable again.
+		if _, err := tx.Exec(ctx, `UPDATE links SET claim_id = NULL, claim_until = NULL WHERE id = $1 AND claim_id = $2`,
+			*c.LinkID, *w.ClaimID); err != nil {
+			return err
 		}
 	}
 	if w.TokenID != nil {

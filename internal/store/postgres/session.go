@@ -163,6 +163,11 @@ func (db *DB) PaySession(ctx context.Context, w store.SessionChargeWrite) (err e
 		return err
 	}
 	defer tx.Rollback(ctx)
+	if w.AttemptID != nil {
+		if err := finishAttempt(ctx, tx, *w.AttemptID, c); err != nil {
+			return err
+		}
+	}
 	switch {
 	case w.NewSession != nil:
 		if err := insertSession(ctx, tx, w.NewSession); err != nil {

@@ -38,6 +38,11 @@ func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) error {
 		metadata = string(b)
 	}
 	return wrap("CreateCharge", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
+		if w.AttemptID != nil {
+			if err := finishAttempt(ctx, tx, *w.AttemptID, c); err != nil {
+				return err
+			}
+		}
 		if err := createCharge(ctx, tx, w, metadata); err != nil {
 			return err
 		}
@@ -70,6 +75,12 @@ func createCharge(ctx context.Context, tx *writeTx, w store.ChargeWrite, metadat
 			return err
 		} else if n == 0 {
 			return fmt.Errorf("%w: link does not hold claim %s", paylinks.ErrConflict, w.ClaimID)
+		}
+	} else if w.ClaimID != nil && c.LinkID != nil {
+		// Not paid: the single-use link is payable again.
+		if _, err := tx.ExecContext(ctx, `UPDATE links SET claim_id = NULL, claim_until = NULL WHERE id = ? AND claim_id = ?`,
+			idArg(*c.LinkID), idArg(*w.ClaimID)); err != nil {
+			return err
 		}
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO charges (`+chargeCols+`)

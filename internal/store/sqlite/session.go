@@ -151,6 +151,11 @@ func (db *DB) PaySession(ctx context.Context, w store.SessionChargeWrite) error 
 		}
 	}
 	return wrap("PaySession", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
+		if w.AttemptID != nil {
+			if err := finishAttempt(ctx, tx, *w.AttemptID, c); err != nil {
+				return err
+			}
+		}
 		switch {
 		case w.NewSession != nil:
 			if err := insertSession(ctx, tx, w.NewSession, sessionMeta); err != nil {

@@ -60,6 +60,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListEvents", testListEvents},
 		{"Sessions", testSessions}, {"ListSessions", testListSessions}, {"ClaimSession", testClaimSession}, {"PaySession", testPaySession}, {"Idempotency", testIdempotency}, {"IdempotencyConcurrent", testIdempotencyConcurrent}, {"IdempotencyObject", testIdempotencyObject},
 		{"ServerSecret", testServerSecret},
+		{"AttemptLink", testAttemptLink},
+		{"AttemptSession", testAttemptSession},
+		{"AttemptToken", testAttemptToken},
+		{"AttemptIdempotency", testAttemptIdempotency},
+		{"LeaseAttempts", testLeaseAttempts},
+		{"SimulatorLedger", testSimulatorLedger},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
