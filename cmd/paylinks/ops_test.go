@@ -116,6 +116,9 @@ func TestMetricsAndAccessLog(t *testing.T) {
 	srv := startRun(t, "sqlite:"+filepath.Join(t.TempDir(), "m.db"), "--metrics-addr", "127.0.0.1:0", "--log-format", "json",
 		"--public-url", "")
 	mu := srv.stdout.wait(t, metricsRe)
+	if !strings.Contains(srv.stdout.String(), "go install ./cmd/paylinks") {
+		t.Errorf("the first-start message does not say how to get paylinks on PATH:\n%s", srv.stdout)
+	}
 	before := scrape(t, mu)
 	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes", "paylinks_sqlite_commit_batch_writes_count"} {
 		if _, ok := before[name]; !ok {
