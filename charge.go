@@ -44,10 +44,14 @@ type Charge struct {
 	Card           Card
 	CardID         ID // the card object's id (Omise renders card_test_…)
 	Email          string
-	Metadata       map[string]string
-	TransactionID  *ID
-	CreatedAt      time.Time
-	PaidAt         *time.Time
+	// IP is the payer's address as the server saw it (behind trusted
+	// proxies, from X-Forwarded-For); "" when unknown, as for charges made
+	// through the API.
+	IP            string
+	Metadata      map[string]string
+	TransactionID *ID
+	CreatedAt     time.Time
+	PaidAt        *time.Time
 }
 
 // Paid reports whether the charge succeeded.

@@ -135,6 +135,19 @@ func TestMetricsAndAccessLog(t *testing.T) {
 		t.Fatalf("payment: status %d", st)
 	}
 	payLink(t, srv.url, l, "4111111111140011") // declined: insufficient_fund
+	var charges apiList[struct {
+		Status string  `json:"status"`
+		IP     *string `json:"ip"`
+	}]
+	apiJSON(t, c, srv.skey, "GET", srv.url+"/links/"+l.ID+"/charges", nil, &charges)
+	if len(charges.Data) != 2 {
+		t.Fatalf("link charges: %+v, want 2", charges)
+	}
+	for _, ch := range charges.Data {
+		if ch.IP == nil || *ch.IP != "127.0.0.1" {
+			t.Errorf("%s charge paid from loopback: ip %v, want 127.0.0.1", ch.Status, ch.IP)
+		}
+	}
 	http.Get(srv.url + "/no/such/route")
 
 	after := scrape(t, mu)

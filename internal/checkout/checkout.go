@@ -294,6 +294,7 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 	f, pp, edge := decodePayForm(r.PostForm, l.Amount, l.Currency, lang)
 	pp.Slug = l.Slug
 	pp.Quote = &shown
+	pp.IP = ip
 	c, after, err := h.svc.PayLinkWith(r.Context(), l, pp)
 	again := func(status int, fe *formError, errs map[string]string) {
 		h.payAgain(w, r, h.checkoutView(r, info), l.Slug, formAction(l), status, f, fe, errs)

@@ -101,7 +101,7 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 	lang := r.Header.Get("Accept-Language")
 	f, pp, edge := decodePayForm(r.PostForm, s.Amount, s.Currency, lang)
 	c, _, err := h.svc.PaySession(r.Context(), service.PaySessionParams{SessionID: s.ID, Amount: pp.Amount, Card: pp.Card,
-		Email: pp.Email, Quote: &shown})
+		Email: pp.Email, IP: ip, Quote: &shown})
 	again := func(status int, fe *formError, errs map[string]string) {
 		h.payAgain(w, r, h.sessionView(r, info), action, formActionURL(s.SuccessURL), status, f, fe, errs)
 	}

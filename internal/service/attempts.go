@@ -69,7 +69,7 @@ func (s *Service) recordAttempt(ctx context.Context, a *store.PaymentAttempt, ou
 	now := s.Now()
 	c := &paylinks.Charge{ID: a.ID, AccountID: a.AccountID, Livemode: a.Livemode, LinkID: a.LinkID, SessionID: a.SessionID,
 		Amount: a.Amount, Currency: a.Currency, Description: a.Description, Capture: a.Capture, Card: a.Card,
-		CardID: a.CardID, Email: a.Email, Metadata: a.Metadata, CreatedAt: now}
+		CardID: a.CardID, Email: a.Email, IP: a.IP, Metadata: a.Metadata, CreatedAt: now}
 	if a.Kind == store.AttemptCharge {
 		c.Card.SecurityCodeCheck = a.Card.SecurityCodeCheck && out.SecurityCodeCheck
 	} else {

@@ -52,6 +52,9 @@ type PayParams struct {
 	Amount int64
 	Card   CardInput
 	Email  string
+	// IP is the payer's address as the server saw it; it is kept on the
+	// charge when it is an IP address.
+	IP string
 	// Quote is the price the payer's page showed (quote.go); nil for a
 	// payment made without a page. A different price now refuses the
 	// payment (CodePriceChanged) before anything is claimed or charged.
@@ -125,7 +128,7 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 		return nil, l, err
 	}
 	linkID := l.ID
-	a.LinkID, a.ClaimsLink = &linkID, !l.Multiple
+	a.LinkID, a.ClaimsLink, a.IP = &linkID, !l.Multiple, payerIP(p.IP)
 	// The attempt is written, with the single-use link's claim, before the
 	// processor is asked: a charge is never made that cannot be recorded.
 	if err := s.store.BeginAttempt(ctx, a, nil, now, now.Add(claimLease)); err != nil {

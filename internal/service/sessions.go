@@ -200,6 +200,8 @@ type PaySessionParams struct {
 	Amount int64
 	Card   CardInput
 	Email  string
+	// IP is the payer's address as the server saw it (see PayParams.IP).
+	IP string
 	// Quote is the price the payer's page showed (quote.go); nil for a
 	// payment made without a page.
 	Quote *Quote
@@ -257,6 +259,7 @@ func (s *Service) PaySession(ctx context.Context, p PaySessionParams) (*paylinks
 	if err != nil {
 		return nil, sess, err
 	}
+	a.IP = payerIP(p.IP)
 	sid := sess.ID
 	a.SessionID, a.LinkID, a.ClaimsSession, a.Metadata = &sid, sess.LinkID, true, sess.Metadata
 	a.ClaimsLink = l != nil && !l.Multiple

@@ -61,7 +61,9 @@ type PaymentAttempt struct {
 	Card         paylinks.Card
 	CardID       paylinks.ID
 	Email        string
-	Metadata     map[string]string
+	// IP is the payer's address; it becomes the charge's.
+	IP       string
+	Metadata map[string]string
 	// IdempotencyKey is the Idempotency-Key of the API request that made
 	// the attempt, "" when none; its record's ObjectID is the attempt's ID.
 	IdempotencyKey string

@@ -232,7 +232,7 @@ func (h *Handler) renderCharge(q *request, c *paylinks.Charge) any {
 		Capturable: c.Status == paylinks.ChargePending,
 		Capture:    c.Capture, Currency: q.currency(c.Currency), Description: c.Description, Disputable: paid,
 		FailureCode: strPtr(c.FailureCode), FailureMessage: strPtr(c.FailureMessage),
-		FundingAmount: c.Amount, FundingCurrency: q.currency(c.Currency), Livemode: c.Livemode, Metadata: c.Metadata,
+		FundingAmount: c.Amount, FundingCurrency: q.currency(c.Currency), IP: strPtr(c.IP), Livemode: c.Livemode, Metadata: c.Metadata,
 		Net: c.Amount, Paid: paid, PaidAt: formatTimePtr(c.PaidAt), Refundable: paid, Status: string(c.Status),
 		Refunds: newList("/charges/"+id+"/refunds", nil, 20, 0, 0, paylinks.Chronological, epoch, h.svc.Now(), !q.modern())}
 	if v.Metadata == nil {

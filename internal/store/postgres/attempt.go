@@ -18,7 +18,7 @@ import (
 
 const attemptColumns = `id, account_id, livemode, kind, link_id, session_id, token_id, claims_link, claims_session,
 	amount, currency, description, capture, processor_ref, card_id, ` + cardColumns + `,
-	email, metadata, idempotency_key, status, charge_id, created_at, lease_until`
+	email, metadata, idempotency_key, status, charge_id, created_at, lease_until, ip`
 
 // claimFree is the condition under which a link's or session's claim may be
 // taken by another attempt ($4 is now): it has ended and no pending attempt
@@ -111,11 +111,11 @@ func insertAttempt(ctx context.Context, q execer, a *store.PaymentAttempt, meta 
 	k := &a.Card
 	_, err := q.Exec(ctx, `INSERT INTO payment_attempts (`+attemptColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-		$22, $23, $24, $25, $26, 'pending', NULL, $27, NULL)`,
+		$22, $23, $24, $25, $26, 'pending', NULL, $27, NULL, $28)`,
 		a.ID, a.AccountID, a.Livemode, string(a.Kind), a.LinkID, a.SessionID, a.TokenID, a.ClaimsLink, a.ClaimsSession,
 		a.Amount, a.Currency, a.Description, a.Capture, a.ProcessorRef, a.CardID,
 		k.Brand, k.FirstDigits, k.LastDigits, k.ExpirationMonth, k.ExpirationYear, k.Name, k.Fingerprint, k.SecurityCodeCheck,
-		a.Email, meta, a.IdempotencyKey, ts(a.CreatedAt))
+		a.Email, meta, a.IdempotencyKey, ts(a.CreatedAt), a.IP)
 	return err
 }
 
@@ -269,7 +269,7 @@ func scanAttempt(row rowScanner, a *store.PaymentAttempt) error {
 		&a.ClaimsSession, &a.Amount, &a.Currency, &a.Description, &a.Capture, &a.ProcessorRef, &a.CardID,
 		&k.Brand, &k.FirstDigits, &k.LastDigits, &k.ExpirationMonth, &k.ExpirationYear, &k.Name, &k.Fingerprint,
 		&k.SecurityCodeCheck, &a.Email, &meta, &a.IdempotencyKey, &status, &a.ChargeID, &a.CreatedAt,
-		&a.LeaseUntil); err != nil {
+		&a.LeaseUntil, &a.IP); err != nil {
 		return err
 	}
 	a.Kind, a.Status = store.AttemptKind(kind), store.AttemptStatus(status)

@@ -19,7 +19,7 @@ const attemptCols = `id, account_id, livemode, kind, link_id, session_id, token_
 	amount, currency, description, capture, processor_ref,
 	card_id, card_brand, card_first6, card_last4, card_exp_month, card_exp_year, card_name,
 	card_fingerprint, card_security_code_check, email, metadata, idempotency_key, status, charge_id,
-	created_at, lease_until`
+	created_at, lease_until, ip`
 
 // claimFree is the condition under which a link's or session's claim may be
 // taken by another attempt (its argument is now): it has ended and no
@@ -98,7 +98,7 @@ func (db *DB) BeginAttempt(ctx context.Context, a *store.PaymentAttempt, idem *p
 
 const (
 	attemptInsertInto = `payment_attempts (` + attemptCols + `)`
-	attemptNumCols    = 30
+	attemptNumCols    = 31
 )
 
 // attemptRow is the row of the pending attempt a; meta is its metadata as
@@ -109,7 +109,7 @@ func attemptRow(a *store.PaymentAttempt, meta any) tableRow {
 		nullIDArg(a.LinkID), nullIDArg(a.SessionID), nullIDArg(a.TokenID), a.ClaimsLink, a.ClaimsSession, a.Amount,
 		a.Currency, a.Description, a.Capture, a.ProcessorRef, idArg(a.CardID), k.Brand, k.FirstDigits, k.LastDigits,
 		k.ExpirationMonth, k.ExpirationYear, k.Name, k.Fingerprint, k.SecurityCodeCheck, a.Email, meta,
-		a.IdempotencyKey, string(store.AttemptPending), nil, micro(a.CreatedAt), nil}}
+		a.IdempotencyKey, string(store.AttemptPending), nil, micro(a.CreatedAt), nil, a.IP}}
 }
 
 // claimed turns the result of a claim's UPDATE into nil (claimed) or
@@ -249,7 +249,7 @@ func scanAttemptInto(row scanner, a *store.PaymentAttempt) error {
 	err := row.Scan(&a.ID, &a.AccountID, &a.Livemode, &kind, &link, &session, &token, &a.ClaimsLink, &a.ClaimsSession,
 		&a.Amount, &a.Currency, &a.Description, &a.Capture, &a.ProcessorRef,
 		&a.CardID, &k.Brand, &k.FirstDigits, &k.LastDigits, &k.ExpirationMonth, &k.ExpirationYear, &k.Name,
-		&k.Fingerprint, &k.SecurityCodeCheck, &a.Email, &meta, &a.IdempotencyKey, &status, &charge, &created, &lease)
+		&k.Fingerprint, &k.SecurityCodeCheck, &a.Email, &meta, &a.IdempotencyKey, &status, &charge, &created, &lease, &a.IP)
 	if err != nil {
 		return err
 	}

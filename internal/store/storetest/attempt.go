@@ -17,7 +17,7 @@ func (f *fixture) attempt(t *testing.T, a *paylinks.Account, k store.AttemptKind
 		Capture: true, ProcessorRef: "sim:success", CardID: f.id(t),
 		Card: paylinks.Card{Brand: "Visa", FirstDigits: "424242", LastDigits: "4242", ExpirationMonth: 12,
 			ExpirationYear: 2030, Name: "A Payer", Fingerprint: "fp", SecurityCodeCheck: true},
-		Email: "payer@example.com", Metadata: map[string]string{"order": "7"}, Status: store.AttemptPending,
+		Email: "payer@example.com", IP: "203.0.113.7", Metadata: map[string]string{"order": "7"}, Status: store.AttemptPending,
 		CreatedAt: at(sec),
 	}
 	if edit != nil {

@@ -194,6 +194,7 @@ func (f *fixture) charge(t *testing.T, a *paylinks.Account, livemode bool, sec i
 		Card: paylinks.Card{Brand: "Visa", FirstDigits: "424242", LastDigits: "4242",
 			ExpirationMonth: 12, ExpirationYear: 2030, Name: "A Payer", Fingerprint: "fp", SecurityCodeCheck: true},
 		CardID:    f.id(t),
+		IP:        "2001:db8::7",
 		CreatedAt: at(sec),
 		PaidAt:    ptr(at(sec)),
 	}
