@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -328,5 +329,40 @@ func TestMetricsPostgresPool(t *testing.T) {
 	}
 	if after["paylinks_pg_pool_conns"] < 1 {
 		t.Errorf("paylinks_pg_pool_conns = %v, want at least 1", after["paylinks_pg_pool_conns"])
+	}
+}
+
+// TestTLSConnCap checks the connection cap over TLS: with --max-conns 2
+// and two idle HTTP/2 connections open, a third client is served (an idle
+// connection is closed to make room), as over plain HTTP.
+func TestTLSConnCap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a real server process; skipped with -short")
+	}
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	cert := writeCert(t, certFile, keyFile, 1)
+	p := startProcess(t, "--db", "sqlite:"+filepath.Join(dir, "cap.db"), "--tls-cert", certFile, "--tls-key", keyFile, "--max-conns", "2")
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	get := func(c *http.Client) error {
+		resp, err := c.Get(p.url + "/healthz")
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.ProtoMajor != 2 {
+			return fmt.Errorf("served over %s, want HTTP/2", resp.Proto)
+		}
+		return nil
+	}
+	for i := range 3 {
+		c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
+		t.Cleanup(c.CloseIdleConnections)
+		if err := get(c); err != nil {
+			t.Fatalf("client %d of 3 with a cap of 2 (the others idle): %v", i+1, err)
+		}
 	}
 }
