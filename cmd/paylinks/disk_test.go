@@ -58,7 +58,17 @@ func TestFullDisk(t *testing.T) {
 		acked[title] = true
 	}
 
+	var payable apiLink
+	apiJSON(t, c, p.skey, "POST", p.url+"/links", url.Values{"amount": {"25000"}, "currency": {"thb"},
+		"title": {"before-payable"}, "description": {"d"}}, &payable)
+	acked["before-payable"] = true
+	pc := replicaClient()
+	token, cookie := checkoutForm(t, pc, p, payable.slug())
+
 	setFileSizeLimit(t, p.cmd.Process.Pid, 4096)
+	if r := send(t, pc, payRequest(p, payable.slug(), token, cookie, "4242424242424242")); r.status != 503 || !strings.Contains(r.body, "Nothing was charged") {
+		t.Errorf("hosted-page payment on a full disk: %d, want 503 saying nothing was charged", r.status)
+	}
 	refused := map[string]bool{}
 	for i := range 20 {
 		title := fmt.Sprintf("full-%d", i)
@@ -102,6 +112,9 @@ func TestFullDisk(t *testing.T) {
 		acked[title] = true
 	}
 
+	if r := send(t, pc, payRequest(p, payable.slug(), token, cookie, "4242424242424242")); r.status != http.StatusSeeOther {
+		t.Errorf("hosted-page payment once space returned: %d, want 303", r.status)
+	}
 	skey := p.skey
 	p.cmd.Process.Signal(syscall.SIGKILL)
 	p.cmd.Wait()
@@ -129,6 +142,11 @@ func TestFullDisk(t *testing.T) {
 		if found[title] {
 			t.Errorf("link %q, refused with 503, was saved", title)
 		}
+	}
+	var charges apiList[apiCharge]
+	apiJSON(t, c, skey, "GET", p.url+"/links/"+payable.ID+"/charges", nil, &charges)
+	if len(charges.Data) != 1 || !charges.Data[0].Paid {
+		t.Errorf("charges of the link paid once after the disk filled: %+v, want one paid", charges.Data)
 	}
 	t.Logf("%d links acknowledged, %d refused while the disk was full", len(acked), len(refused))
 }
