@@ -59,7 +59,7 @@ func New() *Metrics {
 	}, []string{"mode", "outcome"})
 	m.webhookDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "paylinks_webhook_deliveries_total",
-		Help: "Webhook delivery attempts, by outcome (delivered, failed, gave_up).",
+		Help: "Webhook delivery attempts, by outcome (delivered; retry: failed, to be tried again; failed: failed for good).",
 	}, []string{"outcome"})
 	m.webhookQueue = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "paylinks_webhook_queue_depth",
@@ -122,15 +122,23 @@ func (m *Metrics) Payment(mode, outcome string) {
 	m.payments.WithLabelValues(mode, outcome).Inc()
 }
 
-// WebhookDelivery records one delivery attempt: outcome is "delivered",
-// "failed" (it will be retried) or "gave_up"; lag, for a delivered one, is
-// the time since its event happened (0 skips the lag histogram).
+// The outcomes of a webhook delivery attempt.
+const (
+	WebhookDelivered = "delivered" // the receiver answered 2xx
+	WebhookRetry     = "retry"     // it failed and will be tried again
+	WebhookFailed    = "failed"    // it failed for good (the schedule ran out, or 410)
+)
+
+// WebhookDelivery records one delivery attempt: outcome is
+// WebhookDelivered, WebhookRetry or WebhookFailed; lag, for a delivered
+// one, is the time from its event to the delivery (0 skips the lag
+// histogram).
 func (m *Metrics) WebhookDelivery(outcome string, lag time.Duration) {
 	if m == nil {
 		return
 	}
 	m.webhookDeliveries.WithLabelValues(outcome).Inc()
-	if outcome == "delivered" && lag > 0 {
+	if outcome == WebhookDelivered && lag > 0 {
 		m.webhookLag.Observe(lag.Seconds())
 	}
 }

@@ -58,7 +58,7 @@ func TestHandlerServesSeries(t *testing.T) {
 	m := New()
 	m.ObserveRequest("", "GET", 404, 19, time.Millisecond)
 	m.WebhookDelivery("delivered", 2*time.Second)
-	m.WebhookDelivery("failed", 0)
+	m.WebhookDelivery(WebhookRetry, 0)
 	m.SetWebhookQueueDepth(7)
 	m.WatchSQLite()
 	m.ObserveCommit(3, time.Millisecond)
@@ -68,7 +68,7 @@ func TestHandlerServesSeries(t *testing.T) {
 	for _, want := range []string{
 		`paylinks_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
 		`paylinks_webhook_deliveries_total{outcome="delivered"} 1`,
-		`paylinks_webhook_deliveries_total{outcome="failed"} 1`,
+		`paylinks_webhook_deliveries_total{outcome="retry"} 1`,
 		`paylinks_webhook_delivery_lag_seconds_count 1`,
 		`paylinks_webhook_queue_depth 7`,
 		`paylinks_sqlite_commit_batch_writes_sum 3`,
