@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"io"
+	"os"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -114,4 +117,42 @@ func TestBackupUnderLoadAndRestore(t *testing.T) {
 		}
 	}
 	t.Logf("%d links acknowledged before the backup, %d in all; all of the first found in the restored copy", len(before), total)
+}
+
+// TestBackupRefusals checks the errors of backup and restore that protect
+// the operator: PostgreSQL is pointed to pg_dump, a file that is not a
+// paylinks database is not restored, and nothing is touched then.
+func TestBackupRefusals(t *testing.T) {
+	dir := t.TempDir()
+	noEnv := func(string) string { return "" }
+	err := run(context.Background(), []string{"backup", "--db", "postgres://x@127.0.0.1/none", "--to", filepath.Join(dir, "b.db")}, noEnv, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "pg_dump") {
+		t.Errorf("backup of PostgreSQL: %v, want a pointer to pg_dump", err)
+	}
+	if err := run(context.Background(), []string{"backup", "--db", "sqlite:" + filepath.Join(dir, "missing.db"), "--to", filepath.Join(dir, "b.db")}, noEnv, io.Discard, io.Discard); err == nil {
+		t.Error("backup of a missing database was accepted")
+	}
+	junk := filepath.Join(dir, "junk.db")
+	if err := os.WriteFile(junk, []byte("not a database at all, just text"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(dir, "target.db")
+	if err := run(context.Background(), []string{"restore", "--from", junk, "--db", "sqlite:" + target}, noEnv, io.Discard, io.Discard); err == nil {
+		t.Error("restore of a file that is not a database was accepted")
+	}
+	other := filepath.Join(dir, "other.db")
+	odb, err := sql.Open("sqlite", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := odb.Exec("CREATE TABLE t (x)"); err != nil {
+		t.Fatal(err)
+	}
+	odb.Close()
+	if err := run(context.Background(), []string{"restore", "--from", other, "--db", "sqlite:" + target}, noEnv, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "not a paylinks database") {
+		t.Errorf("restore of another SQLite database: %v, want 'not a paylinks database'", err)
+	}
+	if _, err := os.Stat(target); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused restore left %s: %v", target, err)
+	}
 }
