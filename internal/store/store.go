@@ -25,6 +25,7 @@ type Store interface {
 	SessionStore
 	IdempotencyStore
 	SecretStore
+	WebhookStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.
