@@ -28,8 +28,8 @@ type WebhookEndpoint struct {
 	Events []string
 	// Secret signs every delivery; PrevSecret, until PrevSecretUntil, signs
 	// beside it after a rotation.
-	Secret          string
-	PrevSecret      string
+	Secret          string `json:"-"`
+	PrevSecret      string `json:"-"`
 	PrevSecretUntil *time.Time
 	DisabledAt      *time.Time
 	CreatedAt       time.Time

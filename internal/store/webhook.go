@@ -65,6 +65,19 @@ type WebhookStore interface {
 	// WebhookDeliveries returns the deliveries of one event of the account
 	// and mode, by endpoint id order.
 	WebhookDeliveries(ctx context.Context, accountID paylinks.ID, livemode bool, eventID paylinks.ID) ([]paylinks.WebhookDelivery, error)
+	// EventPage returns up to f.Limit of the account's events in the mode,
+	// newest first, after the event f.After when set (ErrNotFound when it
+	// is not theirs), with a key in f.Keys when it is not empty.
+	EventPage(ctx context.Context, f EventCursor) ([]paylinks.Event, error)
+}
+
+// EventCursor selects a page of events by keyset.
+type EventCursor struct {
+	AccountID paylinks.ID
+	Livemode  bool
+	After     *paylinks.ID
+	Keys      []string
+	Limit     int
 }
 
 // DeliveryKey names one delivery.

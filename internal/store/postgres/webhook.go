@@ -389,3 +389,39 @@ func scanEndpoint(row rowScanner) (*paylinks.WebhookEndpoint, error) {
 	endpointUTC(&e, events)
 	return &e, nil
 }
+
+// EventPage returns a page of the account's events, newest first, by keyset.
+func (db *DB) EventPage(ctx context.Context, f store.EventCursor) (_ []paylinks.Event, err error) {
+	defer wrap(&err, "EventPage")
+	q := `SELECT ` + eventColumns + ` FROM events WHERE account_id = $1 AND livemode = $2`
+	args := []any{f.AccountID, f.Livemode}
+	if f.After != nil {
+		var created time.Time
+		if err := db.pool.QueryRow(ctx, `SELECT created_at FROM events WHERE id = $1 AND account_id = $2 AND livemode = $3`,
+			*f.After, f.AccountID, f.Livemode).Scan(&created); err != nil {
+			return nil, err
+		}
+		q += ` AND (created_at, id) < ($3, $4)`
+		args = append(args, created, *f.After)
+	}
+	if len(f.Keys) > 0 {
+		args = append(args, f.Keys)
+		q += ` AND key = ANY ($` + itoa(len(args)) + `)`
+	}
+	args = append(args, f.Limit)
+	q += ` ORDER BY created_at DESC, id DESC LIMIT $` + itoa(len(args))
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []paylinks.Event
+	for rows.Next() {
+		ev, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *ev)
+	}
+	return out, rows.Err()
+}

@@ -434,3 +434,40 @@ func scanEndpoint(row scanner) (*paylinks.WebhookEndpoint, error) {
 	e.CreatedAt, e.UpdatedAt = fromMicro(created), fromMicro(updated)
 	return &e, nil
 }
+
+// EventPage returns a page of the account's events, newest first, by keyset.
+func (db *DB) EventPage(ctx context.Context, f store.EventCursor) ([]paylinks.Event, error) {
+	q := `SELECT ` + eventCols + ` FROM events WHERE account_id = ? AND livemode = ?`
+	args := []any{idArg(f.AccountID), f.Livemode}
+	if f.After != nil {
+		var created int64
+		if err := db.read.QueryRowContext(ctx, `SELECT created_at FROM events WHERE id = ? AND account_id = ? AND livemode = ?`,
+			idArg(*f.After), idArg(f.AccountID), f.Livemode).Scan(&created); err != nil {
+			return nil, wrap("EventPage", err)
+		}
+		q += ` AND (created_at, id) < (?, ?)`
+		args = append(args, created, idArg(*f.After))
+	}
+	if len(f.Keys) > 0 {
+		q += ` AND key IN (?` + strings.Repeat(`, ?`, len(f.Keys)-1) + `)`
+		for _, k := range f.Keys {
+			args = append(args, k)
+		}
+	}
+	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrap("EventPage", err)
+	}
+	defer rows.Close()
+	var out []paylinks.Event
+	for rows.Next() {
+		var ev paylinks.Event
+		if err := scanEventInto(rows, &ev); err != nil {
+			return nil, wrap("EventPage", err)
+		}
+		out = append(out, ev)
+	}
+	return out, wrap("EventPage", rows.Err())
+}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sync"
@@ -266,4 +267,45 @@ func testWebhookLeaseConcurrent(t *testing.T, f *fixture) {
 	if len(seen) != n {
 		t.Errorf("leased %d deliveries, want %d", len(seen), n)
 	}
+}
+
+func testEventPage(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	a, b := f.account(t), f.account(t)
+	var all []*paylinks.Event
+	for _, sec := range []int{3, 1, 2, 2, 4} {
+		all = append(all, f.createLink(t, f.link(t, a, false, sec, nil)))
+	}
+	f.createLink(t, f.link(t, b, false, 2, nil))
+	f.createLink(t, f.link(t, a, true, 2, nil))
+	want := slices.Clone(all)
+	slices.SortFunc(want, func(x, y *paylinks.Event) int {
+		if c := y.CreatedAt.Compare(x.CreatedAt); c != 0 {
+			return c
+		}
+		return bytes.Compare(y.ID[:], x.ID[:])
+	})
+	var got []paylinks.Event
+	var after *paylinks.ID
+	for {
+		page, err := f.s.EventPage(ctx, store.EventCursor{AccountID: a.ID, After: after, Limit: 2})
+		wantErr(t, "EventPage", err, nil)
+		got = append(got, page...)
+		if len(page) < 2 {
+			break
+		}
+		after = &page[len(page)-1].ID
+	}
+	wantIDs := make([]paylinks.Event, len(want))
+	for i, e := range want {
+		wantIDs[i] = *e
+	}
+	check(t, "EventPage, paged by 2", ids(got, eventID), ids(wantIDs, eventID))
+	page, err := f.s.EventPage(ctx, store.EventCursor{AccountID: a.ID, Keys: []string{"link.update"}, Limit: 10})
+	wantErr(t, "EventPage(keys)", err, nil)
+	if len(page) != 0 {
+		t.Errorf("EventPage(link.update): %d events, want 0", len(page))
+	}
+	_, err = f.s.EventPage(ctx, store.EventCursor{AccountID: b.ID, After: &all[0].ID, Limit: 10})
+	wantErr(t, "EventPage(after another account's)", err, paylinks.ErrNotFound)
 }
