@@ -65,6 +65,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	pprofAddr := fs.String("pprof-addr", getenv("PAYLINKS_PPROF_ADDR"), "serve Go's /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060; off when empty (env PAYLINKS_PPROF_ADDR)")
 	memoryLimit := fs.String("memory-limit", envDefault(getenv, "PAYLINKS_MEMORY_LIMIT", defaultMemoryLimit),
 		"memory budget of the Go runtime, e.g. 40MiB or 1GiB; off leaves Go's defaults; GOMEMLIMIT and GOGC win over it (env PAYLINKS_MEMORY_LIMIT)")
+	hooks := addWebhookFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -137,8 +138,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *publicURL == "" {
 		*publicURL = "http://" + ln.Addr().String()
 	}
+	handler := server.New(server.Config{Service: svc, PublicURL: *publicURL, Logger: log, Version: version, Checkout: checkout.Options{Secret: secrets.checkout, ClientIP: api.ClientIP(proxies)}})
+	defer startWebhooks(ctx, st, handler, hooks, log)()
 	srv := &http.Server{
-		Handler:           server.New(server.Config{Service: svc, PublicURL: *publicURL, Logger: log, Version: version, Checkout: checkout.Options{Secret: secrets.checkout, ClientIP: api.ClientIP(proxies)}}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
