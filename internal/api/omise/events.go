@@ -84,6 +84,9 @@ func (h *Handler) WebhookBody(ev *paylinks.Event) (string, []byte, error) {
 // renderEvent renders an event with its object in the caller's version.
 // The stored data is the domain object as the service saw it.
 func (h *Handler) renderEvent(q *request, ev *paylinks.Event) (any, error) {
+	at := *q
+	at.at = ev.CreatedAt
+	q = &at
 	id := formatID(prefixEvent, ev.Livemode, ev.ID)
 	v := &event{Object: "event", ID: id, Livemode: ev.Livemode, Location: "/events/" + id, Key: ev.Key}
 	if q.modern() {
