@@ -88,6 +88,7 @@ type WebhookAttempt struct {
 	EventID    ID
 	EndpointID ID
 	URL        string
+	Owner      string // the dispatcher that made it (host/pid/random)
 	At         time.Time
 	StatusCode int    // 0 when no response came
 	Error      string // why it failed, "" on success

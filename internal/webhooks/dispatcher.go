@@ -213,7 +213,7 @@ func (d *Dispatcher) attempt(ctx context.Context, ld *store.LeasedDelivery) {
 	ep, ev := &ld.Endpoint, &ld.Event
 	key := store.DeliveryKey{EventID: ev.ID, EndpointID: ep.ID}
 	start := d.now()
-	a := paylinks.WebhookAttempt{EventID: ev.ID, EndpointID: ep.ID, URL: ep.URL, At: start}
+	a := paylinks.WebhookAttempt{EventID: ev.ID, EndpointID: ep.ID, URL: ep.URL, Owner: d.opt.Owner, At: start}
 	status, retryAfter, err := d.post(ctx, ld, start)
 	if ctx.Err() != nil {
 		// Shutting down: the attempt did not finish; leave it due.

@@ -268,9 +268,9 @@ func (db *DB) FinishWebhookDelivery(ctx context.Context, o store.DeliveryOutcome
 		return false, err
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `INSERT INTO webhook_attempts (event_id, endpoint_id, url, at, status_code, error,
-		duration_us, success) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		a.EventID, a.EndpointID, a.URL, ts(a.At), a.StatusCode, a.Error, a.Duration.Microseconds(), a.Success); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO webhook_attempts (event_id, endpoint_id, url, owner, at, status_code, error,
+		duration_us, success) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		a.EventID, a.EndpointID, a.URL, a.Owner, ts(a.At), a.StatusCode, a.Error, a.Duration.Microseconds(), a.Success); err != nil {
 		return false, err
 	}
 	var delivered *time.Time
@@ -305,7 +305,7 @@ func (db *DB) WebhookAttempts(ctx context.Context, accountID paylinks.ID, livemo
 	if len(eventIDs) == 0 {
 		return out, nil
 	}
-	rows, err := db.pool.Query(ctx, `SELECT a.event_id, a.endpoint_id, a.url, a.at, a.status_code, a.error, a.duration_us, a.success
+	rows, err := db.pool.Query(ctx, `SELECT a.event_id, a.endpoint_id, a.url, a.owner, a.at, a.status_code, a.error, a.duration_us, a.success
 		FROM webhook_attempts a JOIN events ev ON ev.id = a.event_id
 		WHERE ev.account_id = $1 AND ev.livemode = $2 AND a.event_id = ANY ($3) ORDER BY a.id`, accountID, livemode, eventIDs)
 	if err != nil {
@@ -315,7 +315,7 @@ func (db *DB) WebhookAttempts(ctx context.Context, accountID paylinks.ID, livemo
 	for rows.Next() {
 		var a paylinks.WebhookAttempt
 		var dur int64
-		if err := rows.Scan(&a.EventID, &a.EndpointID, &a.URL, &a.At, &a.StatusCode, &a.Error, &dur, &a.Success); err != nil {
+		if err := rows.Scan(&a.EventID, &a.EndpointID, &a.URL, &a.Owner, &a.At, &a.StatusCode, &a.Error, &dur, &a.Success); err != nil {
 			return nil, err
 		}
 		a.At, a.Duration = a.At.UTC(), time.Duration(dur)*time.Microsecond

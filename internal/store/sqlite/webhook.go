@@ -297,9 +297,9 @@ func (db *DB) FinishWebhookDelivery(ctx context.Context, o store.DeliveryOutcome
 	a := o.Attempt
 	err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		held = false
-		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_attempts (event_id, endpoint_id, url, at, status_code, error,
-			duration_us, success) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			idArg(a.EventID), idArg(a.EndpointID), a.URL, micro(a.At), a.StatusCode, a.Error, a.Duration.Microseconds(), a.Success); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_attempts (event_id, endpoint_id, url, owner, at, status_code, error,
+			duration_us, success) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			idArg(a.EventID), idArg(a.EndpointID), a.URL, a.Owner, micro(a.At), a.StatusCode, a.Error, a.Duration.Microseconds(), a.Success); err != nil {
 			return err
 		}
 		var delivered any
@@ -341,7 +341,7 @@ func (db *DB) WebhookAttempts(ctx context.Context, accountID paylinks.ID, livemo
 	for _, id := range eventIDs {
 		args = append(args, idArg(id))
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT a.event_id, a.endpoint_id, a.url, a.at, a.status_code, a.error, a.duration_us, a.success
+	rows, err := db.read.QueryContext(ctx, `SELECT a.event_id, a.endpoint_id, a.url, a.owner, a.at, a.status_code, a.error, a.duration_us, a.success
 		FROM webhook_attempts a JOIN events ev ON ev.id = a.event_id
 		WHERE ev.account_id = ? AND ev.livemode = ? AND a.event_id IN (?`+strings.Repeat(`, ?`, len(eventIDs)-1)+`)
 		ORDER BY a.id`, args...)
@@ -352,7 +352,7 @@ func (db *DB) WebhookAttempts(ctx context.Context, accountID paylinks.ID, livemo
 	for rows.Next() {
 		var a paylinks.WebhookAttempt
 		var at, dur int64
-		if err := rows.Scan(&a.EventID, &a.EndpointID, &a.URL, &at, &a.StatusCode, &a.Error, &dur, &a.Success); err != nil {
+		if err := rows.Scan(&a.EventID, &a.EndpointID, &a.URL, &a.Owner, &at, &a.StatusCode, &a.Error, &dur, &a.Success); err != nil {
 			return nil, wrap("WebhookAttempts", err)
 		}
 		a.At, a.Duration = fromMicro(at), time.Duration(dur)*time.Microsecond

@@ -173,14 +173,14 @@ func testWebhookLease(t *testing.T, f *fixture) {
 	if len(taken) != 1 || taken[0].Event.ID != evs[1].ID {
 		t.Fatalf("B took %d deliveries after A's lease expired, want evs[1]", len(taken))
 	}
-	att := paylinks.WebhookAttempt{EventID: evs[1].ID, EndpointID: e.ID, URL: e.URL, At: at(42), StatusCode: 500, Error: "HTTP 500", Duration: time.Millisecond}
+	att := paylinks.WebhookAttempt{EventID: evs[1].ID, EndpointID: e.ID, URL: e.URL, Owner: "A", At: at(42), StatusCode: 500, Error: "HTTP 500", Duration: time.Millisecond}
 	held, err := f.s.FinishWebhookDelivery(ctx, store.DeliveryOutcome{Owner: "A", Attempt: att, Status: paylinks.DeliveryPending, NextAttemptAt: at(50)})
 	wantErr(t, "FinishWebhookDelivery(A, lost)", err, nil)
 	if held {
 		t.Errorf("A's finish after B took the lease: held")
 	}
 	att2 := att
-	att2.At, att2.StatusCode, att2.Error, att2.Success = at(43), 200, "", true
+	att2.At, att2.StatusCode, att2.Error, att2.Success, att2.Owner = at(43), 200, "", true, "B"
 	held, err = f.s.FinishWebhookDelivery(ctx, store.DeliveryOutcome{Owner: "B", Attempt: att2, Status: paylinks.DeliveryDelivered})
 	wantErr(t, "FinishWebhookDelivery(B)", err, nil)
 	if !held {

@@ -46,6 +46,7 @@ CREATE TABLE webhook_attempts (
     event_id    uuid NOT NULL,
     endpoint_id uuid NOT NULL,
     url         text NOT NULL,
+    owner       text NOT NULL,
     at          timestamptz NOT NULL,
     status_code integer NOT NULL,
     error       text NOT NULL,

@@ -46,6 +46,7 @@ CREATE TABLE webhook_attempts (
     event_id    BLOB    NOT NULL,
     endpoint_id BLOB    NOT NULL,
     url         TEXT    NOT NULL,
+    owner       TEXT    NOT NULL,
     at          INTEGER NOT NULL,
     status_code INTEGER NOT NULL,
     error       TEXT    NOT NULL,
