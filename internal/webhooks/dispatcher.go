@@ -50,7 +50,7 @@ type Options struct {
 	// Timeout plus 30s): a replica that dies mid-attempt loses it then.
 	Lease time.Duration
 	// Concurrency bounds attempts in flight in all (default 32) and
-	// PerEndpoint to one endpoint (default 4).
+	// PerEndpoint to one endpoint (default 8).
 	Concurrency, PerEndpoint int
 	// AllowPrivate lets live-mode deliveries reach loopback, private and
 	// link-local addresses (--webhooks-allow-private). Test mode always may.
@@ -72,6 +72,9 @@ type Dispatcher struct {
 	perEndpoint  map[paylinks.ID]int
 	wg           sync.WaitGroup
 	attemptsDone chan struct{}
+	// recording bounds the outcomes being written after their slots were
+	// freed.
+	recording chan struct{}
 }
 
 // New returns a dispatcher; call Run to start it.
@@ -92,7 +95,7 @@ func New(opt Options) *Dispatcher {
 		opt.Concurrency = 32
 	}
 	if opt.PerEndpoint <= 0 {
-		opt.PerEndpoint = 4
+		opt.PerEndpoint = 8
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
@@ -104,7 +107,8 @@ func New(opt Options) *Dispatcher {
 		opt.Owner = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
 	}
 	return &Dispatcher{opt: opt, live: NewClient(opt.Timeout, !opt.AllowPrivate), test: NewClient(opt.Timeout, false),
-		kick: make(chan struct{}, 1), perEndpoint: make(map[paylinks.ID]int), attemptsDone: make(chan struct{}, 1)}
+		kick: make(chan struct{}, 1), perEndpoint: make(map[paylinks.ID]int), attemptsDone: make(chan struct{}, 1),
+		recording: make(chan struct{}, 4*opt.Concurrency)}
 }
 
 // Owner returns the name of this dispatcher's leases.
@@ -193,14 +197,16 @@ func (d *Dispatcher) pass(ctx context.Context) (more bool, err error) {
 	return len(leased) == free && len(release) == 0, nil
 }
 
-func (d *Dispatcher) done(endpoint paylinks.ID) {
+// free gives back an attempt's slots, once its HTTP request is over: its
+// outcome is recorded after, while the lease still keeps the delivery from
+// being leased again, so that the next attempt need not wait for a commit.
+func (d *Dispatcher) free(endpoint paylinks.ID) {
 	d.mu.Lock()
 	d.inflight--
 	if d.perEndpoint[endpoint]--; d.perEndpoint[endpoint] <= 0 {
 		delete(d.perEndpoint, endpoint)
 	}
 	d.mu.Unlock()
-	d.wg.Done()
 	select {
 	case d.attemptsDone <- struct{}{}:
 	default:
@@ -209,12 +215,15 @@ func (d *Dispatcher) done(endpoint paylinks.ID) {
 
 // attempt makes one HTTP attempt of a leased delivery and records it.
 func (d *Dispatcher) attempt(ctx context.Context, ld *store.LeasedDelivery) {
-	defer d.done(ld.Endpoint.ID)
+	defer d.wg.Done()
 	ep, ev := &ld.Endpoint, &ld.Event
 	key := store.DeliveryKey{EventID: ev.ID, EndpointID: ep.ID}
 	start := d.now()
 	a := paylinks.WebhookAttempt{EventID: ev.ID, EndpointID: ep.ID, URL: ep.URL, Owner: d.opt.Owner, At: start}
 	status, retryAfter, err := d.post(ctx, ld, start)
+	d.recording <- struct{}{}
+	defer func() { <-d.recording }()
+	d.free(ep.ID)
 	if ctx.Err() != nil {
 		// Shutting down: the attempt did not finish; leave it due.
 		if err := d.opt.Store.ReleaseWebhookDeliveries(context.WithoutCancel(ctx), d.opt.Owner, []store.DeliveryKey{key}); err != nil {

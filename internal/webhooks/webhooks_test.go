@@ -130,14 +130,16 @@ func TestRetriesOnTheSchedule(t *testing.T) {
 		h.link(t, h.pr, "Retried")
 
 		first := rc.wait(t, 1, 5*time.Second)[0] // at once
+		h.waitAttempts(t, 1)
 		rc.still(t, 1, 50*time.Millisecond)
 		clock.Add(4 * time.Second) // before the 5 s retry
 		rc.still(t, 1, 50*time.Millisecond)
 		clock.Add(2 * time.Second) // 6 s: past 5 s and its jitter (at most 10 %)
 		rc.wait(t, 2, 5*time.Second)
-		clock.Add(5 * time.Minute) // not yet past 5 min + jitter for sure: wait for the worst case
-		clock.Add(31 * time.Second)
+		h.waitAttempts(t, 2)
+		clock.Add(5*time.Minute + 31*time.Second) // past 5 min and its jitter
 		rc.wait(t, 3, 5*time.Second)
+		h.waitAttempts(t, 3)
 		clock.Add(119 * time.Second) // Retry-After: 120
 		rc.still(t, 3, 50*time.Millisecond)
 		clock.Add(2 * time.Second)
@@ -226,6 +228,7 @@ func TestScheduleRunsOut(t *testing.T) {
 			clock.Add(webhooks.Schedule[i] + webhooks.Schedule[i]/10 + time.Second)
 		}
 		rc.wait(t, i+1, 5*time.Second)
+		h.waitAttempts(t, i+1)
 	}
 	clock.Add(48 * time.Hour)
 	rc.still(t, len(webhooks.Schedule), 100*time.Millisecond)
@@ -329,6 +332,7 @@ func TestSecretRotation(t *testing.T) {
 			t.Errorf("during the overlap a secret does not verify")
 		}
 	}
+	h.waitAttempts(t, 1)
 	clock.Add(24*time.Hour + time.Second)
 	h.link(t, h.pr, "After")
 	d = rc.wait(t, 2, 5*time.Second)[1]
@@ -423,5 +427,38 @@ func TestEventTypeCatalog(t *testing.T) {
 		if !strings.Contains(readme, "`"+et.V1+"`") || !strings.Contains(readme, "`"+et.Omise+"`") {
 			t.Errorf("README's catalog lacks %s / %s", et.Omise, et.V1)
 		}
+	}
+}
+
+// waitAttempts waits until the store has recorded n attempts in all, so
+// that moving the clock cannot expire the lease of one still being
+// recorded.
+func (h *hookEnv) waitAttempts(t *testing.T, n int) {
+	t.Helper()
+	evs, _, err := h.Service.ListEvents(context.Background(), h.pr, storeFilter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]paylinks.ID, len(evs))
+	for i := range evs {
+		ids[i] = evs[i].ID
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		atts, err := h.Store.WebhookAttempts(context.Background(), h.Account.ID, false, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for _, a := range atts {
+			got += len(a)
+		}
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d attempts recorded, want %d", got, n)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }

@@ -37,7 +37,7 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, e *paylinks.WebhookEndp
 
 // GetWebhookEndpoint returns an endpoint of the account and mode.
 func (db *DB) GetWebhookEndpoint(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.WebhookEndpoint, error) {
-	e, err := scanEndpoint(db.read.QueryRowContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints
+	e, err := scanEndpoint(db.queryRow(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints
 		WHERE id = ? AND account_id = ? AND livemode = ?`, idArg(id), idArg(accountID), livemode))
 	return e, wrap("GetWebhookEndpoint", err)
 }
@@ -204,7 +204,7 @@ const dueWhere = `d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_u
 // WebhookDeliveriesDue reports whether a delivery is due and unleased.
 func (db *DB) WebhookDeliveriesDue(ctx context.Context, now time.Time) (bool, error) {
 	var one int
-	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM webhook_deliveries d, webhook_endpoints e WHERE `+dueWhere+` LIMIT 1`,
+	err := db.queryRow(ctx, `SELECT 1 FROM webhook_deliveries d, webhook_endpoints e WHERE `+dueWhere+` LIMIT 1`,
 		micro(now), micro(now)).Scan(&one)
 	if err == sql.ErrNoRows {
 		return false, nil
@@ -231,10 +231,17 @@ func (db *DB) LeaseWebhookDeliveries(ctx context.Context, r store.LeaseRequest) 
 			}
 		}
 		args = append(args, r.Limit)
-		rows, err := tx.QueryContext(ctx, `UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ?
-			WHERE rowid IN (SELECT d.rowid FROM webhook_deliveries d, webhook_endpoints e WHERE `+dueWhere+skip+`
+		q := `UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ?
+			WHERE rowid IN (SELECT d.rowid FROM webhook_deliveries d, webhook_endpoints e WHERE ` + dueWhere + skip + `
 				ORDER BY d.next_attempt_at, d.event_id LIMIT ?)
-			RETURNING event_id, endpoint_id`, args...)
+			RETURNING event_id, endpoint_id`
+		var rows *sql.Rows
+		var err error
+		if st := tx.stmt(ctx, q); st != nil {
+			rows, err = st.QueryContext(ctx, args...)
+		} else {
+			rows, err = tx.Tx.QueryContext(ctx, q, args...)
+		}
 		if err != nil {
 			return err
 		}
@@ -254,7 +261,7 @@ func (db *DB) LeaseWebhookDeliveries(ctx context.Context, r store.LeaseRequest) 
 	out := make([]store.LeasedDelivery, 0, len(keys))
 	for _, k := range keys {
 		var ld store.LeasedDelivery
-		row := db.read.QueryRowContext(ctx, `SELECT `+deliveryCols+`, `+prefixed("ev.", eventCols)+`, `+prefixed("e.", endpointCols)+`
+		row := db.queryRow(ctx, `SELECT `+deliveryCols+`, `+prefixed("ev.", eventCols)+`, `+prefixed("e.", endpointCols)+`
 			FROM webhook_deliveries d JOIN events ev ON ev.id = d.event_id JOIN webhook_endpoints e ON e.id = d.endpoint_id
 			WHERE d.event_id = ? AND d.endpoint_id = ?`, idArg(k.EventID), idArg(k.EndpointID))
 		if err := scanLeased(row, &ld); err != nil {
