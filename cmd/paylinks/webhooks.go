@@ -41,7 +41,7 @@ func addWebhookFlags(fs *flag.FlagSet, getenv func(string) string) webhookFlags 
 		timeout: fs.Duration("webhooks-timeout", dur("PAYLINKS_WEBHOOKS_TIMEOUT", 15*time.Second), "time a webhook receiver has to answer (env PAYLINKS_WEBHOOKS_TIMEOUT)"),
 		lease: fs.Duration("webhooks-lease", dur("PAYLINKS_WEBHOOKS_LEASE", 0),
 			"how long a delivery is leased to this process for one attempt; another process retries it after; default timeout+30s (env PAYLINKS_WEBHOOKS_LEASE)"),
-		poll: fs.Duration("webhooks-poll", dur("PAYLINKS_WEBHOOKS_POLL", 250*time.Millisecond), "how often an idle process looks for due webhooks (env PAYLINKS_WEBHOOKS_POLL)"),
+		poll: fs.Duration("webhooks-poll", dur("PAYLINKS_WEBHOOKS_POLL", 100*time.Millisecond), "how often an idle process looks for due webhooks (env PAYLINKS_WEBHOOKS_POLL)"),
 	}
 }
 

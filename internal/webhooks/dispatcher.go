@@ -42,7 +42,7 @@ type Options struct {
 	// Now is the clock that decides what is due (default time.Now).
 	Now func() time.Time
 	// Poll is how often the store is asked for due deliveries when idle
-	// (default 250ms).
+	// (default 100ms).
 	Poll time.Duration
 	// Timeout bounds one HTTP attempt (default 15s).
 	Timeout time.Duration
@@ -83,7 +83,7 @@ func New(opt Options) *Dispatcher {
 		opt.Now = time.Now
 	}
 	if opt.Poll <= 0 {
-		opt.Poll = 250 * time.Millisecond
+		opt.Poll = 100 * time.Millisecond
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = 15 * time.Second
