@@ -55,10 +55,11 @@ type WebhookStore interface {
 	// ReleaseWebhookDeliveries drops owner's leases on the deliveries,
 	// leaving them due; ones owner no longer holds are left alone.
 	ReleaseWebhookDeliveries(ctx context.Context, owner string, keys []DeliveryKey) error
-	// FinishWebhookDelivery records an attempt and, when owner still holds
-	// the delivery's lease, its outcome; it reports whether the lease was
-	// still held (the attempt is recorded either way).
-	FinishWebhookDelivery(ctx context.Context, o DeliveryOutcome) (held bool, err error)
+	// FinishWebhookDeliveries records attempts in one transaction: each
+	// attempt, and, when its owner still holds the delivery's lease, its
+	// outcome. held[i] reports whether outs[i]'s lease was still held (the
+	// attempt is recorded either way). A delivery appears at most once.
+	FinishWebhookDeliveries(ctx context.Context, outs []DeliveryOutcome) (held []bool, err error)
 	// WebhookAttempts returns the attempts of the account's events in the
 	// mode, oldest first, by event id.
 	WebhookAttempts(ctx context.Context, accountID paylinks.ID, livemode bool, eventIDs []paylinks.ID) (map[paylinks.ID][]paylinks.WebhookAttempt, error)

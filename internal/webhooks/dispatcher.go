@@ -72,9 +72,9 @@ type Dispatcher struct {
 	perEndpoint  map[paylinks.ID]int
 	wg           sync.WaitGroup
 	attemptsDone chan struct{}
-	// recording bounds the outcomes being written after their slots were
-	// freed.
-	recording chan struct{}
+	// outcomes are the attempts' results, waiting to be recorded in
+	// batches by record.
+	outcomes chan store.DeliveryOutcome
 }
 
 // New returns a dispatcher; call Run to start it.
@@ -108,7 +108,7 @@ func New(opt Options) *Dispatcher {
 	}
 	return &Dispatcher{opt: opt, live: NewClient(opt.Timeout, !opt.AllowPrivate), test: NewClient(opt.Timeout, false),
 		kick: make(chan struct{}, 1), perEndpoint: make(map[paylinks.ID]int), attemptsDone: make(chan struct{}, 1),
-		recording: make(chan struct{}, 4*opt.Concurrency)}
+		outcomes: make(chan store.DeliveryOutcome, 4*opt.Concurrency)}
 }
 
 // Owner returns the name of this dispatcher's leases.
@@ -129,6 +129,15 @@ func (d *Dispatcher) now() time.Time { return d.opt.Now().UTC().Truncate(time.Mi
 func (d *Dispatcher) Run(ctx context.Context) error {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		d.record(context.WithoutCancel(ctx))
+	}()
+	defer func() {
+		close(d.outcomes)
+		<-recorded
+	}()
 	for {
 		more, err := d.pass(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -221,8 +230,6 @@ func (d *Dispatcher) attempt(ctx context.Context, ld *store.LeasedDelivery) {
 	start := d.now()
 	a := paylinks.WebhookAttempt{EventID: ev.ID, EndpointID: ep.ID, URL: ep.URL, Owner: d.opt.Owner, At: start}
 	status, retryAfter, err := d.post(ctx, ld, start)
-	d.recording <- struct{}{}
-	defer func() { <-d.recording }()
 	d.free(ep.ID)
 	if ctx.Err() != nil {
 		// Shutting down: the attempt did not finish; leave it due.
@@ -261,8 +268,53 @@ func (d *Dispatcher) attempt(ctx context.Context, ld *store.LeasedDelivery) {
 	if out.NextAttemptAt.IsZero() {
 		out.NextAttemptAt = start
 	}
-	if _, err := d.opt.Store.FinishWebhookDelivery(context.WithoutCancel(ctx), out); err != nil {
-		d.opt.Logger.Error("webhooks: record attempt", "event", ev.ID, "endpoint", ep.ID, "err", err)
+	d.outcomes <- out
+}
+
+// maxRecord bounds the outcomes recorded in one write.
+const maxRecord = 128
+
+// record writes outcomes as they come, all those waiting in one write, until
+// outcomes is closed and drained.
+func (d *Dispatcher) record(ctx context.Context) {
+	batch := make([]store.DeliveryOutcome, 0, maxRecord)
+	for o := range d.outcomes {
+		batch = append(batch[:0], o)
+	more:
+		for len(batch) < maxRecord {
+			select {
+			case o, ok := <-d.outcomes:
+				if !ok {
+					break more
+				}
+				batch = append(batch, o)
+			default:
+				break more
+			}
+		}
+		d.write(ctx, batch)
+	}
+}
+
+// write records a batch; a delivery attempted twice in it (its lease
+// expired meanwhile) is recorded in a second write.
+func (d *Dispatcher) write(ctx context.Context, batch []store.DeliveryOutcome) {
+	seen := make(map[store.DeliveryKey]bool, len(batch))
+	var now, later []store.DeliveryOutcome
+	for _, o := range batch {
+		k := store.DeliveryKey{EventID: o.Attempt.EventID, EndpointID: o.Attempt.EndpointID}
+		if seen[k] {
+			later = append(later, o)
+			continue
+		}
+		seen[k] = true
+		now = append(now, o)
+	}
+	if _, err := d.opt.Store.FinishWebhookDeliveries(ctx, now); err != nil {
+		d.opt.Logger.Error("webhooks: record attempts", "attempts", len(now), "err", err)
+	}
+	if len(later) > 0 {
+		d.write(ctx, later)
 	}
 }
 

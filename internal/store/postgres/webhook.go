@@ -258,41 +258,61 @@ func (db *DB) ReleaseWebhookDeliveries(ctx context.Context, owner string, keys [
 	return db.pool.SendBatch(ctx, b).Close()
 }
 
-// FinishWebhookDelivery records an attempt and, when the lease is still
-// owner's, the delivery's outcome.
-func (db *DB) FinishWebhookDelivery(ctx context.Context, o store.DeliveryOutcome) (_ bool, err error) {
-	defer wrap(&err, "FinishWebhookDelivery")
-	a := o.Attempt
+// FinishWebhookDeliveries records attempts and, where the lease is still
+// the owner's, the outcomes, in one transaction sent as one batch.
+func (db *DB) FinishWebhookDeliveries(ctx context.Context, outs []store.DeliveryOutcome) (_ []bool, err error) {
+	defer wrap(&err, "FinishWebhookDeliveries")
+	held := make([]bool, len(outs))
+	if len(outs) == 0 {
+		return held, nil
+	}
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `INSERT INTO webhook_attempts (event_id, endpoint_id, url, owner, at, status_code, error,
-		duration_us, success) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		a.EventID, a.EndpointID, a.URL, a.Owner, ts(a.At), a.StatusCode, a.Error, a.Duration.Microseconds(), a.Success); err != nil {
-		return false, err
+	b := &pgx.Batch{}
+	for _, o := range outs {
+		a := o.Attempt
+		b.Queue(`INSERT INTO webhook_attempts (event_id, endpoint_id, url, owner, at, status_code, error,
+			duration_us, success) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			a.EventID, a.EndpointID, a.URL, a.Owner, ts(a.At), a.StatusCode, a.Error, a.Duration.Microseconds(), a.Success)
+		var delivered *time.Time
+		if o.Status == paylinks.DeliveryDelivered {
+			delivered = tsp(&a.At)
+		}
+		b.Queue(`UPDATE webhook_deliveries SET status = $4, attempts = attempts + 1,
+			next_attempt_at = $5, lease_owner = NULL, lease_until = NULL, last_status_code = $6, last_error = $7,
+			delivered_at = coalesce($8, delivered_at)
+			WHERE event_id = $1 AND endpoint_id = $2 AND lease_owner = $3`,
+			a.EventID, a.EndpointID, o.Owner, o.Status, ts(o.NextAttemptAt), a.StatusCode, a.Error, delivered)
 	}
-	var delivered *time.Time
-	if o.Status == paylinks.DeliveryDelivered {
-		delivered = tsp(&a.At)
+	br := tx.SendBatch(ctx, b)
+	for i := range outs {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return nil, err
+		}
+		tag, err := br.Exec()
+		if err != nil {
+			br.Close()
+			return nil, err
+		}
+		held[i] = tag.RowsAffected() == 1
 	}
-	tag, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = $4, attempts = attempts + 1,
-		next_attempt_at = $5, lease_owner = NULL, lease_until = NULL, last_status_code = $6, last_error = $7,
-		delivered_at = coalesce($8, delivered_at)
-		WHERE event_id = $1 AND endpoint_id = $2 AND lease_owner = $3`,
-		a.EventID, a.EndpointID, o.Owner, o.Status, ts(o.NextAttemptAt), a.StatusCode, a.Error, delivered)
-	if err != nil {
-		return false, err
+	if err := br.Close(); err != nil {
+		return nil, err
 	}
-	held := tag.RowsAffected() == 1
-	if held && o.Disable != nil {
+	for i, o := range outs {
+		if !held[i] || o.Disable == nil {
+			continue
+		}
 		if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET disabled_at = $2, updated_at = $2
-			WHERE id = $1 AND disabled_at IS NULL`, a.EndpointID, ts(a.At)); err != nil {
-			return false, err
+			WHERE id = $1 AND disabled_at IS NULL`, o.Attempt.EndpointID, ts(o.Attempt.At)); err != nil {
+			return nil, err
 		}
 		if err := insertEvents(ctx, tx, o.Disable); err != nil {
-			return false, err
+			return nil, err
 		}
 	}
 	return held, tx.Commit(ctx)

@@ -297,45 +297,91 @@ func (db *DB) ReleaseWebhookDeliveries(ctx context.Context, owner string, keys [
 	}))
 }
 
-// FinishWebhookDelivery records an attempt and, when the lease is still
-// owner's, the delivery's outcome.
-func (db *DB) FinishWebhookDelivery(ctx context.Context, o store.DeliveryOutcome) (bool, error) {
-	var held bool
-	a := o.Attempt
-	err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
-		held = false
-		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_attempts (event_id, endpoint_id, url, owner, at, status_code, error,
-			duration_us, success) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			idArg(a.EventID), idArg(a.EndpointID), a.URL, a.Owner, micro(a.At), a.StatusCode, a.Error, a.Duration.Microseconds(), a.Success); err != nil {
-			return err
-		}
+// FinishWebhookDeliveries records attempts and, where the lease is still
+// the owner's, the outcomes, in one write: one multi-row INSERT of the
+// attempts and one UPDATE … FROM (VALUES …) of the deliveries, whatever
+// the number, so that delivering costs the writer two statements per batch.
+func (db *DB) FinishWebhookDeliveries(ctx context.Context, outs []store.DeliveryOutcome) ([]bool, error) {
+	held := make([]bool, len(outs))
+	if len(outs) == 0 {
+		return held, nil
+	}
+	const attemptCols = 9
+	ins := make([]any, 0, attemptCols*len(outs))
+	upd := make([]any, 0, 9*len(outs))
+	for _, o := range outs {
+		a := o.Attempt
+		ins = append(ins, idArg(a.EventID), idArg(a.EndpointID), a.URL, a.Owner, micro(a.At), a.StatusCode, a.Error,
+			a.Duration.Microseconds(), a.Success)
 		var delivered any
 		if o.Status == paylinks.DeliveryDelivered {
 			delivered = micro(a.At)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1,
-			next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, last_status_code = ?, last_error = ?,
-			delivered_at = coalesce(?, delivered_at)
-			WHERE event_id = ? AND endpoint_id = ? AND lease_owner = ?`,
-			o.Status, micro(o.NextAttemptAt), a.StatusCode, a.Error, delivered, idArg(a.EventID), idArg(a.EndpointID), o.Owner)
+		upd = append(upd, idArg(a.EventID), idArg(a.EndpointID), o.Owner, o.Status, micro(o.NextAttemptAt), a.StatusCode,
+			a.Error, delivered, 0)
+	}
+	insSQL := `INSERT INTO webhook_attempts (event_id, endpoint_id, url, owner, at, status_code, error, duration_us, success)
+		VALUES ` + placeholders(len(outs), attemptCols)
+	updSQL := `UPDATE webhook_deliveries SET status = v.column4, attempts = attempts + 1, next_attempt_at = v.column5,
+		lease_owner = NULL, lease_until = NULL, last_status_code = v.column6, last_error = v.column7,
+		delivered_at = coalesce(v.column8, delivered_at)
+		FROM (VALUES ` + placeholders(len(outs), 9) + `) AS v
+		WHERE webhook_deliveries.event_id = v.column1 AND webhook_deliveries.endpoint_id = v.column2
+		AND webhook_deliveries.lease_owner = v.column3
+		RETURNING webhook_deliveries.event_id, webhook_deliveries.endpoint_id`
+	err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
+		clear(held)
+		if _, err := tx.ExecContext(ctx, insSQL, ins...); err != nil {
+			return err
+		}
+		var rows *sql.Rows
+		var err error
+		if st := tx.stmt(ctx, updSQL); st != nil {
+			rows, err = st.QueryContext(ctx, upd...)
+		} else {
+			rows, err = tx.Tx.QueryContext(ctx, updSQL, upd...)
+		}
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		held = n == 1
-		if held && o.Disable != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET disabled_at = ?, updated_at = ?
-				WHERE id = ? AND disabled_at IS NULL`, micro(a.At), micro(a.At), idArg(a.EndpointID)); err != nil {
+		got := map[store.DeliveryKey]bool{}
+		for rows.Next() {
+			var k store.DeliveryKey
+			if err := rows.Scan(&k.EventID, &k.EndpointID); err != nil {
+				rows.Close()
 				return err
 			}
-			return insertEvent(ctx, tx, o.Disable)
+			got[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i, o := range outs {
+			held[i] = got[store.DeliveryKey{EventID: o.Attempt.EventID, EndpointID: o.Attempt.EndpointID}]
+			if !held[i] || o.Disable == nil {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET disabled_at = ?, updated_at = ?
+				WHERE id = ? AND disabled_at IS NULL`, micro(o.Attempt.At), micro(o.Attempt.At), idArg(o.Attempt.EndpointID)); err != nil {
+				return err
+			}
+			if err := insertEvent(ctx, tx, o.Disable); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
-	return held, wrap("FinishWebhookDelivery", err)
+	if err != nil {
+		return nil, wrap("FinishWebhookDeliveries", err)
+	}
+	return held, nil
+}
+
+// placeholders is "(?, …), (?, …)": rows groups of cols.
+func placeholders(rows, cols int) string {
+	one := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	return one + strings.Repeat(", "+one, rows-1)
 }
 
 // WebhookAttempts returns the attempts of the events, oldest first.

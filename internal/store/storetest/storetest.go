@@ -60,7 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListEvents", testListEvents},
 		{"Sessions", testSessions}, {"ListSessions", testListSessions}, {"ClaimSession", testClaimSession}, {"PaySession", testPaySession}, {"Idempotency", testIdempotency}, {"IdempotencyConcurrent", testIdempotencyConcurrent}, {"IdempotencyObject", testIdempotencyObject},
 		{"ServerSecret", testServerSecret},
-		{"WebhookEndpoints", testWebhookEndpoints}, {"WebhookFanout", testWebhookFanout}, {"WebhookLease", testWebhookLease}, {"WebhookLeaseConcurrent", testWebhookLeaseConcurrent}, {"EventPage", testEventPage},
+		{"WebhookEndpoints", testWebhookEndpoints}, {"WebhookFanout", testWebhookFanout}, {"WebhookLease", testWebhookLease}, {"WebhookLeaseConcurrent", testWebhookLeaseConcurrent}, {"EventPage", testEventPage}, {"WebhookFinishBatch", testWebhookFinishBatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

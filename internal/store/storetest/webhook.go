@@ -174,15 +174,15 @@ func testWebhookLease(t *testing.T, f *fixture) {
 		t.Fatalf("B took %d deliveries after A's lease expired, want evs[1]", len(taken))
 	}
 	att := paylinks.WebhookAttempt{EventID: evs[1].ID, EndpointID: e.ID, URL: e.URL, Owner: "A", At: at(42), StatusCode: 500, Error: "HTTP 500", Duration: time.Millisecond}
-	held, err := f.s.FinishWebhookDelivery(ctx, store.DeliveryOutcome{Owner: "A", Attempt: att, Status: paylinks.DeliveryPending, NextAttemptAt: at(50)})
-	wantErr(t, "FinishWebhookDelivery(A, lost)", err, nil)
+	held, err := f.finish(t, store.DeliveryOutcome{Owner: "A", Attempt: att, Status: paylinks.DeliveryPending, NextAttemptAt: at(50)})
+	wantErr(t, "FinishWebhookDeliveries(A, lost)", err, nil)
 	if held {
 		t.Errorf("A's finish after B took the lease: held")
 	}
 	att2 := att
 	att2.At, att2.StatusCode, att2.Error, att2.Success, att2.Owner = at(43), 200, "", true, "B"
-	held, err = f.s.FinishWebhookDelivery(ctx, store.DeliveryOutcome{Owner: "B", Attempt: att2, Status: paylinks.DeliveryDelivered})
-	wantErr(t, "FinishWebhookDelivery(B)", err, nil)
+	held, err = f.finish(t, store.DeliveryOutcome{Owner: "B", Attempt: att2, Status: paylinks.DeliveryDelivered})
+	wantErr(t, "FinishWebhookDeliveries(B)", err, nil)
 	if !held {
 		t.Errorf("B's finish: lease not held")
 	}
@@ -207,8 +207,8 @@ func testWebhookLease(t *testing.T, f *fixture) {
 	// 410: the endpoint is disabled with an event, and nothing more is leased for it.
 	dis := f.event(t, a.ID, false, "webhook_endpoint.disabled", e.ID, 44)
 	gone := paylinks.WebhookAttempt{EventID: evs[2].ID, EndpointID: e.ID, URL: e.URL, At: at(44), StatusCode: 410, Error: "HTTP 410"}
-	held, err = f.s.FinishWebhookDelivery(ctx, store.DeliveryOutcome{Owner: "C", Attempt: gone, Status: paylinks.DeliveryFailed, Disable: dis})
-	wantErr(t, "FinishWebhookDelivery(410)", err, nil)
+	held, err = f.finish(t, store.DeliveryOutcome{Owner: "C", Attempt: gone, Status: paylinks.DeliveryFailed, Disable: dis})
+	wantErr(t, "FinishWebhookDeliveries(410)", err, nil)
 	if !held {
 		t.Errorf("C's finish: lease not held")
 	}
@@ -308,4 +308,74 @@ func testEventPage(t *testing.T, f *fixture) {
 	}
 	_, err = f.s.EventPage(ctx, store.EventCursor{AccountID: b.ID, After: &all[0].ID, Limit: 10})
 	wantErr(t, "EventPage(after another account's)", err, paylinks.ErrNotFound)
+}
+
+// finish records one outcome with FinishWebhookDeliveries.
+func (f *fixture) finish(t *testing.T, o store.DeliveryOutcome) (bool, error) {
+	t.Helper()
+	held, err := f.s.FinishWebhookDeliveries(t.Context(), []store.DeliveryOutcome{o})
+	if err != nil {
+		return false, err
+	}
+	if len(held) != 1 {
+		t.Fatalf("FinishWebhookDeliveries of one outcome: %d answers", len(held))
+	}
+	return held[0], nil
+}
+
+// testWebhookFinishBatch: one call records many outcomes, each by its own
+// lease.
+func testWebhookFinishBatch(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	a := f.account(t)
+	e := f.endpoint(t, a, false, 1)
+	var evs []*paylinks.Event
+	for i := range 5 {
+		evs = append(evs, f.createLink(t, f.link(t, a, false, 2+i, nil)))
+	}
+	leased, err := f.s.LeaseWebhookDeliveries(ctx, store.LeaseRequest{Owner: "A", Now: at(10), Until: at(40), Limit: 4})
+	wantErr(t, "LeaseWebhookDeliveries", err, nil)
+	if len(leased) != 4 {
+		t.Fatalf("leased %d, want 4", len(leased))
+	}
+	var outs []store.DeliveryOutcome
+	for i, ev := range evs {
+		o := store.DeliveryOutcome{Owner: "A", Attempt: paylinks.WebhookAttempt{EventID: ev.ID, EndpointID: e.ID, URL: e.URL,
+			Owner: "A", At: at(11), StatusCode: 200, Success: true}, Status: paylinks.DeliveryDelivered, NextAttemptAt: at(11)}
+		if i == 1 {
+			o.Attempt.StatusCode, o.Attempt.Success, o.Attempt.Error = 500, false, "HTTP 500"
+			o.Status, o.NextAttemptAt = paylinks.DeliveryPending, at(16)
+		}
+		outs = append(outs, o)
+	}
+	held, err := f.s.FinishWebhookDeliveries(ctx, outs)
+	wantErr(t, "FinishWebhookDeliveries", err, nil)
+	check(t, "held", held, []bool{true, true, true, true, false}) // the fifth was never leased
+	for i, ev := range evs {
+		ds, err := f.s.WebhookDeliveries(ctx, a.ID, false, ev.ID)
+		wantErr(t, "WebhookDeliveries", err, nil)
+		want := map[int]string{1: paylinks.DeliveryPending, 4: paylinks.DeliveryPending}[i]
+		if want == "" {
+			want = paylinks.DeliveryDelivered
+		}
+		if len(ds) != 1 || ds[0].Status != want || (i < 4) != (ds[0].Attempts == 1) {
+			t.Errorf("delivery %d: %+v, want %s", i, ds, want)
+		}
+	}
+	atts, err := f.s.WebhookAttempts(ctx, a.ID, false, []paylinks.ID{evs[4].ID})
+	wantErr(t, "WebhookAttempts", err, nil)
+	if len(atts[evs[4].ID]) != 1 {
+		t.Errorf("the unleased delivery's attempt was not recorded: %v", atts)
+	}
+	// The failed one is due again at 16, for anyone.
+	again, err := f.s.LeaseWebhookDeliveries(ctx, store.LeaseRequest{Owner: "B", Now: at(16), Until: at(46), Limit: 10})
+	wantErr(t, "LeaseWebhookDeliveries(again)", err, nil)
+	var got []string
+	for _, ld := range again {
+		got = append(got, ld.Event.ID.String())
+	}
+	slices.Sort(got)
+	want := []string{evs[1].ID.String(), evs[4].ID.String()}
+	slices.Sort(want)
+	check(t, "due again", got, want)
 }
