@@ -188,9 +188,9 @@ func (s *Service) WebhookEndpointPage(ctx context.Context, pr paylinks.Principal
 	return pageOf(es, p.Limit), nil
 }
 
-// UpdateWebhookEndpoint changes the given fields of an endpoint; Disabled
-// false enables a disabled one again (it gets the events written from then
-// on).
+// UpdateWebhookEndpoint changes the given fields of an endpoint. Disabled
+// true stops its deliveries (they stay pending, and events written while
+// it is disabled are not queued for it); false resumes them.
 func (s *Service) UpdateWebhookEndpoint(ctx context.Context, pr paylinks.Principal, id paylinks.ID, display string, p WebhookEndpointParams) (*paylinks.WebhookEndpoint, error) {
 	if err := require(pr, paylinks.ScopeWebhooksWrite); err != nil {
 		return nil, err

@@ -258,18 +258,40 @@ func (db *DB) LeaseWebhookDeliveries(ctx context.Context, r store.LeaseRequest) 
 	if err != nil {
 		return nil, wrap("LeaseWebhookDeliveries", err)
 	}
-	out := make([]store.LeasedDelivery, 0, len(keys))
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, 2*len(keys))
 	for _, k := range keys {
+		args = append(args, idArg(k.EventID), idArg(k.EndpointID))
+	}
+	rows, err := db.rstmtQuery(ctx, `SELECT `+deliveryCols+`, `+prefixed("ev.", eventCols)+`, `+prefixed("e.", endpointCols)+`
+		FROM (VALUES `+placeholders(len(keys), 2)+`) AS k
+		JOIN webhook_deliveries d ON d.event_id = k.column1 AND d.endpoint_id = k.column2
+		JOIN events ev ON ev.id = d.event_id JOIN webhook_endpoints e ON e.id = d.endpoint_id
+		ORDER BY d.next_attempt_at, d.event_id`, args...)
+	if err != nil {
+		return nil, wrap("LeaseWebhookDeliveries", err)
+	}
+	defer rows.Close()
+	out := make([]store.LeasedDelivery, 0, len(keys))
+	for rows.Next() {
 		var ld store.LeasedDelivery
-		row := db.queryRow(ctx, `SELECT `+deliveryCols+`, `+prefixed("ev.", eventCols)+`, `+prefixed("e.", endpointCols)+`
-			FROM webhook_deliveries d JOIN events ev ON ev.id = d.event_id JOIN webhook_endpoints e ON e.id = d.endpoint_id
-			WHERE d.event_id = ? AND d.endpoint_id = ?`, idArg(k.EventID), idArg(k.EndpointID))
-		if err := scanLeased(row, &ld); err != nil {
+		if err := scanLeased(rows, &ld); err != nil {
 			return nil, wrap("LeaseWebhookDeliveries", err)
 		}
 		out = append(out, ld)
 	}
-	return out, nil
+	return out, wrap("LeaseWebhookDeliveries", rows.Err())
+}
+
+// rstmtQuery runs a query on the read pool with a cached statement.
+func (db *DB) rstmtQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := db.rstmts.prepare(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // prefixed qualifies each column of cols with p.
