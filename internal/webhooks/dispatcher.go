@@ -44,13 +44,19 @@ type Options struct {
 	// Poll is how often the store is asked for due deliveries when idle
 	// (default 100ms).
 	Poll time.Duration
+	// Gather is how long the dispatcher lets work accumulate before the
+	// next lease once attempts finish, and before recording their
+	// outcomes, so that both are written in batches rather than one commit
+	// per delivery: each write shares the one SQLite writer with the API
+	// (default 3ms).
+	Gather time.Duration
 	// Timeout bounds one HTTP attempt (default 15s).
 	Timeout time.Duration
 	// Lease is how long a delivery is leased for an attempt (default
 	// Timeout plus 30s): a replica that dies mid-attempt loses it then.
 	Lease time.Duration
 	// Concurrency bounds attempts in flight in all (default 32) and
-	// PerEndpoint to one endpoint (default 8).
+	// PerEndpoint to one endpoint (default 16).
 	Concurrency, PerEndpoint int
 	// AllowPrivate lets live-mode deliveries reach loopback, private and
 	// link-local addresses (--webhooks-allow-private). Test mode always may.
@@ -88,6 +94,9 @@ func New(opt Options) *Dispatcher {
 	if opt.Timeout <= 0 {
 		opt.Timeout = 15 * time.Second
 	}
+	if opt.Gather <= 0 {
+		opt.Gather = 3 * time.Millisecond
+	}
 	if opt.Lease <= 0 {
 		opt.Lease = opt.Timeout + 30*time.Second
 	}
@@ -95,7 +104,7 @@ func New(opt Options) *Dispatcher {
 		opt.Concurrency = 32
 	}
 	if opt.PerEndpoint <= 0 {
-		opt.PerEndpoint = 8
+		opt.PerEndpoint = 16
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
@@ -155,7 +164,18 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case <-t.C:
 		case <-d.kick:
 		case <-d.attemptsDone:
+			d.gather(ctx)
 		}
+	}
+}
+
+// gather waits Gather, or until ctx ends.
+func (d *Dispatcher) gather(ctx context.Context) {
+	t := time.NewTimer(d.opt.Gather)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 
@@ -280,6 +300,7 @@ func (d *Dispatcher) record(ctx context.Context) {
 	batch := make([]store.DeliveryOutcome, 0, maxRecord)
 	for o := range d.outcomes {
 		batch = append(batch[:0], o)
+		linger := time.NewTimer(d.opt.Gather)
 	more:
 		for len(batch) < maxRecord {
 			select {
@@ -288,10 +309,11 @@ func (d *Dispatcher) record(ctx context.Context) {
 					break more
 				}
 				batch = append(batch, o)
-			default:
+			case <-linger.C:
 				break more
 			}
 		}
+		linger.Stop()
 		d.write(ctx, batch)
 	}
 }
