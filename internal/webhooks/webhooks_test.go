@@ -311,8 +311,14 @@ func TestHangingEndpointDoesNotDelayOthers(t *testing.T) {
 func TestSecretRotation(t *testing.T) {
 	clock := servertest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	h := newHookEnv(t, "sqlite", clock, webhooks.Options{})
-	rc := newReceiver(t, nil)
+	rc, v1rc := newReceiver(t, nil), newReceiver(t, nil)
 	id, old := h.endpoint(t, h.SecretTest, map[string]any{"url": rc.url(), "format": "omise"})
+	v1id, v1old := h.endpoint(t, h.SecretTest, map[string]any{"url": v1rc.url()})
+	v1ep, _ := parseEndpointID(v1id)
+	v1rot, err := h.Service.RotateWebhookSecret(context.Background(), h.pr, v1ep, v1id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	epID, _ := parseEndpointID(id)
 	ep, err := h.Service.RotateWebhookSecret(context.Background(), h.pr, epID, id)
 	if err != nil {
@@ -332,7 +338,16 @@ func TestSecretRotation(t *testing.T) {
 			t.Errorf("during the overlap a secret does not verify")
 		}
 	}
-	h.waitAttempts(t, 1)
+	vd := v1rc.wait(t, 1, 5*time.Second)[0]
+	if n := strings.Count(vd.header.Get("X-Webhook-Signature"), "v1="); n != 2 {
+		t.Errorf("X-Webhook-Signature has %d v1 entries during the overlap, want 2", n)
+	}
+	for _, s := range []string{v1old, v1rot.Secret} {
+		if verifyV1(t, vd, s) != nil {
+			t.Errorf("v1 format: during the overlap a secret does not verify")
+		}
+	}
+	h.waitAttempts(t, 2)
 	clock.Add(24*time.Hour + time.Second)
 	h.link(t, h.pr, "After")
 	d = rc.wait(t, 2, 5*time.Second)[1]
@@ -341,6 +356,10 @@ func TestSecretRotation(t *testing.T) {
 	}
 	if verifyStandard(d, old, false) == nil || verifyOmise(t, d, old) == nil {
 		t.Errorf("after the overlap the old secret still verifies")
+	}
+	vd = v1rc.wait(t, 2, 5*time.Second)[1]
+	if verifyV1(t, vd, v1rot.Secret) != nil || verifyV1(t, vd, v1old) == nil {
+		t.Errorf("v1 format after the overlap: only the new secret must verify")
 	}
 }
 
@@ -461,4 +480,44 @@ func (h *hookEnv) waitAttempts(t *testing.T, n int) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// TestTestSendAndRedeliver: a test send reaches its endpoint only; a
+// redelivery by hand reaches the endpoint named, even one made after the
+// event, with the same webhook-id.
+func TestTestSendAndRedeliver(t *testing.T) {
+	h := newHookEnv(t, "sqlite", nil, webhooks.Options{})
+	a, b := newReceiver(t, nil), newReceiver(t, nil)
+	ida, secretA := h.endpoint(t, h.SecretTest, map[string]any{"url": a.url()})
+	ctx := context.Background()
+	epA, _ := parseEndpointID(ida)
+	if _, err := h.Service.TestWebhookEndpoint(ctx, h.pr, epA, ida); err != nil {
+		t.Fatal(err)
+	}
+	d := a.wait(t, 1, 5*time.Second)[0]
+	var body struct{ Type, Livemode any }
+	json.Unmarshal(d.body, &body)
+	if body.Type != "webhook_endpoint.test" || verifyV1(t, d, secretA) != nil {
+		t.Errorf("test send: %s", d.body)
+	}
+	l := h.link(t, h.pr, "Before B")
+	first := a.wait(t, 2, 5*time.Second)[1]
+	idb, secretB := h.endpoint(t, h.SecretTest, map[string]any{"url": b.url()})
+	b.still(t, 0, 50*time.Millisecond) // made after the event: not sent it
+	epB, _ := parseEndpointID(idb)
+	evs, _, _ := h.Service.ListEvents(ctx, h.pr, storeFilter())
+	var linkEv paylinks.ID
+	for _, e := range evs {
+		if e.ObjectID == l.ID {
+			linkEv = e.ID
+		}
+	}
+	if n, err := h.Service.RedeliverEvent(ctx, h.pr, linkEv, "evt", &epB, idb); err != nil || n != 1 {
+		t.Fatalf("RedeliverEvent: %d %v", n, err)
+	}
+	got := b.wait(t, 1, 5*time.Second)[0]
+	if got.header.Get("webhook-id") != first.header.Get("webhook-id") || verifyStandard(got, secretB, true) != nil {
+		t.Errorf("redelivery: webhook-id %q, want %q", got.header.Get("webhook-id"), first.header.Get("webhook-id"))
+	}
+	a.still(t, 2, 50*time.Millisecond)
 }
