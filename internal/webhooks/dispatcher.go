@@ -199,8 +199,12 @@ func (d *Dispatcher) pass(ctx context.Context) (more bool, err error) {
 	if err != nil || !due {
 		return false, err
 	}
+	// At most one endpoint's worth per lease: more could not all start if
+	// they were one endpoint's, and would be released again (another
+	// write); the next pass follows at once when this one filled up.
+	limit := min(free, d.opt.PerEndpoint)
 	leased, err := d.opt.Store.LeaseWebhookDeliveries(ctx, store.LeaseRequest{Owner: d.opt.Owner, Now: now,
-		Until: now.Add(d.opt.Lease), Limit: free, Skip: skip})
+		Until: now.Add(d.opt.Lease), Limit: limit, Skip: skip})
 	if err != nil {
 		return false, err
 	}
@@ -223,7 +227,7 @@ func (d *Dispatcher) pass(ctx context.Context) (more bool, err error) {
 			return false, err
 		}
 	}
-	return len(leased) == free && len(release) == 0, nil
+	return len(leased) == limit && len(release) == 0, nil
 }
 
 // free gives back an attempt's slots, once its HTTP request is over: its
