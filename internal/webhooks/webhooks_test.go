@@ -159,23 +159,23 @@ func TestRetriesOnTheSchedule(t *testing.T) {
 		var ev struct {
 			ID                string
 			WebhookDeliveries []struct {
-				Object, Endpoint, URI string
-				CreatedAt             string `json:"created_at"`
-				Status                int
-				Success               bool
+				Object, Endpoint, URI, Status string
+				CreatedAt                     string `json:"created_at"`
+				ResponseCode                  int    `json:"response_code"`
 			} `json:"webhook_deliveries"`
 		}
 		json.Unmarshal(first.body, &ev)
 		h.getJSON(t, h.SecretTest, "/events/"+ev.ID, &ev)
 		var codes []int
 		for _, d := range ev.WebhookDeliveries {
-			codes = append(codes, d.Status)
-			if d.URI != rc.url() || !strings.HasPrefix(d.Endpoint, "we_") || d.Success != (d.Status == 200) {
+			codes = append(codes, d.ResponseCode)
+			if d.URI != rc.url() || !strings.HasPrefix(d.Endpoint, "we_") || d.Object != "webhook_delivery" || d.CreatedAt == "" ||
+				(d.Status == "success") != (d.ResponseCode == 200) {
 				t.Errorf("webhook_delivery %+v", d)
 			}
 		}
 		if mustJSON(codes) != "[500,500,503,200]" {
-			t.Errorf("webhook_deliveries' statuses %v, want 500, 500, 503, 200", codes)
+			t.Errorf("webhook_deliveries' response codes %v, want 500, 500, 503, 200", codes)
 		}
 		ds2, err := h.Store.WebhookDeliveries(context.Background(), h.Account.ID, false, mustEventID(t, h, ev.ID))
 		if err != nil || len(ds2) != 1 || ds2[0].Status != paylinks.DeliveryDelivered || ds2[0].Attempts != 4 {

@@ -29,8 +29,8 @@ type webhookDelivery struct {
 	Object    string `json:"object"`
 	Endpoint  string `json:"endpoint"`
 	URI       string `json:"uri"`
-	Status    int    `json:"status"` // the HTTP status, 0 when none came
-	Success   bool   `json:"success"`
+	Status    string `json:"status"`        // "success" (a 2xx came) or "failure"
+	Response  *int   `json:"response_code"` // the HTTP status; null when none came
 	Error     string `json:"error,omitempty"`
 	CreatedAt string `json:"created_at"`
 }
@@ -61,7 +61,14 @@ func renderAttempts(atts []paylinks.WebhookAttempt) []webhookDelivery {
 	out := make([]webhookDelivery, len(atts))
 	for i, a := range atts {
 		out[i] = webhookDelivery{Object: "webhook_delivery", Endpoint: "we_" + paylinks.FormatBase32(a.EndpointID), URI: a.URL,
-			Status: a.StatusCode, Success: a.Success, Error: a.Error, CreatedAt: formatTime(a.At)}
+			Status: "failure", Error: a.Error, CreatedAt: formatTime(a.At)}
+		if a.Success {
+			out[i].Status = "success"
+		}
+		if a.StatusCode != 0 {
+			code := a.StatusCode
+			out[i].Response = &code
+		}
 	}
 	return out
 }
