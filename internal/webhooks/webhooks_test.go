@@ -2,7 +2,9 @@ package webhooks_test
 
 import (
 	"context"
+
 	"encoding/json"
+	"github.com/omise/omise-go"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -60,6 +62,14 @@ func TestPaymentDeliversSignedEvents(t *testing.T) {
 			oev.Data.Status != "successful" || !oev.Data.Paid || oev.Data.Amount != 12345 || oev.Data.Currency != "THB" ||
 			oev.WebhookDeliveries == nil || od.header.Get("webhook-id") != oev.ID || !strings.HasPrefix(oev.ID, "evnt_test_") {
 			t.Errorf("omise body: %s", od.body)
+		}
+		// omise-go, as a merchant's handler would, decodes it to a charge.
+		var oe omise.Event
+		if err := json.Unmarshal(od.body, &oe); err != nil {
+			t.Fatalf("omise-go cannot decode the webhook: %v", err)
+		}
+		if ch, ok := oe.Data.(*omise.Charge); !ok || oe.Key != "charge.complete" || ch.ID != oev.Data.ID || ch.Amount != 12345 || !ch.Paid {
+			t.Errorf("omise-go decoded %s with data %#v", oe.Key, oe.Data)
 		}
 		// The body is the Event object as GET /events/{id} renders it.
 		var got map[string]any
