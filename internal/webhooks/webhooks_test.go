@@ -2,14 +2,14 @@ package webhooks_test
 
 import (
 	"context"
-
 	"encoding/json"
-	"github.com/omise/omise-go"
 	"net/http"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/omise/omise-go"
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/servertest"
