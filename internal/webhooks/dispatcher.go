@@ -147,14 +147,20 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		close(d.outcomes)
 		<-recorded
 	}()
+	failing := 0 // passes failed in a row: the database is away, back off
 	for {
 		more, err := d.pass(ctx)
-		if err != nil && ctx.Err() == nil {
-			d.opt.Logger.ErrorContext(ctx, "webhooks: lease deliveries", "err", err)
-		}
 		wait := d.opt.Poll
-		if more {
-			wait = 0
+		switch {
+		case err != nil && ctx.Err() == nil:
+			failing++
+			wait = min(d.opt.Poll<<min(failing, 6), 5*time.Second)
+			d.opt.Logger.ErrorContext(ctx, "webhooks: lease deliveries", "err", err, "retry_in", wait)
+		case err == nil:
+			failing = 0
+			if more {
+				wait = 0
+			}
 		}
 		t.Reset(wait)
 		select {
