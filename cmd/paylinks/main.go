@@ -41,6 +41,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return keys(ctx, args, getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout, stderr)
+	case "webhooks":
+		return webhooksCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "paylinks", version)
 		return nil
@@ -61,10 +63,12 @@ commands:
   keys create --mode test|live --kind secret|public|restricted [--scope S]... [--account NAME]
   keys list
   keys revoke PREFIX|KEY   (the prefix keys list shows, or a whole key, e.g. a leaked one)
+  webhooks create --url URL [--format v1|omise] [--mode test|live] [--events T,...]
+  webhooks list [--mode test|live]
   migrate   apply migrations to --db
   version   print the version
 
 Every flag may also be set in the environment: PAYLINKS_ADDR, PAYLINKS_DB,
 PAYLINKS_PUBLIC_URL, PAYLINKS_LOG_FORMAT, PAYLINKS_DB_MAX_CONNS,
-PAYLINKS_TRUSTED_PROXIES, PAYLINKS_MAX_CONNS.
+PAYLINKS_TRUSTED_PROXIES, PAYLINKS_MAX_CONNS, PAYLINKS_WEBHOOKS_ALLOW_PRIVATE.
 `

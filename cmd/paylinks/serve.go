@@ -67,6 +67,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"memory budget of the Go runtime, e.g. 40MiB or 1GiB; off leaves Go's defaults; GOMEMLIMIT and GOGC win over it (env PAYLINKS_MEMORY_LIMIT)")
 	maxOpen := fs.String("max-conns", envDefault(getenv, "PAYLINKS_MAX_CONNS", defaultMaxConns),
 		"most client connections open at once; idle ones are closed first to make room; 0 or off: no cap (env PAYLINKS_MAX_CONNS)")
+	hooks := addWebhookFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -149,8 +150,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *publicURL == "" {
 		*publicURL = "http://" + ln.Addr().String()
 	}
+	handler := server.New(server.Config{Service: svc, PublicURL: *publicURL, Logger: log, Version: version, Checkout: checkout.Options{Secret: secrets.checkout, ClientIP: api.ClientIP(proxies)}})
+	defer startWebhooks(ctx, st, handler, hooks, log)()
 	srv := &http.Server{
-		Handler:           server.New(server.Config{Service: svc, PublicURL: *publicURL, Logger: log, Version: version, Checkout: checkout.Options{Secret: secrets.checkout, ClientIP: api.ClientIP(proxies)}}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
