@@ -237,7 +237,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if cfg.ProfileDir != "" {
 			prof = filepath.Join(cfg.ProfileDir, sc.name+".cpu.pprof")
 		}
-		rep.Scenarios = append(rep.Scenarios, runScenario(ctx, sc, e, srv, lc, prof))
+		res := runScenario(ctx, sc, e, srv, lc, prof)
+		if sc.after != nil && res.Note == "" {
+			res.Note = sc.after(ctx, e)
+		}
+		rep.Scenarios = append(rep.Scenarios, res)
 	}
 	if base != nil && ctx.Err() == nil {
 		runBaseline() // again at the end: the machine is shared, so bracket the run

@@ -32,6 +32,9 @@ type scenario struct {
 	// client(1).
 	client          func(conns int) *http.Client
 	perWorkerClient bool
+	// after, when set, runs after the measured window and its answer is
+	// the result's note.
+	after func(ctx context.Context, e *env) string
 }
 
 // scenarios are run in this order: reads first, then the writes that grow
@@ -47,6 +50,15 @@ var scenarios = []scenario{
 	{name: "pay-proxied", op: "pay behind a proxy: kept-alive connections, payer in X-Forwarded-For", ready: payProxiedReady, do: payProxied},
 	{name: "charge", op: "POST /tokens + POST /charges, test card", ready: chargeReady, do: charge},
 	{name: "v1-create", op: "POST /api/v1/payment_links + Idempotency-Key", ready: v1Ready("POST"), do: createV1},
+	// Last: from here on one webhook endpoint is subscribed to every event.
+	{name: "webhooks", op: "POST /links with one v1 endpoint subscribed to every event (compare: create)", ready: webhooksReady,
+		do: create, after: webhooksNote},
+	{name: "pay-hooked", op: "pay with one v1 endpoint subscribed to every event (compare: pay)", ready: func(ctx context.Context, c *http.Client, e *env) string {
+		if why := webhooksReady(ctx, c, e); why != "" {
+			return why
+		}
+		return payReady(ctx, c, e)
+	}, do: pay, client: payerClient, perWorkerClient: true, after: webhooksNote},
 }
 
 // baselineScenario is the load the baseline server gets: the same closed

@@ -12,6 +12,7 @@ import (
 var commands = []struct{ name, usage, purpose string }{
 	{"serve", "paylinks [serve] [flags]", "run the server (the default command)"},
 	{"keys", "paylinks keys create|list|revoke [flags]", "create, list and revoke API keys"},
+	{"webhooks", "paylinks webhooks create|list [flags]", "create and list webhook endpoints (for integrations without the v1 API)"},
 	{"migrate", "paylinks migrate [--db DSN]", "apply database migrations without serving"},
 	{"backup", "paylinks backup [--db sqlite:PATH] --to FILE", "copy a live SQLite database, consistently, to a new file"},
 	{"restore", "paylinks restore [--db sqlite:PATH] --from FILE [--force]", "put a backup in place of a SQLite database (server stopped)"},
@@ -57,6 +58,18 @@ Create, list and revoke API keys (run with --db as the server's).
               (e.g. a leaked one); it stops working within a second
 
 Run paylinks keys create --help for its flags.
+`
+
+// webhooksUsage is the help of webhooks.
+const webhooksUsage = `usage: paylinks webhooks create|list [flags]
+
+Create and list webhook endpoints (run with --db as the server's).
+
+  webhooks create --url URL [--format v1|omise] [--mode test|live] [--events T,...] [--description D]
+                  prints the endpoint's id and its signing secret, shown only this once
+  webhooks list [--mode test|live]
+
+Run paylinks webhooks create --help for its flags.
 `
 
 // isHelpFlag reports whether arg asks for help.

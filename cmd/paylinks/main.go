@@ -76,6 +76,12 @@ func runCommand(ctx context.Context, cmd string, args []string, getenv func(stri
 		return backup(ctx, args, getenv, stdout, stderr)
 	case "restore":
 		return restore(ctx, args, getenv, stdout, stderr)
+	case "webhooks":
+		if len(args) > 0 && isHelpFlag(args[0]) {
+			fmt.Fprint(stdout, webhooksUsage)
+			return nil
+		}
+		return webhooksCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "paylinks", version)
 		return nil

@@ -15,6 +15,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,7 +35,7 @@ func TestHelp(t *testing.T) {
 		if err := run(context.Background(), args, func(string) string { return "" }, &out, &errOut); err != nil {
 			t.Errorf("%q: %v, want no error (exit 0)", args, err)
 		}
-		for _, want := range []string{"serve", "keys", "migrate", "backup", "restore", "version", "run the server"} {
+		for _, want := range []string{"serve", "keys", "webhooks", "migrate", "backup", "restore", "version", "run the server"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("%q: help lacks %q:\n%s", args, want, out.String())
 			}
@@ -55,6 +56,8 @@ func TestHelp(t *testing.T) {
 		{[]string{"migrate", "--help"}, "-db"},
 		{[]string{"keys", "--help"}, "keys revoke"},
 		{[]string{"keys", "create", "--help"}, "-scope"},
+		{[]string{"webhooks", "--help"}, "webhooks create --url"},
+		{[]string{"help", "webhooks"}, "webhooks list"},
 	} {
 		var out strings.Builder
 		if err := run(context.Background(), tc.args, func(string) string { return "" }, &out, io.Discard); err != nil {
@@ -128,6 +131,22 @@ func TestMetricsAndAccessLog(t *testing.T) {
 	}
 
 	c := replicaClient()
+	// A webhook receiver, so that deliveries are counted too.
+	received := make(chan struct{}, 16)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		select {
+		case received <- struct{}{}:
+		default:
+		}
+	}))
+	defer receiver.Close()
+	ep, _ := http.NewRequest("POST", srv.url+"/api/v1/webhook_endpoints", strings.NewReader(`{"url":"`+receiver.URL+`/hooks"}`))
+	ep.Header.Set("Authorization", "Bearer "+srv.skey)
+	ep.Header.Set("Content-Type", "application/json")
+	if r := send(t, c, ep); r.status != http.StatusCreated {
+		t.Fatalf("webhook endpoint: %d %s", r.status, r.body)
+	}
 	var l apiLink
 	apiJSON(t, c, srv.skey, "POST", srv.url+"/links", url.Values{"amount": {"25000"}, "currency": {"thb"},
 		"title": {"Metered"}, "description": {"d"}, "multiple": {"true"}}, &l)
@@ -151,8 +170,23 @@ func TestMetricsAndAccessLog(t *testing.T) {
 	}
 	http.Get(srv.url + "/no/such/route")
 
-	after := scrape(t, mu)
+	select {
+	case <-received:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no webhook delivered")
+	}
+	var after map[string]float64
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		// The delivery is counted when its attempt ends, just after the
+		// receiver answers.
+		after = scrape(t, mu)
+		if after[`paylinks_webhook_deliveries_total{outcome="delivered"}`] > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	moved := map[string]float64{
+		`paylinks_webhook_deliveries_total{outcome="delivered"}`:                          1,
+		`paylinks_webhook_delivery_lag_seconds_count`:                                     1,
 		`paylinks_http_requests_total{method="POST",route="POST /links",status="200"}`:    1,
 		`paylinks_http_requests_total{method="GET",route="GET /links/{id}",status="200"}`: 1,
 		`paylinks_http_requests_total{method="GET",route="GET /l/{slug}",status="200"}`:   2,

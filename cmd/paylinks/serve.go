@@ -79,6 +79,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	tlsCert := fs.String("tls-cert", getenv("PAYLINKS_TLS_CERT"), "serve HTTPS (and HTTP/2) with this PEM certificate chain; reloaded on SIGHUP (env PAYLINKS_TLS_CERT)")
 	tlsKey := fs.String("tls-key", getenv("PAYLINKS_TLS_KEY"), "the PEM private key of --tls-cert (env PAYLINKS_TLS_KEY)")
 	fs.Usage = func() { serveUsage(fs) }
+	hooks := addWebhookFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -178,9 +179,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *publicURL == "" {
 		*publicURL = scheme + "://" + ln.Addr().String()
 	}
+	handler := server.New(server.Config{Service: svc, PublicURL: *publicURL, Logger: log, Version: version, Metrics: met,
+		Checkout: checkout.Options{Secret: secrets.checkout, ClientIP: api.ClientIP(proxies)}})
+	defer startWebhooks(ctx, st, handler, hooks, log, met)()
 	srv := &http.Server{
-		Handler: server.New(server.Config{Service: svc, PublicURL: *publicURL, Logger: log, Version: version, Metrics: met,
-			Checkout: checkout.Options{Secret: secrets.checkout, ClientIP: api.ClientIP(proxies)}}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -29,7 +29,6 @@ type Metrics struct {
 	payments *prometheus.CounterVec
 
 	webhookDeliveries *prometheus.CounterVec
-	webhookQueue      prometheus.Gauge
 	webhookLag        prometheus.Histogram
 
 	commitBatch    prometheus.Histogram
@@ -61,10 +60,6 @@ func New() *Metrics {
 		Name: "paylinks_webhook_deliveries_total",
 		Help: "Webhook delivery attempts, by outcome (delivered; retry: failed, to be tried again; failed: failed for good).",
 	}, []string{"outcome"})
-	m.webhookQueue = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "paylinks_webhook_queue_depth",
-		Help: "Webhook deliveries waiting to be attempted.",
-	})
 	m.webhookLag = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "paylinks_webhook_delivery_lag_seconds",
 		Help:    "Time from an event to its webhook's successful delivery.",
@@ -81,7 +76,7 @@ func New() *Metrics {
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
 	})
 	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.httpBytes, m.payments,
-		m.webhookDeliveries, m.webhookQueue, m.webhookLag,
+		m.webhookDeliveries, m.webhookLag,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -143,12 +138,17 @@ func (m *Metrics) WebhookDelivery(outcome string, lag time.Duration) {
 	}
 }
 
-// SetWebhookQueueDepth sets how many webhook deliveries wait.
-func (m *Metrics) SetWebhookQueueDepth(n int) {
+// WatchWebhookQueue adds paylinks_webhook_queue_depth, read from depth at
+// each scrape: the number of webhook deliveries waiting (a count the store
+// answers). Without it the series is absent rather than a false zero.
+func (m *Metrics) WatchWebhookQueue(depth func() float64) {
 	if m == nil {
 		return
 	}
-	m.webhookQueue.Set(float64(n))
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "paylinks_webhook_queue_depth",
+		Help: "Webhook deliveries waiting to be attempted.",
+	}, depth))
 }
 
 // WatchSQLite adds the SQLite group-commit series (a server on PostgreSQL

@@ -21,6 +21,7 @@ func (s *Server) routes() http.Handler {
 	// own check equal).
 	linksWrite := service.NeedScope(paylinks.ScopeLinksWrite)
 	sessionsWrite := service.NeedScope(paylinks.ScopeSessionsWrite)
+	webhooksWrite := service.NeedScope(paylinks.ScopeWebhooksWrite)
 
 	// Omise Links dialect (reference/omise.md).
 	o := s.omise
@@ -50,6 +51,17 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api/v1/checkout_sessions", s.idempotent(sessionsWrite, v.Error, v.Route(paylinks.ScopeSessionsWrite, v1.SessionParams, v.CreateSession)))
 	mux.Handle("GET /api/v1/checkout_sessions", v.Route(paylinks.ScopeSessionsRead, v1.SessionParams, v.ListSessions))
 	mux.Handle("GET /api/v1/checkout_sessions/{id}", v.Route(paylinks.ScopeSessionsRead, v1.SessionParams, v.GetSession))
+	ep := v1.EndpointParams
+	mux.Handle("POST /api/v1/webhook_endpoints", s.idempotent(webhooksWrite, v.Error, v.Route(paylinks.ScopeWebhooksWrite, ep, v.CreateEndpoint)))
+	mux.Handle("GET /api/v1/webhook_endpoints", v.Route(paylinks.ScopeWebhooksRead, ep, v.ListEndpoints))
+	mux.Handle("GET /api/v1/webhook_endpoints/{id}", v.Route(paylinks.ScopeWebhooksRead, ep, v.GetEndpoint))
+	mux.Handle("PATCH /api/v1/webhook_endpoints/{id}", s.idempotent(webhooksWrite, v.Error, v.Route(paylinks.ScopeWebhooksWrite, ep, v.UpdateEndpoint)))
+	mux.Handle("DELETE /api/v1/webhook_endpoints/{id}", s.idempotent(webhooksWrite, v.Error, v.Route(paylinks.ScopeWebhooksWrite, ep, v.DeleteEndpoint)))
+	mux.Handle("POST /api/v1/webhook_endpoints/{id}/rotate_secret", s.idempotent(webhooksWrite, v.Error, v.Route(paylinks.ScopeWebhooksWrite, ep, v.RotateEndpointSecret)))
+	mux.Handle("POST /api/v1/webhook_endpoints/{id}/test", s.idempotent(webhooksWrite, v.Error, v.Route(paylinks.ScopeWebhooksWrite, ep, v.TestEndpoint)))
+	mux.Handle("GET /api/v1/events", v.Route(paylinks.ScopeEventsRead, ep, v.ListEvents))
+	mux.Handle("GET /api/v1/events/{id}", v.Route(paylinks.ScopeEventsRead, ep, v.GetEvent))
+	mux.Handle("POST /api/v1/events/{id}/redeliver", s.idempotent(webhooksWrite, v.Error, v.Route(paylinks.ScopeWebhooksWrite, ep, v.RedeliverEvent)))
 	mux.HandleFunc("GET /api/v1/openapi.json", v.OpenAPI)
 	mux.HandleFunc("/api/v1/", v.NotFound)
 

@@ -300,6 +300,11 @@ func (s *Service) paymentEvents(pr paylinks.Principal, c *paylinks.Charge, l *pa
 		return nil, err
 	}
 	events := []paylinks.Event{*ev}
+	if cev, err := s.chargeCompleteEvent(pr, c, now); err != nil {
+		return nil, err
+	} else if cev != nil {
+		events = append(events, *cev)
+	}
 	if !c.Paid() {
 		return events, nil
 	}

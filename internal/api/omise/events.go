@@ -20,13 +20,82 @@ type event struct {
 	CreatedAt string `json:"created_at,omitempty"`
 	Created   string `json:"created,omitempty"`
 	Data      any    `json:"data"`
+	// WebhookDeliveries, in 2019-05-29, lists the delivery attempts.
+	WebhookDeliveries *[]webhookDelivery `json:"webhook_deliveries,omitempty"`
+}
+
+// webhookDelivery is one attempt to deliver an event to an endpoint.
+type webhookDelivery struct {
+	Object    string `json:"object"`
+	Endpoint  string `json:"endpoint"`
+	URI       string `json:"uri"`
+	Status    string `json:"status"`        // "success" (a 2xx came) or "failure"
+	Response  *int   `json:"response_code"` // the HTTP status; null when none came
+	Error     string `json:"error,omitempty"`
+	CreatedAt string `json:"created_at"`
+}
+
+// renderDeliveries sets the attempts on rendered events (modern versions
+// only): [] when there were none, so the member is always present.
+func (h *Handler) renderDeliveries(q *request, evs []paylinks.Event, views []any) error {
+	if !q.modern() || len(evs) == 0 {
+		return nil
+	}
+	ids := make([]paylinks.ID, len(evs))
+	for i := range evs {
+		ids[i] = evs[i].ID
+	}
+	atts, err := h.svc.WebhookAttempts(q.Context(), q.pr, ids)
+	if err != nil {
+		return err
+	}
+	for i := range evs {
+		v := views[i].(*event)
+		d := renderAttempts(atts[evs[i].ID])
+		v.WebhookDeliveries = &d
+	}
+	return nil
+}
+
+func renderAttempts(atts []paylinks.WebhookAttempt) []webhookDelivery {
+	out := make([]webhookDelivery, len(atts))
+	for i, a := range atts {
+		out[i] = webhookDelivery{Object: "webhook_delivery", Endpoint: "we_" + paylinks.FormatBase32(a.EndpointID), URI: a.URL,
+			Status: "failure", Error: a.Error, CreatedAt: formatTime(a.At)}
+		if a.Success {
+			out[i].Status = "success"
+		}
+		if a.StatusCode != 0 {
+			code := a.StatusCode
+			out[i].Response = &code
+		}
+	}
+	return out
+}
+
+// WebhookBody renders an event as an omise-format webhook delivers it: the
+// Event object as GET /events/{id} renders it at the default version
+// (2019-05-29), webhook_deliveries empty, and its id as the message id.
+func (h *Handler) WebhookBody(ev *paylinks.Event) (string, []byte, error) {
+	q := &request{Request: &http.Request{}, pr: paylinks.Principal{AccountID: ev.AccountID, Livemode: ev.Livemode}, version: V20190529}
+	v, err := h.renderEvent(q, ev)
+	if err != nil {
+		return "", nil, err
+	}
+	e := v.(*event)
+	e.WebhookDeliveries = &[]webhookDelivery{}
+	b, err := json.Marshal(e)
+	return e.ID, b, err
 }
 
 // renderEvent renders an event with its object in the caller's version.
 // The stored data is the domain object as the service saw it.
 func (h *Handler) renderEvent(q *request, ev *paylinks.Event) (any, error) {
+	at := *q
+	at.at = ev.CreatedAt
+	q = &at
 	id := formatID(prefixEvent, ev.Livemode, ev.ID)
-	v := event{Object: "event", ID: id, Livemode: ev.Livemode, Location: "/events/" + id, Key: ev.Key}
+	v := &event{Object: "event", ID: id, Livemode: ev.Livemode, Location: "/events/" + id, Key: ev.Key}
 	if q.modern() {
 		v.CreatedAt = formatTime(ev.CreatedAt)
 	} else {
@@ -66,6 +135,9 @@ func (h *Handler) GetEvent(w http.ResponseWriter, q *request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.renderDeliveries(q, []paylinks.Event{*ev}, []any{v}); err != nil {
+		return err
+	}
 	api.WriteJSON(w, q.Request, http.StatusOK, v)
 	return nil
 }
@@ -85,6 +157,9 @@ func (h *Handler) ListEvents(w http.ResponseWriter, q *request) error {
 		if data[i], err = h.renderEvent(q, &evs[i]); err != nil {
 			return err
 		}
+	}
+	if err := h.renderDeliveries(q, evs, data); err != nil {
+		return err
 	}
 	api.WriteJSON(w, q.Request, http.StatusOK, newList("/events", data, f.Limit, f.Offset, total, f.Order, f.From, f.To, false))
 	return nil

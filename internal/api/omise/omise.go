@@ -48,6 +48,8 @@ type request struct {
 	pr      paylinks.Principal
 	version string
 	params  params
+	// at, when set, is the time objects are rendered at (see Handler.now).
+	at time.Time
 }
 
 // modern reports whether the caller reads the 2019-05-29 shapes.

@@ -116,7 +116,7 @@ func (h *Handler) renderLink(q *request, l *paylinks.Link, charges []paylinks.Ch
 	for i := range charges {
 		data[i] = h.renderCharge(q, &charges[i])
 	}
-	now := h.svc.Now()
+	now := h.now(q)
 	cl := newList("/links/"+id+"/charges", data, embeddedCharges, 0, total, paylinks.Chronological, epoch, now, !q.modern())
 	if q.modern() {
 		return link2019{Object: "link", ID: id, Livemode: l.Livemode, Location: "/links/" + id, Deleted: l.Deleted(),
@@ -234,7 +234,7 @@ func (h *Handler) renderCharge(q *request, c *paylinks.Charge) any {
 		FailureCode: strPtr(c.FailureCode), FailureMessage: strPtr(c.FailureMessage),
 		FundingAmount: c.Amount, FundingCurrency: q.currency(c.Currency), IP: strPtr(c.IP), Livemode: c.Livemode, Metadata: c.Metadata,
 		Net: c.Amount, Paid: paid, PaidAt: formatTimePtr(c.PaidAt), Refundable: paid, Status: string(c.Status),
-		Refunds: newList("/charges/"+id+"/refunds", nil, 20, 0, 0, paylinks.Chronological, epoch, h.svc.Now(), !q.modern())}
+		Refunds: newList("/charges/"+id+"/refunds", nil, 20, 0, 0, paylinks.Chronological, epoch, h.now(q), !q.modern())}
 	if v.Metadata == nil {
 		v.Metadata = map[string]string{}
 	}
@@ -257,4 +257,14 @@ func (h *Handler) renderCharge(q *request, c *paylinks.Charge) any {
 		v.Captured = &paid
 	}
 	return v
+}
+
+// now is the time objects are rendered at: the event's for an event's
+// object (so an event renders the same every time, in GET /events and in
+// every webhook attempt), else the service clock's.
+func (h *Handler) now(q *request) time.Time {
+	if !q.at.IsZero() {
+		return q.at
+	}
+	return h.svc.Now()
 }

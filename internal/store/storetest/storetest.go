@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AttemptIdempotency", testAttemptIdempotency},
 		{"LeaseAttempts", testLeaseAttempts},
 		{"SimulatorLedger", testSimulatorLedger},
+		{"WebhookEndpoints", testWebhookEndpoints}, {"WebhookFanout", testWebhookFanout}, {"WebhookLease", testWebhookLease}, {"WebhookLeaseConcurrent", testWebhookLeaseConcurrent}, {"EventPage", testEventPage}, {"WebhookFinishBatch", testWebhookFinishBatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
