@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"time"
@@ -33,6 +35,17 @@ func serveMetrics(addr string, st store.Store, stdout io.Writer) (*metrics.Metri
 	case *postgres.DB:
 		m.WatchPool(db.Pool())
 	}
+	if q, ok := st.(webhookQueue); ok {
+		m.WatchWebhookQueue(func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := q.PendingWebhookDeliveries(ctx)
+			if err != nil {
+				return math.NaN()
+			}
+			return float64(n)
+		})
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--metrics-addr: %w", err)
@@ -48,4 +61,9 @@ func serveMetrics(addr string, st store.Store, stdout io.Writer) (*metrics.Metri
 		}
 		srv.Close()
 	}, nil
+}
+
+// webhookQueue is a store that counts the webhook deliveries waiting.
+type webhookQueue interface {
+	PendingWebhookDeliveries(ctx context.Context) (int, error)
 }

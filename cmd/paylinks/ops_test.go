@@ -141,11 +141,19 @@ func TestMetricsAndAccessLog(t *testing.T) {
 		}
 	}))
 	defer receiver.Close()
-	ep, _ := http.NewRequest("POST", srv.url+"/api/v1/webhook_endpoints", strings.NewReader(`{"url":"`+receiver.URL+`/hooks"}`))
-	ep.Header.Set("Authorization", "Bearer "+srv.skey)
-	ep.Header.Set("Content-Type", "application/json")
-	if r := send(t, c, ep); r.status != http.StatusCreated {
-		t.Fatalf("webhook endpoint: %d %s", r.status, r.body)
+	// And one that fails, so that a delivery waits for its retry.
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer failing.Close()
+	for _, u := range []string{receiver.URL, failing.URL} {
+		ep, _ := http.NewRequest("POST", srv.url+"/api/v1/webhook_endpoints", strings.NewReader(`{"url":"`+u+`/hooks"}`))
+		ep.Header.Set("Authorization", "Bearer "+srv.skey)
+		ep.Header.Set("Content-Type", "application/json")
+		if r := send(t, c, ep); r.status != http.StatusCreated {
+			t.Fatalf("webhook endpoint: %d %s", r.status, r.body)
+		}
 	}
 	var l apiLink
 	apiJSON(t, c, srv.skey, "POST", srv.url+"/links", url.Values{"amount": {"25000"}, "currency": {"thb"},
@@ -180,13 +188,15 @@ func TestMetricsAndAccessLog(t *testing.T) {
 		// The delivery is counted when its attempt ends, just after the
 		// receiver answers.
 		after = scrape(t, mu)
-		if after[`paylinks_webhook_deliveries_total{outcome="delivered"}`] > 0 || time.Now().After(deadline) {
+		if (after[`paylinks_webhook_deliveries_total{outcome="delivered"}`] > 0 && after[`paylinks_webhook_deliveries_total{outcome="retry"}`] > 0) || time.Now().After(deadline) {
 			break
 		}
 	}
 	moved := map[string]float64{
 		`paylinks_webhook_deliveries_total{outcome="delivered"}`:                          1,
 		`paylinks_webhook_delivery_lag_seconds_count`:                                     1,
+		`paylinks_webhook_deliveries_total{outcome="retry"}`:                              1,
+		`paylinks_webhook_queue_depth`:                                                    1, // the failed ones wait for their retry
 		`paylinks_http_requests_total{method="POST",route="POST /links",status="200"}`:    1,
 		`paylinks_http_requests_total{method="GET",route="GET /links/{id}",status="200"}`: 1,
 		`paylinks_http_requests_total{method="GET",route="GET /l/{slug}",status="200"}`:   2,
@@ -350,6 +360,9 @@ func TestMetricsPostgresPool(t *testing.T) {
 	}
 	if _, ok := before["paylinks_sqlite_commit_batch_writes_count"]; ok {
 		t.Error("a PostgreSQL server reports SQLite commits")
+	}
+	if v, ok := before["paylinks_webhook_queue_depth"]; !ok || v != 0 {
+		t.Errorf("paylinks_webhook_queue_depth = %v (present %v), want 0 on a new database", v, ok)
 	}
 	c := replicaClient()
 	for range 5 {
