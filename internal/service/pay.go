@@ -239,8 +239,11 @@ func (s *Service) settle(c *paylinks.Charge, out payments.Outcome, now time.Time
 		return nil
 	case c.Capture:
 		c.Status, c.PaidAt = paylinks.ChargeSuccessful, &now
+		c.AuthorizedAmount, c.CapturedAmount = c.Amount, c.Amount
 	default:
-		c.Status = paylinks.ChargePending // authorized, not captured
+		// Authorized, not captured: capturable until it expires.
+		expires := now.Add(paylinks.AuthorizationTTL)
+		c.Status, c.AuthorizedAmount, c.ExpiresAt = paylinks.ChargePending, c.Amount, &expires
 	}
 	tx, err := s.newID(now)
 	if err != nil {

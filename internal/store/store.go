@@ -35,6 +35,7 @@ type Store interface {
 	IdempotencyStore
 	SecretStore
 	AttemptStore
+	ChargeLifecycleStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.
