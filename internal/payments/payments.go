@@ -141,7 +141,9 @@ func (Unconfigured) Capture(context.Context, CaptureRequest) (Outcome, error) {
 }
 
 // Void implements Processor; it always fails with ErrNoProcessor.
-func (Unconfigured) Void(context.Context, VoidRequest) (Outcome, error) { return Outcome{}, ErrNoProcessor }
+func (Unconfigured) Void(context.Context, VoidRequest) (Outcome, error) {
+	return Outcome{}, ErrNoProcessor
+}
 
 // Refund implements Processor; it always fails with ErrNoProcessor.
 func (Unconfigured) Refund(context.Context, RefundRequest) (Outcome, error) {
