@@ -96,4 +96,3 @@ func (h *Handler) NotFound(w http.ResponseWriter, r *http.Request) {
 	h.Error(w, r, &paylinks.Error{Kind: paylinks.KindNotFound, Code: "route_not_found",
 		Message: fmt.Sprintf("%s %s is not an endpoint of this API", r.Method, r.URL.Path)})
 }
-
