@@ -1,0 +1,156 @@
+package omise_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	omisego "github.com/omise/omise-go"
+	"github.com/omise/omise-go/operations"
+
+	"github.com/paylinks/paylinks/internal/servertest"
+)
+
+// authorize makes a charge of 10000 THB with the official client, captured
+// or only authorized.
+func authorize(t *testing.T, c *omisego.Client, number string, capture bool) *omisego.Charge {
+	t.Helper()
+	tok := &omisego.Token{}
+	if err := c.Do(tok, &operations.CreateToken{Name: "A", Number: number, ExpirationMonth: 1, ExpirationYear: nextYear()}); err != nil {
+		t.Fatal(err)
+	}
+	ch := &omisego.Charge{}
+	if err := c.Do(ch, &operations.CreateCharge{Amount: 10000, Currency: "thb", Card: tok.ID, DontCapture: !capture}); err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+// wantOmiseError checks that err is an Omise error object with the code
+// and status, parsed by the client.
+func wantOmiseError(t *testing.T, what string, err error, status int, code string) {
+	t.Helper()
+	var oe *omisego.Error
+	if !errors.As(err, &oe) || oe.Code != code || oe.StatusCode != status || oe.Message == "" {
+		t.Errorf("%s: %v, want an Omise error %d %s", what, err, status, code)
+	}
+}
+
+// TestOmiseGoChargeLifecycle drives capture, reverse, expire, charge
+// update and refunds (create, list, retrieve, GET /refunds) with the
+// official Go client, unchanged, against the real server. Expire and GET
+// /refunds, which omise-go has no operation for, are sent with the
+// client's own request machinery (its Description, which is an operation).
+func TestOmiseGoChargeLifecycle(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, env *servertest.Env) {
+		c := omiseClient(t, env)
+
+		// Authorize, then capture part of it.
+		ch := authorize(t, c, "4242424242424242", false)
+		if ch.Status != omisego.ChargePending || !ch.Authorized || ch.Paid || ch.AuthorizedAmount != 10000 ||
+			ch.CapturedAmount != 0 || ch.ExpiresAt.IsZero() {
+			t.Fatalf("authorized charge = %+v", ch)
+		}
+		captured := &omisego.Charge{}
+		if err := c.Do(captured, &operations.CaptureCharge{ChargeID: ch.ID, CaptureAmount: 8000}); err != nil {
+			t.Fatalf("CaptureCharge: %v", err)
+		}
+		if captured.ID != ch.ID || captured.Status != omisego.ChargeSuccessful || !captured.Paid || captured.CapturedAmount != 8000 ||
+			captured.AuthorizedAmount != 10000 || captured.Transaction == "" {
+			t.Fatalf("captured charge = %+v", captured)
+		}
+		err := c.Do(&omisego.Charge{}, &operations.CaptureCharge{ChargeID: ch.ID})
+		wantOmiseError(t, "capture a captured charge", err, http.StatusBadRequest, "failed_capture")
+		err = c.Do(&omisego.Charge{}, &operations.ReverseCharge{ChargeID: ch.ID})
+		wantOmiseError(t, "reverse a captured charge", err, http.StatusBadRequest, "failed_void")
+
+		// Refunds: two parts, a third too large.
+		r1 := &omisego.Refund{}
+		if err := c.Do(r1, &operations.CreateRefund{ChargeID: ch.ID, Amount: 3000, Metadata: map[string]any{"reason": "broken cup"}}); err != nil {
+			t.Fatalf("CreateRefund: %v", err)
+		}
+		if !strings.HasPrefix(r1.ID, "rfnd_test_") || r1.Amount != 3000 || r1.Charge != ch.ID || r1.Status != "closed" ||
+			r1.Currency != "THB" || r1.Transaction == "" || r1.Metadata["reason"] != "broken cup" || r1.CreatedAt.IsZero() {
+			t.Fatalf("refund = %+v", r1)
+		}
+		r2 := &omisego.Refund{}
+		if err := c.Do(r2, &operations.CreateRefund{ChargeID: ch.ID, Amount: 5000}); err != nil {
+			t.Fatalf("second CreateRefund: %v", err)
+		}
+		err = c.Do(&omisego.Refund{}, &operations.CreateRefund{ChargeID: ch.ID, Amount: 1})
+		wantOmiseError(t, "refund beyond the captured amount", err, http.StatusBadRequest, "invalid_amount")
+
+		list := &omisego.RefundList{}
+		if err := c.Do(list, &operations.ListRefunds{ChargeID: ch.ID}); err != nil {
+			t.Fatalf("ListRefunds: %v", err)
+		}
+		if list.Total != 2 || len(list.Data) != 2 || list.Data[0].ID != r1.ID || list.Data[1].ID != r2.ID {
+			t.Fatalf("ListRefunds = total %d, %d refunds", list.Total, len(list.Data))
+		}
+		got := &omisego.Refund{}
+		if err := c.Do(got, &operations.RetrieveRefund{ChargeID: ch.ID, RefundID: r2.ID}); err != nil || got.ID != r2.ID || got.Amount != 5000 {
+			t.Fatalf("RetrieveRefund: %v %+v", err, got)
+		}
+		err = c.Do(&omisego.Refund{}, &operations.RetrieveRefund{ChargeID: ch.ID, RefundID: "rfnd_test_5x0000000000000000000"})
+		wantOmiseError(t, "retrieve an unknown refund", err, http.StatusNotFound, "not_found")
+
+		all := &omisego.RefundList{}
+		desc := (&operations.ListRefunds{ChargeID: ch.ID}).Describe()
+		desc.Path = "/refunds"
+		if err := c.Do(all, desc); err != nil || all.Total != 2 || len(all.Data) != 2 {
+			t.Fatalf("GET /refunds: %v, total %d", err, all.Total)
+		}
+
+		after := &omisego.Charge{}
+		if err := c.Do(after, &operations.RetrieveCharge{ChargeID: ch.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if after.RefundedAmount != 8000 || after.Refunds == nil || after.Refunds.Total != 2 || len(after.Refunds.Data) != 2 {
+			t.Errorf("charge after refunds: refunded %d, refunds %+v", after.RefundedAmount, after.Refunds)
+		}
+
+		// Update a charge's description and metadata.
+		upd := &omisego.Charge{}
+		if err := c.Do(upd, &operations.UpdateCharge{ChargeID: ch.ID, Description: "Order 2002",
+			Metadata: map[string]any{"order_id": "2002"}}); err != nil {
+			t.Fatalf("UpdateCharge: %v", err)
+		}
+		if upd.Description == nil || *upd.Description != "Order 2002" || upd.Metadata["order_id"] != "2002" {
+			t.Errorf("updated charge: description %v metadata %v", upd.Description, upd.Metadata)
+		}
+		err = c.Do(&omisego.Charge{}, &operations.UpdateCharge{ChargeID: ch.ID, Description: "bad\x00text"})
+		wantOmiseError(t, "update with bad text", err, http.StatusBadRequest, "bad_request")
+
+		// Reverse an authorization.
+		auth := authorize(t, c, "4242424242424242", false)
+		rev := &omisego.Charge{}
+		if err := c.Do(rev, &operations.ReverseCharge{ChargeID: auth.ID}); err != nil {
+			t.Fatalf("ReverseCharge: %v", err)
+		}
+		if !rev.Reversed || rev.Status != "reversed" || rev.Paid {
+			t.Errorf("reversed charge = %+v", rev)
+		}
+		err = c.Do(&omisego.Charge{}, &operations.CaptureCharge{ChargeID: auth.ID})
+		wantOmiseError(t, "capture a reversed charge", err, http.StatusBadRequest, "failed_capture")
+
+		// Expire an authorization (no omise-go operation: its machinery).
+		auth2 := authorize(t, c, "4242424242424242", false)
+		exp := &omisego.Charge{}
+		expire := (&operations.ReverseCharge{ChargeID: auth2.ID}).Describe()
+		expire.Path = "/charges/" + auth2.ID + "/expire"
+		if err := c.Do(exp, expire); err != nil {
+			t.Fatalf("expire: %v", err)
+		}
+		if exp.Status != "expired" || exp.Paid {
+			t.Errorf("expired charge = %+v", exp)
+		}
+		err = c.Do(&omisego.Charge{}, &operations.CaptureCharge{ChargeID: auth2.ID})
+		wantOmiseError(t, "capture an expired charge", err, http.StatusBadRequest, "expired_charge")
+
+		// A refund the simulator refuses.
+		bad := authorize(t, c, "4111111111100015", true)
+		err = c.Do(&omisego.Refund{}, &operations.CreateRefund{ChargeID: bad.ID, Amount: 1000})
+		wantOmiseError(t, "refund of the refund-failing card", err, http.StatusBadRequest, "failed_refund")
+	})
+}
