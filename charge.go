@@ -76,6 +76,13 @@ type Charge struct {
 // Paid reports whether the charge succeeded.
 func (c *Charge) Paid() bool { return c.Status == ChargeSuccessful }
 
+// Accepted reports whether the payment went through: captured, or
+// authorized for a later capture (a link with manual capture). A single-use
+// link or a session is consumed by an accepted charge.
+func (c *Charge) Accepted() bool {
+	return c.Status == ChargeSuccessful || (c.Status == ChargePending && c.AuthorizedAmount > 0)
+}
+
 // Authorized reports whether the processor authorized the charge (captured
 // since or not, reversed or expired since or not).
 func (c *Charge) Authorized() bool { return c.AuthorizedAmount > 0 || c.Status == ChargeSuccessful }

@@ -126,6 +126,8 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 	}
 	linkID := l.ID
 	a.LinkID, a.ClaimsLink = &linkID, !l.Multiple
+	// Captured at once, unless the link asks for manual capture.
+	a.Capture = !l.ManualCapture
 	// The attempt is written, with the single-use link's claim, before the
 	// processor is asked: a charge is never made that cannot be recorded.
 	if err := s.store.BeginAttempt(ctx, a, nil, now, now.Add(claimLease)); err != nil {
@@ -142,7 +144,7 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 	if err != nil {
 		return nil, l, fmt.Errorf("PayLink(%q): %w", p.Slug, err)
 	}
-	if c.Paid() && !l.Multiple {
+	if c.Accepted() && !l.Multiple {
 		u := *l
 		at := c.CreatedAt
 		u.Used, u.UsedAt, u.UpdatedAt = true, &at, at

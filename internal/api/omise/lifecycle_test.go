@@ -1,8 +1,10 @@
 package omise_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/omise/omise-go/operations"
 
 	"github.com/paylinks/paylinks/internal/servertest"
+	"github.com/paylinks/paylinks/internal/service"
 )
 
 // authorize makes a charge of 10000 THB with the official client, captured
@@ -152,5 +155,56 @@ func TestOmiseGoChargeLifecycle(t *testing.T) {
 		bad := authorize(t, c, "4111111111100015", true)
 		err = c.Do(&omisego.Refund{}, &operations.CreateRefund{ChargeID: bad.ID, Amount: 1000})
 		wantOmiseError(t, "refund of the refund-failing card", err, http.StatusBadRequest, "failed_refund")
+	})
+}
+
+// TestOmiseGoManualCaptureLink: a single-use link created with
+// capture=false; its payment is an authorization that uses the link; the
+// charge's return_uri is the link's payment_uri + "/complete"; the
+// merchant captures it and refunds it all, and the link stays used.
+func TestOmiseGoManualCaptureLink(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, env *servertest.Env) {
+		c := omiseClient(t, env)
+		r := client{t: t, base: env.URL, key: env.SecretTest}.form("POST", "/links", url.Values{"amount": {"25000"},
+			"currency": {"thb"}, "title": {"Room deposit"}, "description": {"Held until check-out"}, "capture": {"false"}})
+		if r.status != http.StatusOK {
+			t.Fatalf("create link: %d %s", r.status, r.raw)
+		}
+		paymentURI := r.str("payment_uri")
+		slug := paymentURI[strings.LastIndex(paymentURI, "/")+1:]
+		card := service.CardInput{Number: "4242424242424242", SecurityCode: "123", Name: "N", ExpirationMonth: 1, ExpirationYear: nextYear()}
+		paid, l, err := env.Service.PayLink(context.Background(), service.PayParams{Slug: slug, Card: card, Email: "p@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !l.Used {
+			t.Errorf("single-use link not used by its authorized payment")
+		}
+		ch := &omisego.Charge{}
+		list := &omisego.ChargeList{}
+		if err := c.Do(list, &operations.RetrieveLink{LinkID: r.str("id") + "/charges"}); err != nil || len(list.Data) != 1 {
+			t.Fatalf("link charges: %v", err)
+		}
+		id := list.Data[0].ID
+		if err := c.Do(ch, &operations.RetrieveCharge{ChargeID: id}); err != nil {
+			t.Fatal(err)
+		}
+		if ch.Status != omisego.ChargePending || ch.Capture || !ch.Authorized || ch.AuthorizedAmount != 25000 ||
+			ch.ReturnURI != paymentURI+"/complete" || ch.ExpiresAt.IsZero() || paid.ID.String() == "" {
+			t.Fatalf("authorized link charge = %+v (return_uri %q)", ch, ch.ReturnURI)
+		}
+		if err := c.Do(ch, &operations.CaptureCharge{ChargeID: id}); err != nil || ch.Status != omisego.ChargeSuccessful || ch.CapturedAmount != 25000 {
+			t.Fatalf("capture: %v %+v", err, ch)
+		}
+		if err := c.Do(&omisego.Refund{}, &operations.CreateRefund{ChargeID: id, Amount: 25000}); err != nil {
+			t.Fatalf("refund: %v", err)
+		}
+		info, err := env.Service.Checkout(context.Background(), slug)
+		if err != nil || info.Link.Payable() != "used" {
+			t.Errorf("link after a full refund: %v, payable %q; want still used", err, info.Link.Payable())
+		}
+		if _, _, err := env.Service.PayLink(context.Background(), service.PayParams{Slug: slug, Card: card, Email: "p@example.com"}); err == nil {
+			t.Error("a refunded single-use link took a second payment")
+		}
 	})
 }

@@ -35,6 +35,12 @@ func (h *Handler) CreateLink(w http.ResponseWriter, q *request) error {
 	if lp.Multiple, _, err = p.bool("multiple"); err != nil {
 		return err
 	}
+	// capture=false: the link's payments are authorized only.
+	if capture, ok, err := p.bool("capture"); err != nil {
+		return err
+	} else if ok {
+		lp.ManualCapture = !capture
+	}
 	l, err := h.svc.CreateLink(q.Context(), q.pr, lp)
 	if err != nil {
 		return err

@@ -63,7 +63,7 @@ func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) (err error)
 func createCharge(ctx context.Context, tx pgx.Tx, w store.ChargeWrite, metadata any) error {
 	c := w.Charge
 	createdAt := ts(c.CreatedAt)
-	if w.ClaimID != nil && c.Paid() {
+	if w.ClaimID != nil && c.Accepted() {
 		if c.LinkID == nil {
 			return errors.New("a claim without the charge's link id")
 		}

@@ -60,7 +60,7 @@ func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) error {
 // the charge's metadata as JSON text, or nil.
 func createCharge(ctx context.Context, tx *writeTx, w store.ChargeWrite, metadata any) error {
 	c := w.Charge
-	if w.ClaimID != nil && c.Status == paylinks.ChargeSuccessful {
+	if w.ClaimID != nil && c.Accepted() {
 		if c.LinkID == nil {
 			return errors.New("ClaimID without LinkID")
 		}

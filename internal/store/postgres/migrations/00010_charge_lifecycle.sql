@@ -9,6 +9,8 @@
 -- so concurrent refunds never exceed the captured amount.
 
 -- +goose Up
+-- A link whose payments are authorized only (captured by the merchant).
+ALTER TABLE links ADD COLUMN capture_manual boolean NOT NULL DEFAULT false;
 ALTER TABLE charges
     ADD COLUMN authorized_amount bigint NOT NULL DEFAULT 0,
     ADD COLUMN captured_amount   bigint NOT NULL DEFAULT 0,
@@ -48,6 +50,7 @@ CREATE INDEX refunds_pending_idx ON refunds (created_at, id) WHERE status = 'pen
 
 -- +goose Down
 DROP TABLE refunds;
+ALTER TABLE links DROP COLUMN capture_manual;
 DROP INDEX charges_pending_op_idx;
 DROP INDEX charges_authorized_expiry_idx;
 ALTER TABLE charges

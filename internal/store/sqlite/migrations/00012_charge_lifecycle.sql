@@ -8,6 +8,8 @@
 -- so concurrent refunds never exceed the captured amount.
 
 -- +goose Up
+-- A link whose payments are authorized only (captured by the merchant).
+ALTER TABLE links ADD COLUMN capture_manual INTEGER NOT NULL DEFAULT 0 CHECK (capture_manual IN (0, 1));
 ALTER TABLE charges ADD COLUMN authorized_amount INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE charges ADD COLUMN captured_amount   INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE charges ADD COLUMN expires_at        INTEGER;
@@ -47,6 +49,7 @@ CREATE INDEX refunds_pending ON refunds (created_at, id) WHERE status = 'pending
 
 -- +goose Down
 DROP TABLE refunds;
+ALTER TABLE links DROP COLUMN capture_manual;
 DROP INDEX charges_pending_op;
 DROP INDEX charges_authorized_expiry;
 ALTER TABLE charges DROP COLUMN op_lease_until;
