@@ -46,6 +46,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /charges/{id}/refunds", o.Authed(o.ListChargeRefunds))
 	mux.Handle("GET /charges/{id}/refunds/{refund_id}", o.Authed(o.GetRefund))
 	mux.Handle("GET /refunds", o.Authed(o.ListRefunds))
+	mux.Handle("GET /search", o.Authed(o.Search))
 	mux.Handle("GET /events", o.Authed(o.ListEvents))
 	mux.Handle("GET /events/{id}", o.Authed(o.GetEvent))
 

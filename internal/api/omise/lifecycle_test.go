@@ -208,3 +208,74 @@ func TestOmiseGoManualCaptureLink(t *testing.T) {
 		}
 	})
 }
+
+// TestOmiseGoSearch searches links and charges with the official client's
+// Search operation: filters, query, paging; bad filters are refused in
+// Omise's error shape.
+func TestOmiseGoSearch(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, env *servertest.Env) {
+		c := omiseClient(t, env)
+		var links []*omisego.Link
+		for i, title := range []string{"Blue mug", "Red mug", "Green teapot"} {
+			l := &omisego.Link{}
+			if err := c.Do(l, &operations.CreateLink{Amount: int64(10000 * (i + 1)), Currency: "thb", Title: title,
+				Description: "Ceramics", Multiple: i == 2}); err != nil {
+				t.Fatal(err)
+			}
+			links = append(links, l)
+		}
+		slug := links[0].PaymentURI[strings.LastIndex(links[0].PaymentURI, "/")+1:]
+		card := service.CardInput{Number: "5555555555554444", SecurityCode: "123", Name: "N", ExpirationMonth: 1, ExpirationYear: nextYear()}
+		if _, _, err := env.Service.PayLink(context.Background(), service.PayParams{Slug: slug, Card: card, Email: "p@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+
+		res := &omisego.LinkSearchResult{}
+		if err := c.Do(res, &operations.Search{Scope: omisego.LinkScope, Filters: map[string]string{"used": "true"}}); err != nil {
+			t.Fatalf("Search used links: %v", err)
+		}
+		if res.Total != 1 || len(res.Data) != 1 || res.Data[0].ID != links[0].ID || res.Page != 1 || res.TotalPages != 1 || res.Scope != omisego.LinkScope {
+			t.Errorf("used links: %+v", res)
+		}
+		if err := c.Do(res, &operations.Search{Scope: omisego.LinkScope, Query: "mug", Filters: map[string]string{"amount": "200"}}); err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != 1 || res.Data[0].ID != links[1].ID {
+			t.Errorf("mug of 200 THB: total %d", res.Total)
+		}
+		if err := c.Do(res, &operations.Search{Scope: omisego.LinkScope, Filters: map[string]string{"multiple": "no"}, PerPage: 1, Page: 2,
+			Order: omisego.ReverseChronological}); err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != 2 || res.TotalPages != 2 || len(res.Data) != 1 || res.Data[0].ID != links[0].ID {
+			t.Errorf("single-use links, page 2 of 1 per page, newest first: total %d pages %d data %d", res.Total, res.TotalPages, len(res.Data))
+		}
+
+		charges := &omisego.ChargeSearchResult{}
+		if err := c.Do(charges, &operations.Search{Scope: omisego.ChargeScope, Query: "4444"}); err != nil {
+			t.Fatalf("Search charges: %v", err)
+		}
+		if charges.Total != 1 || len(charges.Data) != 1 || charges.Data[0].Card.LastDigits != "4444" {
+			t.Errorf("charges by last digits: total %d", charges.Total)
+		}
+		id := charges.Data[0].ID
+		for _, f := range []map[string]string{{"status": "successful"}, {"captured": "true", "card_last_digits": "4444"}, {"refunded": "false"}} {
+			if err := c.Do(charges, &operations.Search{Scope: omisego.ChargeScope, Filters: f}); err != nil || charges.Total != 1 {
+				t.Errorf("charges %v: %v total %d", f, err, charges.Total)
+			}
+		}
+		if err := c.Do(charges, &operations.Search{Scope: omisego.ChargeScope, Query: id}); err != nil || charges.Total != 1 {
+			t.Errorf("charge by id: %v total %d", err, charges.Total)
+		}
+		if err := c.Do(charges, &operations.Search{Scope: omisego.ChargeScope, Filters: map[string]string{"status": "failed"}}); err != nil || charges.Total != 0 {
+			t.Errorf("failed charges: %v total %d", err, charges.Total)
+		}
+
+		err := c.Do(res, &operations.Search{Scope: omisego.LinkScope, Filters: map[string]string{"colour": "blue"}})
+		wantOmiseError(t, "unknown filter", err, http.StatusBadRequest, "invalid_filters")
+		err = c.Do(res, &operations.Search{Scope: omisego.LinkScope, Filters: map[string]string{"amount": "lots"}})
+		wantOmiseError(t, "bad amount", err, http.StatusBadRequest, "invalid_filters")
+		err = c.Do(res, &operations.Search{Scope: omisego.CustomerScope})
+		wantOmiseError(t, "customer scope", err, http.StatusBadRequest, "invalid_scope")
+	})
+}

@@ -27,6 +27,15 @@ UPDATE charges SET expires_at = created_at + 604800000000 WHERE status = 'pendin
 CREATE INDEX charges_authorized_expiry ON charges (expires_at) WHERE status = 'pending';
 CREATE INDEX charges_pending_op ON charges (pending_op_at) WHERE pending_op IS NOT NULL;
 
+-- GET /search answers each filter from an index by account, mode, the
+-- filtered column and created_at (a page in order, a count of the range).
+CREATE INDEX links_search_used ON links (account_id, livemode, used, created_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX links_search_multiple ON links (account_id, livemode, multiple, created_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX links_search_amount ON links (account_id, livemode, amount, created_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX charges_search_status ON charges (account_id, livemode, status, created_at, id);
+CREATE INDEX charges_search_last4 ON charges (account_id, livemode, card_last4, created_at, id);
+CREATE INDEX charges_search_amount ON charges (account_id, livemode, amount, created_at, id);
+
 CREATE TABLE refunds (
     id              BLOB    NOT NULL PRIMARY KEY,
     account_id      BLOB    NOT NULL REFERENCES accounts (id),
@@ -49,6 +58,12 @@ CREATE INDEX refunds_pending ON refunds (created_at, id) WHERE status = 'pending
 
 -- +goose Down
 DROP TABLE refunds;
+DROP INDEX charges_search_amount;
+DROP INDEX charges_search_last4;
+DROP INDEX charges_search_status;
+DROP INDEX links_search_amount;
+DROP INDEX links_search_multiple;
+DROP INDEX links_search_used;
 ALTER TABLE links DROP COLUMN capture_manual;
 DROP INDEX charges_pending_op;
 DROP INDEX charges_authorized_expiry;
