@@ -49,9 +49,8 @@ type SearchResult struct {
 	TotalPages int
 }
 
-// Search finds the caller's links or charges. Every filter is answered by
-// the store from an index; a query (text) is matched within the account's
-// rows of the filters. Errors: KindInvalid with invalid_scope,
+// Search finds the caller's links or charges (see store.Search for what
+// each filter reads). Errors: KindInvalid with invalid_scope,
 // invalid_filters (param filters[name]) or invalid_page.
 func (s *Service) Search(ctx context.Context, pr paylinks.Principal, p SearchParams) (*SearchResult, error) {
 	if err := require(pr, paylinks.ScopeLinksRead); err != nil {

@@ -16,9 +16,13 @@ type AmountBand struct {
 }
 
 // Search is what a search of links or charges of one account and mode
-// selects. Each filter set narrows it; every filter is answered from an
-// index (by the account, mode and the filtered column), never by scanning
-// the account's rows.
+// selects. Each filter set narrows it. used=true, multiple=true, a charge
+// status other than successful, and card last digits are read from
+// indexes of the rows that match; the other filters and the query are
+// checked along the account's list index (by created_at), so a page of
+// common matches is found at once but their count reads them all, and a
+// rare link amount reads the account's links (no index by amount: see
+// the migrations).
 type Search struct {
 	AccountID paylinks.ID
 	Livemode  bool

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -43,11 +44,13 @@ func searchAmount(where string, args []any, bands []store.AmountBand) (string, [
 func (db *DB) SearchLinks(ctx context.Context, s store.Search) (_ []paylinks.Link, total int, err error) {
 	defer wrap(&err, "SearchLinks")
 	where, args := `account_id = $1 AND livemode = $2 AND deleted_at IS NULL`, []any{s.AccountID, s.Livemode}
+	// Literal values: a partial index (used, multiple) serves a query
+	// only when its WHERE implies the index's condition.
 	if s.Used != nil {
-		where += ` AND used = ` + arg(&args, *s.Used)
+		where += ` AND used = ` + fmt.Sprint(*s.Used)
 	}
 	if s.Multiple != nil {
-		where += ` AND multiple = ` + arg(&args, *s.Multiple)
+		where += ` AND multiple = ` + fmt.Sprint(*s.Multiple)
 	}
 	where, args = searchAmount(where, args, s.Amount)
 	if s.Query != "" {
@@ -83,6 +86,9 @@ func (db *DB) SearchCharges(ctx context.Context, s store.Search) (_ []paylinks.C
 			st[i] = string(s.Status[i])
 		}
 		where += ` AND status = ANY(` + arg(&args, st) + `)`
+		if !slices.Contains(st, string(paylinks.ChargeSuccessful)) {
+			where += ` AND status <> 'successful'` // the partial index's condition
+		}
 	}
 	if s.Refunded != nil {
 		if *s.Refunded {

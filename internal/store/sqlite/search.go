@@ -38,13 +38,13 @@ func searchAmount(where string, args []any, bands []store.AmountBand) (string, [
 // indexes (migration 00012).
 func (db *DB) SearchLinks(ctx context.Context, s store.Search) ([]paylinks.Link, int, error) {
 	where, args := `account_id = ? AND livemode = ? AND deleted_at IS NULL`, []any{idArg(s.AccountID), s.Livemode}
+	// Literal values: a partial index (used = 1, multiple = 1) serves a
+	// query only when its WHERE names the indexed value itself.
 	if s.Used != nil {
-		where += ` AND used = ?`
-		args = append(args, *s.Used)
+		where += ` AND used = ` + sqlBool(*s.Used)
 	}
 	if s.Multiple != nil {
-		where += ` AND multiple = ?`
-		args = append(args, *s.Multiple)
+		where += ` AND multiple = ` + sqlBool(*s.Multiple)
 	}
 	where, args = searchAmount(where, args, s.Amount)
 	if s.Query != "" {
@@ -67,8 +67,14 @@ func (db *DB) SearchCharges(ctx context.Context, s store.Search) ([]paylinks.Cha
 	where, args := `account_id = ? AND livemode = ?`, []any{idArg(s.AccountID), s.Livemode}
 	if len(s.Status) > 0 {
 		where += ` AND status IN (?` + strings.Repeat(", ?", len(s.Status)-1) + `)`
+		successful := false
 		for _, st := range s.Status {
 			args = append(args, string(st))
+			successful = successful || st == paylinks.ChargeSuccessful
+		}
+		if !successful {
+			// Names the partial index's condition, so that it serves.
+			where += ` AND status <> 'successful'`
 		}
 	}
 	if s.Refunded != nil {
@@ -104,4 +110,11 @@ func (db *DB) SearchCharges(ctx context.Context, s store.Search) ([]paylinks.Cha
 		return nil, 0, wrap("SearchCharges", err)
 	}
 	return cs, total, nil
+}
+
+func sqlBool(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }

@@ -79,7 +79,7 @@ func TestSearchPlans(t *testing.T) {
 	db.rstmts.mu.Lock()
 	var queries []string
 	for q := range db.rstmts.m {
-		if strings.Contains(q, "used = ?") || strings.Contains(q, "multiple = ?") {
+		if strings.Contains(q, "used = 1") || strings.Contains(q, "multiple = 1") {
 			queries = append(queries, q)
 		}
 	}
@@ -94,7 +94,7 @@ func TestSearchPlans(t *testing.T) {
 		}
 		p := strings.TrimPrefix(searchPlan(t, db, q, args...), "SCAN CONSTANT ROW; ")
 		want := "links_search_used"
-		if strings.Contains(q, "multiple = ?") {
+		if strings.Contains(q, "multiple = 1") {
 			want = "links_search_multiple"
 		}
 		if strings.Contains(p, "SCAN ") || strings.Contains(p, "TEMP B-TREE") || !strings.Contains(p, want) {

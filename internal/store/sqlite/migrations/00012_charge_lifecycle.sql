@@ -27,14 +27,20 @@ UPDATE charges SET expires_at = created_at + 604800000000 WHERE status = 'pendin
 CREATE INDEX charges_authorized_expiry ON charges (expires_at) WHERE status = 'pending';
 CREATE INDEX charges_pending_op ON charges (pending_op_at) WHERE pending_op IS NOT NULL;
 
--- GET /search answers each filter from an index by account, mode, the
--- filtered column and created_at (a page in order, a count of the range).
-CREATE INDEX links_search_used ON links (account_id, livemode, used, created_at, id) WHERE deleted_at IS NULL;
-CREATE INDEX links_search_multiple ON links (account_id, livemode, multiple, created_at, id) WHERE deleted_at IS NULL;
-CREATE INDEX links_search_amount ON links (account_id, livemode, amount, created_at, id) WHERE deleted_at IS NULL;
-CREATE INDEX charges_search_status ON charges (account_id, livemode, status, created_at, id);
+-- GET /search answers its filters from indexes by account, mode and
+-- created_at (a page in order, a count of the range). The used and
+-- multiple filters, and the status of a charge that is not successful,
+-- read partial indexes of the rows that have them: a link created unused
+-- and single-use, or a successful charge, is written to none of them, so
+-- creating and paying cost no more; the other value of each filter is most
+-- rows, read along the list index. There is no index of links by amount:
+-- one on every link cost creating a link 13 % more CPU (measured with
+-- paylinks-bench), more than the 10 % the issue allows; an amount filter
+-- reads along the list index (or a used/multiple one).
+CREATE INDEX links_search_used ON links (account_id, livemode, created_at, id) WHERE used = 1 AND deleted_at IS NULL;
+CREATE INDEX links_search_multiple ON links (account_id, livemode, created_at, id) WHERE multiple = 1 AND deleted_at IS NULL;
+CREATE INDEX charges_search_status ON charges (account_id, livemode, status, created_at, id) WHERE status <> 'successful';
 CREATE INDEX charges_search_last4 ON charges (account_id, livemode, card_last4, created_at, id);
-CREATE INDEX charges_search_amount ON charges (account_id, livemode, amount, created_at, id);
 
 CREATE TABLE refunds (
     id              BLOB    NOT NULL PRIMARY KEY,
@@ -58,10 +64,8 @@ CREATE INDEX refunds_pending ON refunds (created_at, id) WHERE status = 'pending
 
 -- +goose Down
 DROP TABLE refunds;
-DROP INDEX charges_search_amount;
 DROP INDEX charges_search_last4;
 DROP INDEX charges_search_status;
-DROP INDEX links_search_amount;
 DROP INDEX links_search_multiple;
 DROP INDEX links_search_used;
 ALTER TABLE links DROP COLUMN capture_manual;
