@@ -66,6 +66,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AttemptIdempotency", testAttemptIdempotency},
 		{"LeaseAttempts", testLeaseAttempts},
 		{"SimulatorLedger", testSimulatorLedger},
+		{"ChargeOps", testChargeOps},
+		{"ExpireCharge", testExpireCharge},
+		{"Refunds", testRefunds},
+		{"Search", testSearch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
