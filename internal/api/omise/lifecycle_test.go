@@ -3,6 +3,7 @@ package omise_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -277,5 +278,74 @@ func TestOmiseGoSearch(t *testing.T) {
 		wantOmiseError(t, "bad amount", err, http.StatusBadRequest, "invalid_filters")
 		err = c.Do(res, &operations.Search{Scope: omisego.CustomerScope})
 		wantOmiseError(t, "customer scope", err, http.StatusBadRequest, "invalid_scope")
+	})
+}
+
+// TestLifecycleEventsAndIdempotency: a refund POSTed twice with one
+// Idempotency-Key makes one refund (the second answer is the first,
+// replayed), and the lifecycle's events read back through omise-go as
+// their typed objects (charge.capture a Charge, refund.create a Refund).
+func TestLifecycleEventsAndIdempotency(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, env *servertest.Env) {
+		c := omiseClient(t, env)
+		ch := authorize(t, c, "4242424242424242", false)
+		send := func(method, path, contentType, body, key string) (int, string, http.Header) {
+			t.Helper()
+			req, _ := http.NewRequest(method, env.URL+path, strings.NewReader(body))
+			req.SetBasicAuth(env.SecretTest, "")
+			if contentType != "" {
+				req.Header.Set("Content-Type", contentType)
+			}
+			req.Header.Set("Idempotency-Key", key)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b), resp.Header
+		}
+		st1, raw1, _ := send("POST", "/charges/"+ch.ID+"/capture", "", "", "cap-1")
+		st2, raw2, hdr := send("POST", "/charges/"+ch.ID+"/capture", "", "", "cap-1")
+		if st1 != 200 || st2 != 200 || raw2 != raw1 || hdr.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("capture twice with one key: %d %s / %d %s", st1, raw1, st2, raw2)
+		}
+		form := "application/x-www-form-urlencoded"
+		st1, raw1, _ = send("POST", "/charges/"+ch.ID+"/refunds", form, "amount=2500", "refund-1")
+		st2, raw2, _ = send("POST", "/charges/"+ch.ID+"/refunds", form, "amount=2500", "refund-1")
+		if st1 != 200 || st2 != 200 || raw2 != raw1 {
+			t.Fatalf("refund twice with one key: %d %s / %d %s", st1, raw1, st2, raw2)
+		}
+		if st, body, _ := send("PATCH", "/charges/"+ch.ID, "application/json", `{"description": "Order 9"}`, "patch-1"); st != 200 || !strings.Contains(body, `"description":"Order 9"`) {
+			t.Fatalf("PATCH: %d %s", st, body)
+		}
+		list := &omisego.RefundList{}
+		if err := c.Do(list, &operations.ListRefunds{ChargeID: ch.ID}); err != nil || list.Total != 1 {
+			t.Fatalf("refunds after a repeated key: %v, total %d; want 1", err, list.Total)
+		}
+
+		events := &omisego.EventList{}
+		if err := c.Do(events, &operations.ListEvents{List: operations.List{Limit: 100}}); err != nil {
+			t.Fatalf("ListEvents: %v", err)
+		}
+		keys := map[string]int{}
+		for _, ev := range events.Data {
+			keys[ev.Key]++
+			switch ev.Key {
+			case "charge.capture", "charge.update":
+				if got, ok := ev.Data.(*omisego.Charge); !ok || got.ID != ch.ID {
+					t.Errorf("%s data = %#v, want the charge", ev.Key, ev.Data)
+				}
+			case "refund.create":
+				if got, ok := ev.Data.(*omisego.Refund); !ok || got.ID != list.Data[0].ID || got.Amount != 2500 {
+					t.Errorf("refund.create data = %#v, want the refund", ev.Data)
+				}
+			}
+		}
+		for _, k := range []string{"charge.capture", "refund.create", "charge.update"} {
+			if keys[k] != 1 {
+				t.Errorf("%d %s events, want 1", keys[k], k)
+			}
+		}
 	})
 }
