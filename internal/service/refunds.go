@@ -45,6 +45,12 @@ func (s *Service) CreateRefund(ctx context.Context, pr paylinks.Principal, charg
 	if err := checkMetadata(p.Metadata); err != nil {
 		return nil, err
 	}
+	idem, made := idempotentRecord(ctx, pr)
+	if made != nil {
+		// The same Idempotency-Key request began a refund and died
+		// before answering: answer with that refund, never a second one.
+		return s.madeRefund(ctx, pr, *made)
+	}
 	if err := refuseRefund(c, display, p.Amount); err != nil {
 		return nil, err
 	}
@@ -55,7 +61,10 @@ func (s *Service) CreateRefund(ctx context.Context, pr paylinks.Principal, charg
 	}
 	r := &paylinks.Refund{ID: id, AccountID: c.AccountID, Livemode: c.Livemode, ChargeID: c.ID, Amount: p.Amount,
 		Currency: c.Currency, Status: paylinks.RefundPending, Voided: p.Void, Metadata: p.Metadata, CreatedAt: now}
-	if err := s.store.BeginRefund(ctx, r); err != nil {
+	if err := s.store.BeginRefund(ctx, r, idem); err != nil {
+		if errors.Is(err, store.ErrKeyLost) {
+			return nil, idempotencyKeyInUse()
+		}
 		if errors.Is(err, paylinks.ErrConflict) {
 			if cur, gerr := s.store.GetCharge(ctx, c.AccountID, c.Livemode, c.ID); gerr == nil {
 				if rerr := refuseRefund(cur, display, p.Amount); rerr != nil {
@@ -65,6 +74,9 @@ func (s *Service) CreateRefund(ctx context.Context, pr paylinks.Principal, charg
 			return nil, refundTooLarge(display, p.Amount, c)
 		}
 		return nil, fmt.Errorf("CreateRefund: %w", err)
+	}
+	if idem != nil {
+		setUnsettled(ctx, true) // until the refund is settled: see CreateCharge
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), processorTimeout+10*time.Second)
 	defer cancel()
@@ -93,6 +105,43 @@ func (s *Service) CreateRefund(ctx context.Context, pr paylinks.Principal, charg
 			// refund fails and its amount is refundable again.
 			out = payments.Outcome{FailureCode: "failed_refund", FailureMessage: "the processor could not be reached; nothing was refunded"}
 		}
+	}
+	return s.finishRefundSettling(ctx, r, out)
+}
+
+// finishRefundSettling is finishRefund, marking the Idempotency-Key
+// request settled unless the refund's outcome could not be recorded.
+func (s *Service) finishRefundSettling(ctx context.Context, r *paylinks.Refund, out payments.Outcome) (*paylinks.Refund, error) {
+	u, err := s.finishRefund(ctx, r, out)
+	if !errors.Is(err, ErrOperationNotRecorded) {
+		setUnsettled(ctx, false)
+	}
+	return u, err
+}
+
+// madeRefund is the refund an Idempotency-Key request that died began:
+// as recorded, or, while still pending, settled now by asking the
+// processor (the reconciler may do the same at once: one of them records
+// it, the other reads it).
+func (s *Service) madeRefund(ctx context.Context, pr paylinks.Principal, id paylinks.ID) (*paylinks.Refund, error) {
+	r, err := s.store.GetRefund(ctx, pr.AccountID, pr.Livemode, id)
+	if err != nil {
+		return nil, fmt.Errorf("CreateRefund: the refund this request began before: %w", err)
+	}
+	if r.Status != paylinks.RefundPending {
+		if r.Status == paylinks.RefundFailed {
+			return r, &paylinks.Error{Kind: paylinks.KindPayment, Code: r.FailureCode, Message: r.FailureMessage}
+		}
+		return r, nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), processorTimeout+10*time.Second)
+	defer cancel()
+	out, found, err := s.processor(r.Livemode).Lookup(ctx, r.ID.String())
+	if err != nil {
+		return nil, fmt.Errorf("%w (refund %s: %v)", ErrOperationNotRecorded, r.ID, err)
+	}
+	if !found {
+		out = payments.Outcome{FailureCode: "failed_refund", FailureMessage: "the refund never reached the processor; nothing was refunded"}
 	}
 	return s.finishRefund(ctx, r, out)
 }

@@ -68,8 +68,11 @@ type ChargeLifecycleStore interface {
 	// is successful and the sum stays within its captured_amount: a
 	// conditional UPDATE that the database serializes, so concurrent
 	// refunds never exceed the captured amount. ErrConflict when refused
-	// (nothing written), ErrNotFound when there is no such charge.
-	BeginRefund(ctx context.Context, r *paylinks.Refund) error
+	// (nothing written), ErrNotFound when there is no such charge. With
+	// idem (the record of the Idempotency-Key request making the refund),
+	// the same transaction records r.ID as the record's ObjectID;
+	// ErrKeyLost, and nothing written, when the record lost its key.
+	BeginRefund(ctx context.Context, r *paylinks.Refund, idem *paylinks.IdempotencyRecord) error
 	// FinishRefund writes the outcome of the pending refund r (r.Status
 	// closed or failed, failure fields, transaction id) and its events; a
 	// failed refund gives its amount back to the charge's refundable

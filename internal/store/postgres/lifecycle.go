@@ -220,7 +220,7 @@ const refundColumns = `id, account_id, livemode, charge_id, amount, currency, st
 // BeginRefund reserves a refund's amount on its charge with one conditional
 // UPDATE (which locks the charge's row until commit, so concurrent refunds
 // are decided one after another) and inserts the refund pending.
-func (db *DB) BeginRefund(ctx context.Context, r *paylinks.Refund) (err error) {
+func (db *DB) BeginRefund(ctx context.Context, r *paylinks.Refund, idem *paylinks.IdempotencyRecord) (err error) {
 	defer wrap(&err, "BeginRefund")
 	metadata, err := jsonMap(r.Metadata)
 	if err != nil {
@@ -245,6 +245,11 @@ func (db *DB) BeginRefund(ctx context.Context, r *paylinks.Refund) (err error) {
 		r.ID, r.AccountID, r.Livemode, r.ChargeID, r.Amount, r.Currency, string(r.Status), r.Voided,
 		r.FailureCode, r.FailureMessage, metadata, r.TransactionID, ts(r.CreatedAt)); err != nil {
 		return err
+	}
+	if idem != nil {
+		if err := markIdempotency(ctx, tx, idem, r.ID); err != nil {
+			return err
+		}
 	}
 	return tx.Commit(ctx)
 }

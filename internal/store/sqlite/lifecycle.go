@@ -218,7 +218,7 @@ const refundCols = `id, account_id, livemode, charge_id, amount, currency, statu
 
 // BeginRefund reserves a refund's amount on its charge and inserts it
 // pending. See store.ChargeLifecycleStore.
-func (db *DB) BeginRefund(ctx context.Context, r *paylinks.Refund) error {
+func (db *DB) BeginRefund(ctx context.Context, r *paylinks.Refund, idem *paylinks.IdempotencyRecord) error {
 	metadata, err := metadataArg(r.Metadata)
 	if err != nil {
 		return wrap("BeginRefund", err)
@@ -238,7 +238,10 @@ func (db *DB) BeginRefund(ctx context.Context, r *paylinks.Refund) error {
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			idArg(r.ID), idArg(r.AccountID), r.Livemode, idArg(r.ChargeID), r.Amount, r.Currency, string(r.Status),
 			r.Voided, r.FailureCode, r.FailureMessage, metadata, nullIDArg(r.TransactionID), micro(r.CreatedAt))
-		return err
+		if err != nil || idem == nil {
+			return err
+		}
+		return markIdempotency(ctx, tx, idem, r.ID)
 	}))
 }
 

@@ -114,11 +114,11 @@ func testRefunds(t *testing.T, f *fixture) {
 			Status: paylinks.RefundPending, Metadata: map[string]string{"why": "test"}, CreatedAt: at(sec)}
 	}
 	r1, r2, r3 := refund(6000, 2), refund(5000, 3), refund(4000, 4)
-	wantErr(t, "BeginRefund", f.s.BeginRefund(ctx, r1), nil)
-	wantErr(t, "BeginRefund(beyond the captured amount)", f.s.BeginRefund(ctx, r2), paylinks.ErrConflict)
+	wantErr(t, "BeginRefund", f.s.BeginRefund(ctx, r1, nil), nil)
+	wantErr(t, "BeginRefund(beyond the captured amount)", f.s.BeginRefund(ctx, r2, nil), paylinks.ErrConflict)
 	other := *r3
 	other.AccountID = b.ID
-	wantErr(t, "BeginRefund(other account)", f.s.BeginRefund(ctx, &other), paylinks.ErrNotFound)
+	wantErr(t, "BeginRefund(other account)", f.s.BeginRefund(ctx, &other, nil), paylinks.ErrNotFound)
 	if _, err := f.s.GetRefund(ctx, a.ID, false, r2.ID); err == nil {
 		t.Error("a refused refund was written")
 	}
@@ -127,8 +127,8 @@ func testRefunds(t *testing.T, f *fixture) {
 	failed.Status, failed.FailureCode, failed.FailureMessage = paylinks.RefundFailed, "failed_refund", "no"
 	wantErr(t, "FinishRefund(failed)", f.s.FinishRefund(ctx, &failed, nil), nil)
 	wantErr(t, "FinishRefund(again)", f.s.FinishRefund(ctx, &failed, nil), store.ErrAttemptSettled)
-	wantErr(t, "BeginRefund(after a failed one)", f.s.BeginRefund(ctx, r2), nil)
-	wantErr(t, "BeginRefund(the rest)", f.s.BeginRefund(ctx, r3), nil)
+	wantErr(t, "BeginRefund(after a failed one)", f.s.BeginRefund(ctx, r2, nil), nil)
+	wantErr(t, "BeginRefund(the rest)", f.s.BeginRefund(ctx, r3, nil), nil)
 	if got, err := f.s.GetCharge(ctx, a.ID, false, c.ID); err != nil || got.RefundedAmount != 9000 {
 		t.Errorf("refunded_amount = %+v, %v; want 9000", got, err)
 	}
