@@ -187,6 +187,9 @@ func TestOmiseGoManualCaptureLink(t *testing.T) {
 			t.Fatalf("link charges: %v", err)
 		}
 		id := list.Data[0].ID
+		if list.Data[0].ReturnURI != paymentURI+"/complete" {
+			t.Errorf("return_uri in /links/{id}/charges = %q", list.Data[0].ReturnURI)
+		}
 		if err := c.Do(ch, &operations.RetrieveCharge{ChargeID: id}); err != nil {
 			t.Fatal(err)
 		}

@@ -114,7 +114,7 @@ func (h *Handler) renderLink(q *request, l *paylinks.Link, charges []paylinks.Ch
 	id := formatID(prefixLink, l.Livemode, l.ID)
 	data := make([]any, len(charges))
 	for i := range charges {
-		data[i] = h.renderCharge(q, &charges[i])
+		data[i] = h.renderLinkCharge(q, l, &charges[i])
 	}
 	now := h.svc.Now()
 	cl := newList("/links/"+id+"/charges", data, embeddedCharges, 0, total, paylinks.Chronological, epoch, now, !q.modern())
@@ -225,6 +225,14 @@ func strPtr(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// renderLinkCharge renders a charge made through link l, whose return_uri
+// is the link's payment_uri + "/complete".
+func (h *Handler) renderLinkCharge(q *request, l *paylinks.Link, c *paylinks.Charge) any {
+	v := h.renderCharge(q, c).(charge)
+	v.ReturnURI = strPtr(h.paymentURI(l) + "/complete")
+	return v
 }
 
 // renderCharge renders a charge in the caller's version, its flags
