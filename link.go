@@ -16,13 +16,17 @@ type Link struct {
 	Currency    string // uppercase ISO 4217
 	Multiple    bool
 	Active      bool
-	Used        bool
-	SuccessURL  string
-	CancelURL   string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	UsedAt      *time.Time
-	DeletedAt   *time.Time
+	// ManualCapture makes the link's payments authorizations only: the
+	// merchant captures (or reverses) each charge later. By default a
+	// link's payments are captured at once.
+	ManualCapture bool
+	Used          bool
+	SuccessURL    string
+	CancelURL     string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	UsedAt        *time.Time
+	DeletedAt     *time.Time
 	// ChargeCount is the number of charges made through the link,
 	// successful or not. Stores compute it when they read a link; it is
 	// ignored when a link is written.

@@ -80,7 +80,7 @@ func TestQuickRun(t *testing.T) {
 	// pay-proxied ran without errors: the server believed the harness's
 	// X-Forwarded-For, or the per-address attempt limit (30) would have
 	// refused most of its payments, all from 127.0.0.1.
-	for _, name := range []string{"retrieve", "list", "v1-list", "page", "create", "pay", "pay-proxied", "charge", "v1-create"} {
+	for _, name := range []string{"retrieve", "list", "v1-list", "page", "create", "pay", "pay-proxied", "charge", "refund", "v1-create"} {
 		if !ran[name] {
 			t.Errorf("scenario %s did not run", name)
 		}

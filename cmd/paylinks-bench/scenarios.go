@@ -49,6 +49,8 @@ var scenarios = []scenario{
 		client: payerClient, perWorkerClient: true},
 	{name: "pay-proxied", op: "pay behind a proxy: kept-alive connections, payer in X-Forwarded-For", ready: payProxiedReady, do: payProxied},
 	{name: "charge", op: "POST /tokens + POST /charges, test card", ready: chargeReady, do: charge},
+	{name: "refund", op: "POST /tokens + POST /charges (capture=false) + POST /charges/{id}/capture + POST /charges/{id}/refunds",
+		ready: chargeReady, do: captureRefund},
 	{name: "v1-create", op: "POST /api/v1/payment_links + Idempotency-Key", ready: v1Ready("POST"), do: createV1},
 	// Last: from here on one webhook endpoint is subscribed to every event.
 	{name: "webhooks", op: "POST /links with one v1 endpoint subscribed to every event (compare: create)", ready: webhooksReady,
@@ -411,6 +413,48 @@ func charge(ctx context.Context, w *worker, e *env) error {
 	}
 	if !bytes.Contains(b, []byte(`"status":"successful"`)) {
 		return fmt.Errorf("POST /charges: not successful: %.160q", b)
+	}
+	return nil
+}
+
+// captureRefund is the charge lifecycle: a token, an authorization of it,
+// its capture and a refund of part of it, each recorded before the
+// processor is asked.
+func captureRefund(ctx context.Context, w *worker, e *env) error {
+	exp := strconv.Itoa(time.Now().Year() + 3)
+	form := url.Values{"card[name]": {"Bench Payer"}, "card[number]": {"4242424242424242"},
+		"card[expiration_month]": {"12"}, "card[expiration_year]": {exp}, "card[security_code]": {"123"}}
+	b, _, err := w.post(ctx, e.base+"/tokens", e.publicAuth, "application/x-www-form-urlencoded", form.Encode(), http.StatusOK, nil)
+	if err != nil {
+		return err
+	}
+	var obj struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(b, &obj); err != nil || obj.ID == "" {
+		return fmt.Errorf("POST /tokens: no token id in %.160q", b)
+	}
+	form = url.Values{"amount": {"10000"}, "currency": {"thb"}, "card": {obj.ID}, "capture": {"false"}}
+	b, _, err = w.post(ctx, e.base+"/charges", e.secretAuth, "application/x-www-form-urlencoded", form.Encode(), http.StatusOK, nil)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, &obj); err != nil || obj.ID == "" || !bytes.Contains(b, []byte(`"status":"pending"`)) {
+		return fmt.Errorf("POST /charges capture=false: not authorized: %.160q", b)
+	}
+	b, _, err = w.post(ctx, e.base+"/charges/"+obj.ID+"/capture", e.secretAuth, "application/x-www-form-urlencoded", "", http.StatusOK, nil)
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(b, []byte(`"status":"successful"`)) {
+		return fmt.Errorf("POST /charges/{id}/capture: not captured: %.160q", b)
+	}
+	b, _, err = w.post(ctx, e.base+"/charges/"+obj.ID+"/refunds", e.secretAuth, "application/x-www-form-urlencoded", "amount=4000", http.StatusOK, nil)
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(b, []byte(`"object":"refund"`)) {
+		return fmt.Errorf("POST /charges/{id}/refunds: no refund: %.160q", b)
 	}
 	return nil
 }

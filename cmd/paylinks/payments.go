@@ -51,16 +51,22 @@ func paymentOptions(st store.Store, getenv func(string) string, log *slog.Logger
 	return nil
 }
 
-// startReconciler runs the service's reconciler of payment attempts in the
-// background (every process runs one; the database coordinates them) and
+// startReconciler runs the service's reconciler of payment attempts and
+// its authorization sweep in the background (every process runs one; the database coordinates them) and
 // returns the function that stops it and waits for it.
 func startReconciler(ctx context.Context, svc *service.Service) (stop func()) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		svc.RunReconciler(ctx)
+	}()
+	// Beside it, the sweep that expires authorizations past expires_at
+	// (each expiry a conditional write, so replicas never expire one twice).
+	go func() {
+		defer wg.Done()
+		svc.RunAuthorizationSweep(ctx, 0)
 	}()
 	return func() {
 		cancel()

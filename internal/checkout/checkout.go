@@ -313,7 +313,7 @@ func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		h.errorPage(w, r, after, err)
-	case !c.Paid():
+	case !c.Accepted():
 		declined = true
 		h.limits.decline(r.Context(), l.ID.String(), h.now())
 		again(http.StatusPaymentRequired, declineMessage(c), nil)
@@ -476,7 +476,7 @@ func (h *Handler) Receipt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := h.svc.LinkCharge(r.Context(), l, id)
-	if err != nil || !c.Paid() {
+	if err != nil || !c.Accepted() {
 		h.notFound(w, r)
 		return
 	}

@@ -125,7 +125,7 @@ func (h *Handler) PaySession(w http.ResponseWriter, r *http.Request) {
 		default:
 			h.errorPage(w, r, nil, err)
 		}
-	case !c.Paid():
+	case !c.Accepted():
 		declined = true
 		h.limits.decline(r.Context(), s.ID.String(), h.now())
 		again(http.StatusPaymentRequired, declineMessage(c), nil)

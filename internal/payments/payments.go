@@ -67,6 +67,43 @@ type Processor interface {
 	// cannot move money after the caller decided nothing happened. An
 	// error means the processor could not say; the caller asks again later.
 	Lookup(ctx context.Context, idempotencyKey string) (out Outcome, found bool, err error)
+	// Capture captures req.Amount of the charge authorized (Charge with
+	// Capture false) under req.ChargeKey. A refusal is an Outcome with
+	// Success false. Lookup finds it by req.IdempotencyKey.
+	Capture(ctx context.Context, req CaptureRequest) (Outcome, error)
+	// Void releases the uncaptured authorization made under req.ChargeKey
+	// (Omise's reverse). Lookup finds it by req.IdempotencyKey.
+	Void(ctx context.Context, req VoidRequest) (Outcome, error)
+	// Refund gives back req.Amount of the captured charge made under
+	// req.ChargeKey. A refusal is an Outcome with Success false. Lookup
+	// finds it by req.IdempotencyKey.
+	Refund(ctx context.Context, req RefundRequest) (Outcome, error)
+}
+
+// CaptureRequest asks a processor to capture an authorized charge.
+type CaptureRequest struct {
+	ChargeKey string // the idempotency key the charge was authorized with
+	Amount    int64  // at most the authorized amount
+	Currency  string
+	// IdempotencyKey is the id of the operation recorded before the call.
+	IdempotencyKey string
+}
+
+// VoidRequest asks a processor to release an uncaptured authorization.
+type VoidRequest struct {
+	ChargeKey      string
+	IdempotencyKey string
+}
+
+// RefundRequest asks a processor to refund part or all of a captured
+// charge.
+type RefundRequest struct {
+	ChargeKey string
+	Ref       string // the card reference the charge was made with
+	Amount    int64
+	Currency  string
+	// IdempotencyKey is the refund's id, recorded before the call.
+	IdempotencyKey string
 }
 
 // ErrKeyVoided is the error of a Charge whose idempotency key a Lookup
@@ -96,6 +133,21 @@ func (Unconfigured) Charge(context.Context, ChargeRequest) (Outcome, error) {
 // Lookup implements Processor: no charge was ever made without a processor.
 func (Unconfigured) Lookup(context.Context, string) (Outcome, bool, error) {
 	return Outcome{}, false, nil
+}
+
+// Capture implements Processor; it always fails with ErrNoProcessor.
+func (Unconfigured) Capture(context.Context, CaptureRequest) (Outcome, error) {
+	return Outcome{}, ErrNoProcessor
+}
+
+// Void implements Processor; it always fails with ErrNoProcessor.
+func (Unconfigured) Void(context.Context, VoidRequest) (Outcome, error) {
+	return Outcome{}, ErrNoProcessor
+}
+
+// Refund implements Processor; it always fails with ErrNoProcessor.
+func (Unconfigured) Refund(context.Context, RefundRequest) (Outcome, error) {
+	return Outcome{}, ErrNoProcessor
 }
 
 // Available reports whether p can take payments at all (false for

@@ -16,7 +16,21 @@ const (
 	FailInvalidSecurityCode  = "invalid_security_code"
 	FailFailedFraudCheck     = "failed_fraud_check"
 	FailInvalidAccountNumber = "invalid_account_number"
+	// FailFailedRefund is the refund failure of the card whose charges
+	// succeed and whose refunds the simulator refuses.
+	FailFailedRefund = "failed_refund"
+	// FailFailedCapture refuses a capture of an authorization the ledger
+	// does not hold, or above its amount.
+	FailFailedCapture = "failed_capture"
 )
+
+// outcomeRefundFails is the simulated outcome of the card whose charges
+// succeed and whose refunds fail.
+const outcomeRefundFails = "successful_refund_fails"
+
+// RefundFailsCard is the test card whose charges succeed and whose refunds
+// the simulator refuses (failed_refund): not one of Omise's, paylinks' own.
+const RefundFailsCard = "4111111111100015"
 
 // outcomeNotTestCard is the simulated outcome of a number that is not a
 // test card: test mode never charges a real card.
@@ -77,6 +91,8 @@ var testCards = map[string]string{
 	"5555551111160016": FailFailedFraudCheck,
 	"3530111111140016": FailFailedFraudCheck,
 
+	RefundFailsCard: outcomeRefundFails,
+
 	"4111111111180017": FailInvalidAccountNumber,
 	"5555551111150017": FailInvalidAccountNumber,
 	"3530111111130017": FailInvalidAccountNumber,
@@ -92,6 +108,8 @@ var failureMessages = map[string]string{
 	FailFailedFraudCheck:     "The payment was declined by the fraud check.",
 	FailInvalidAccountNumber: "The card number is not valid for this account.",
 	outcomeNotTestCard:       "This is test mode: no real card is charged. Use a test card such as 4242 4242 4242 4242.",
+	FailFailedRefund:         "The refund was refused by the processor (test card 4111 1111 1110 0015 refuses every refund).",
+	FailFailedCapture:        "The capture was refused: the authorization is not held or is smaller than the capture.",
 }
 
 // TestCardOutcome returns what the simulator does with a card number:
@@ -200,7 +218,7 @@ func (s *Simulator) Lookup(ctx context.Context, key string) (Outcome, bool, erro
 
 // simulate is the outcome of a reference's simulated outcome name.
 func simulate(outcome string) (Outcome, error) {
-	if outcome == outcomeSuccess {
+	if outcome == outcomeSuccess || outcome == outcomeRefundFails {
 		return Outcome{Success: true, SecurityCodeCheck: true}, nil
 	}
 	msg, known := failureMessages[outcome]
@@ -219,4 +237,70 @@ func truncateRef(s string) string {
 		return s[:40] + "…"
 	}
 	return s
+}
+
+// record writes the outcome of an operation under its idempotency key
+// (the first outcome of a key wins, as for charges) and returns the one
+// the key has.
+func (s *Simulator) record(ctx context.Context, op, key string, out Outcome, amount int64, currency string) (Outcome, error) {
+	if key == "" {
+		return Outcome{}, fmt.Errorf("simulator: %s: no idempotency key", op)
+	}
+	e, err := s.ledger().RecordSimulatedCharge(ctx, LedgerEntry{Key: key, Outcome: out, Amount: amount,
+		Currency: currency, At: time.Now().UTC()})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("simulator: %s: ledger: %w", op, err)
+	}
+	if e.Voided {
+		return Outcome{}, ErrKeyVoided
+	}
+	return e.Outcome, nil
+}
+
+// authorization is the ledger's entry of the charge made under key, ok
+// false when the ledger holds no successful charge of it.
+func (s *Simulator) authorization(ctx context.Context, key string) (LedgerEntry, bool, error) {
+	e, err := s.ledger().LookupSimulatedCharge(ctx, key, time.Now().UTC())
+	if err != nil {
+		return LedgerEntry{}, false, err
+	}
+	return e, !e.Voided && e.Outcome.Success, nil
+}
+
+func refused(code string) Outcome {
+	return Outcome{FailureCode: code, FailureMessage: failureMessages[code]}
+}
+
+// Capture implements Processor: it captures up to the amount the ledger
+// holds for the charge's key, recording the capture under its own key.
+func (s *Simulator) Capture(ctx context.Context, req CaptureRequest) (Outcome, error) {
+	auth, ok, err := s.authorization(ctx, req.ChargeKey)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("simulator: capture: %w", err)
+	}
+	out := Outcome{Success: true, SecurityCodeCheck: true}
+	if !ok || req.Amount <= 0 || req.Amount > auth.Amount {
+		out = refused(FailFailedCapture)
+	}
+	return s.record(ctx, "capture", req.IdempotencyKey, out, req.Amount, req.Currency)
+}
+
+// Void implements Processor: the authorization is released (the simulator
+// holds no funds, so it records the void and succeeds).
+func (s *Simulator) Void(ctx context.Context, req VoidRequest) (Outcome, error) {
+	return s.record(ctx, "void", req.IdempotencyKey, Outcome{Success: true, SecurityCodeCheck: true}, 0, "")
+}
+
+// Refund implements Processor: it refunds a charge the ledger holds, except
+// that a charge of RefundFailsCard is refused with failed_refund.
+func (s *Simulator) Refund(ctx context.Context, req RefundRequest) (Outcome, error) {
+	out := Outcome{Success: true, SecurityCodeCheck: true}
+	if outcome, _ := strings.CutPrefix(req.Ref, simRefPrefix); outcome == outcomeRefundFails {
+		out = refused(FailFailedRefund)
+	} else if _, ok, err := s.authorization(ctx, req.ChargeKey); err != nil {
+		return Outcome{}, fmt.Errorf("simulator: refund: %w", err)
+	} else if !ok {
+		out = refused(FailFailedRefund)
+	}
+	return s.record(ctx, "refund", req.IdempotencyKey, out, req.Amount, req.Currency)
 }

@@ -92,3 +92,54 @@ func TestUnconfigured(t *testing.T) {
 		t.Errorf("Charge: kind %q, want %q", got, paylinks.KindUnavailable)
 	}
 }
+
+// TestSimulatorCaptureRefund: a capture of an authorization the ledger
+// holds succeeds up to its amount, a refund of a charge succeeds except for
+// RefundFailsCard, each recorded under its own key (repeated: the first
+// outcome), and Lookup finds them.
+func TestSimulatorCaptureRefund(t *testing.T) {
+	ctx := context.Background()
+	sim := &Simulator{Ledger: &MemoryLedger{}}
+	ok, _ := sim.Tokenize(ctx, CardDetails{Number: "4242424242424242"})
+	bad, _ := sim.Tokenize(ctx, CardDetails{Number: RefundFailsCard})
+	for _, k := range []string{"c1", "c2"} {
+		ref := ok
+		if k == "c2" {
+			ref = bad
+		}
+		if out, err := sim.Charge(ctx, ChargeRequest{Ref: ref, Amount: 5000, Currency: "THB", IdempotencyKey: k}); err != nil || !out.Success {
+			t.Fatalf("Charge %s = %+v, %v", k, out, err)
+		}
+	}
+	if out, err := sim.Capture(ctx, CaptureRequest{ChargeKey: "c1", Amount: 5001, IdempotencyKey: "cap0"}); err != nil || out.Success || out.FailureCode != FailFailedCapture {
+		t.Errorf("capture above the authorization = %+v, %v; want failed_capture", out, err)
+	}
+	if out, err := sim.Capture(ctx, CaptureRequest{ChargeKey: "nothing", Amount: 1, IdempotencyKey: "cap1"}); err != nil || out.Success {
+		t.Errorf("capture of no authorization = %+v, %v; want refused", out, err)
+	}
+	out, err := sim.Capture(ctx, CaptureRequest{ChargeKey: "c1", Amount: 4000, IdempotencyKey: "cap2"})
+	if err != nil || !out.Success {
+		t.Fatalf("Capture = %+v, %v", out, err)
+	}
+	if got, found, err := sim.Lookup(ctx, "cap2"); err != nil || !found || !got.Success {
+		t.Errorf("Lookup(capture) = %+v, %v, %v", got, found, err)
+	}
+	if out, err := sim.Refund(ctx, RefundRequest{ChargeKey: "c1", Ref: ok, Amount: 1000, IdempotencyKey: "r1"}); err != nil || !out.Success {
+		t.Errorf("Refund = %+v, %v", out, err)
+	}
+	out, err = sim.Refund(ctx, RefundRequest{ChargeKey: "c2", Ref: bad, Amount: 1000, IdempotencyKey: "r2"})
+	if err != nil || out.Success || out.FailureCode != FailFailedRefund || out.FailureMessage == "" {
+		t.Errorf("Refund of the refund-failing card = %+v, %v; want failed_refund", out, err)
+	}
+	// The same key again: the first outcome, even with another card.
+	if again, err := sim.Refund(ctx, RefundRequest{ChargeKey: "c1", Ref: ok, Amount: 1000, IdempotencyKey: "r2"}); err != nil || again != out {
+		t.Errorf("repeated refund key = %+v, %v; want the first outcome", again, err)
+	}
+	// A key a lookup voided refuses the operation.
+	if _, found, _ := sim.Lookup(ctx, "r3"); found {
+		t.Fatal("Lookup of an unused key found something")
+	}
+	if _, err := sim.Refund(ctx, RefundRequest{ChargeKey: "c1", Ref: ok, Amount: 1000, IdempotencyKey: "r3"}); !errors.Is(err, ErrKeyVoided) {
+		t.Errorf("refund with a voided key: %v, want ErrKeyVoided", err)
+	}
+}

@@ -31,12 +31,23 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /links/{id}", o.Authed(o.GetLink))
 	mux.Handle("DELETE /links/{id}", s.idempotent(linksWrite, o.Error, o.Authed(o.DeleteLink)))
 	mux.Handle("GET /links/{id}/charges", o.Authed(o.ListLinkCharges))
-	mux.HandleFunc("/links/", o.NotFound)
 	mux.Handle("POST /tokens", s.idempotent(service.NeedPublicKey, o.Error, o.Authed(o.CreateToken)))
 	mux.Handle("GET /tokens/{id}", o.Authed(o.GetToken))
 	mux.Handle("POST /charges", s.idempotent(linksWrite, o.Error, o.Authed(o.CreateCharge)))
 	mux.Handle("GET /charges", o.Authed(o.ListCharges))
 	mux.Handle("GET /charges/{id}", o.Authed(o.GetCharge))
+	// The charge lifecycle (issue #13): capture, reverse, expire, update,
+	// refunds. An unknown path or method anywhere is answered in its
+	// dialect's shape by the table in fallback.go.
+	mux.Handle("PATCH /charges/{id}", s.idempotent(linksWrite, o.Error, o.Authed(o.UpdateCharge)))
+	mux.Handle("POST /charges/{id}/capture", s.idempotent(linksWrite, o.Error, o.Authed(o.CaptureCharge)))
+	mux.Handle("POST /charges/{id}/reverse", s.idempotent(linksWrite, o.Error, o.Authed(o.ReverseCharge)))
+	mux.Handle("POST /charges/{id}/expire", s.idempotent(linksWrite, o.Error, o.Authed(o.ExpireCharge)))
+	mux.Handle("POST /charges/{id}/refunds", s.idempotent(linksWrite, o.Error, o.Authed(o.CreateRefund)))
+	mux.Handle("GET /charges/{id}/refunds", o.Authed(o.ListChargeRefunds))
+	mux.Handle("GET /charges/{id}/refunds/{refund_id}", o.Authed(o.GetRefund))
+	mux.Handle("GET /refunds", o.Authed(o.ListRefunds))
+	mux.Handle("GET /search", o.Authed(o.Search))
 	mux.Handle("GET /events", o.Authed(o.ListEvents))
 	mux.Handle("GET /events/{id}", o.Authed(o.GetEvent))
 
@@ -63,19 +74,19 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/events/{id}", v.Route(paylinks.ScopeEventsRead, ep, v.GetEvent))
 	mux.Handle("POST /api/v1/events/{id}/redeliver", s.idempotent(webhooksWrite, v.Error, v.Route(paylinks.ScopeWebhooksWrite, ep, v.RedeliverEvent)))
 	mux.HandleFunc("GET /api/v1/openapi.json", v.OpenAPI)
-	mux.HandleFunc("/api/v1/", v.NotFound)
 
 	// Hosted checkout pages: every dialect's payment URL points here.
 	c := s.checkout
 	mux.HandleFunc("GET /l/{slug}", c.Page)
 	mux.HandleFunc("POST /l/{slug}", c.Pay)
 	mux.HandleFunc("GET /l/{slug}/complete", c.Receipt)
-	mux.HandleFunc("/l/", c.NotFound)
 	mux.HandleFunc("GET /c/{id}", c.SessionPage)
 	mux.HandleFunc("POST /c/{id}", c.PaySession)
 	mux.HandleFunc("GET /c/{id}/complete", c.SessionReceipt)
-	mux.HandleFunc("/c/", c.NotFound)
 	mux.HandleFunc("GET /assets/{name}", c.Asset)
+
+	// Everything else: a 404 or 405 in the path's dialect (fallback.go).
+	mux.HandleFunc("/", s.fallback(mux))
 
 	return s.middleware(mux)
 }

@@ -108,7 +108,7 @@ func (s *Service) recordAttempt(ctx context.Context, a *store.PaymentAttempt, ou
 		if evErr != nil {
 			return nil, evErr
 		}
-		if c.Paid() {
+		if c.Accepted() {
 			sess.Status, sess.CompletedAt, sess.ChargeID = paylinks.SessionComplete, &now, &c.ID
 		}
 		w := storeChargeWrite(c, events, claim, nil)

@@ -58,3 +58,16 @@ func (s *Service) LinkCharges(ctx context.Context, pr paylinks.Principal, linkID
 	}
 	return cs, totals, nil
 }
+
+// LinkOfCharge returns the link a charge was made through (deleted or
+// not), for its return_uri; nil when it was not made through a link.
+func (s *Service) LinkOfCharge(ctx context.Context, c *paylinks.Charge) (*paylinks.Link, error) {
+	if c.LinkID == nil {
+		return nil, nil
+	}
+	l, err := s.store.GetLink(ctx, c.AccountID, c.Livemode, *c.LinkID)
+	if err != nil {
+		return nil, fmt.Errorf("LinkOfCharge: %w", err)
+	}
+	return l, nil
+}

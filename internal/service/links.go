@@ -31,6 +31,9 @@ type LinkParams struct {
 	SuccessURL  string
 	CancelURL   string
 	Inactive    bool // create the link deactivated
+	// ManualCapture: the link's payments are authorized only, for the
+	// merchant to capture (CaptureCharge) or reverse within 7 days.
+	ManualCapture bool
 }
 
 // CreateLink validates p and creates a link owned by the caller's account in
@@ -62,7 +65,7 @@ func (s *Service) CreateLink(ctx context.Context, pr paylinks.Principal, p LinkP
 		return nil, err
 	}
 	l := &paylinks.Link{ID: id, AccountID: pr.AccountID, Livemode: pr.Livemode, Title: p.Title,
-		Description: p.Description, Amount: p.Amount, Currency: cur, Multiple: p.Multiple, Active: !p.Inactive,
+		Description: p.Description, Amount: p.Amount, Currency: cur, Multiple: p.Multiple, Active: !p.Inactive, ManualCapture: p.ManualCapture,
 		SuccessURL: p.SuccessURL, CancelURL: p.CancelURL, CreatedAt: now, UpdatedAt: now}
 	for attempt := 0; ; attempt++ {
 		l.Slug = p.Slug

@@ -129,6 +129,8 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 	}
 	linkID := l.ID
 	a.LinkID, a.ClaimsLink, a.IP = &linkID, !l.Multiple, payerIP(p.IP)
+	// Captured at once, unless the link asks for manual capture.
+	a.Capture = !l.ManualCapture
 	// The attempt is written, with the single-use link's claim, before the
 	// processor is asked: a charge is never made that cannot be recorded.
 	if err := s.store.BeginAttempt(ctx, a, nil, now, now.Add(claimLease)); err != nil {
@@ -145,7 +147,7 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 	if err != nil {
 		return nil, l, fmt.Errorf("PayLink(%q): %w", p.Slug, err)
 	}
-	if c.Paid() && !l.Multiple {
+	if c.Accepted() && !l.Multiple {
 		u := *l
 		at := c.CreatedAt
 		u.Used, u.UsedAt, u.UpdatedAt = true, &at, at
@@ -242,8 +244,11 @@ func (s *Service) settle(c *paylinks.Charge, out payments.Outcome, now time.Time
 		return nil
 	case c.Capture:
 		c.Status, c.PaidAt = paylinks.ChargeSuccessful, &now
+		c.AuthorizedAmount, c.CapturedAmount = c.Amount, c.Amount
 	default:
-		c.Status = paylinks.ChargePending // authorized, not captured
+		// Authorized, not captured: capturable until it expires.
+		expires := now.Add(paylinks.AuthorizationTTL)
+		c.Status, c.AuthorizedAmount, c.ExpiresAt = paylinks.ChargePending, c.Amount, &expires
 	}
 	tx, err := s.newID(now)
 	if err != nil {

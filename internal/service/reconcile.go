@@ -54,6 +54,12 @@ func (s *Service) Reconcile(ctx context.Context) (settled int, err error) {
 			}
 		}
 		if len(as) < reconcileBatch {
+			n, lerr := s.reconcileLifecycle(ctx)
+			settled += n
+			if lerr != nil {
+				s.log.ErrorContext(ctx, "reconcile: capture, reverse or refund not settled; retried later", "err", lerr)
+				err = lerr
+			}
 			return settled, err
 		}
 	}

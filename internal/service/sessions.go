@@ -263,6 +263,7 @@ func (s *Service) PaySession(ctx context.Context, p PaySessionParams) (*paylinks
 	sid := sess.ID
 	a.SessionID, a.LinkID, a.ClaimsSession, a.Metadata = &sid, sess.LinkID, true, sess.Metadata
 	a.ClaimsLink = l != nil && !l.Multiple
+	a.Capture = l == nil || !l.ManualCapture // a manual-capture link's sessions authorize only
 	// The attempt is written, with the session's claim (and its single-use
 	// link's), before the processor is asked.
 	if err := s.store.BeginAttempt(ctx, a, nil, now, now.Add(claimLease)); err != nil {
@@ -282,7 +283,7 @@ func (s *Service) PaySession(ctx context.Context, p PaySessionParams) (*paylinks
 	if err != nil {
 		return nil, sess, fmt.Errorf("PaySession: %w", err)
 	}
-	if !c.Paid() {
+	if !c.Accepted() {
 		return c, sess, nil
 	}
 	done := *sess
@@ -305,7 +306,7 @@ func (s *Service) paymentEvents(pr paylinks.Principal, c *paylinks.Charge, l *pa
 	} else if cev != nil {
 		events = append(events, *cev)
 	}
-	if !c.Paid() {
+	if !c.Accepted() {
 		return events, nil
 	}
 	done := *sess

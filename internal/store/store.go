@@ -36,6 +36,8 @@ type Store interface {
 	SecretStore
 	AttemptStore
 	WebhookStore
+	ChargeLifecycleStore
+	SearchStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.

@@ -76,8 +76,7 @@ func (h *Handler) GetCharge(w http.ResponseWriter, q *request) error {
 	if err != nil {
 		return err
 	}
-	api.WriteJSON(w, q.Request, http.StatusOK, h.renderCharge(q, c))
-	return nil
+	return h.writeCharge(w, q, c)
 }
 
 // ListCharges serves GET /charges.

@@ -114,6 +114,12 @@ func (h *Handler) renderEvent(q *request, ev *paylinks.Event) (any, error) {
 			return nil, fmt.Errorf("event %s: %w", id, err)
 		}
 		v.Data = h.renderCharge(q, &c)
+	case "refund":
+		var r paylinks.Refund
+		if err := json.Unmarshal(ev.Data, &r); err != nil {
+			return nil, fmt.Errorf("event %s: %w", id, err)
+		}
+		v.Data = q.renderRefund(&r)
 	default:
 		v.Data = json.RawMessage(ev.Data)
 	}

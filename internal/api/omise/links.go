@@ -35,6 +35,12 @@ func (h *Handler) CreateLink(w http.ResponseWriter, q *request) error {
 	if lp.Multiple, _, err = p.bool("multiple"); err != nil {
 		return err
 	}
+	// capture=false: the link's payments are authorized only.
+	if capture, ok, err := p.bool("capture"); err != nil {
+		return err
+	} else if ok {
+		lp.ManualCapture = !capture
+	}
 	l, err := h.svc.CreateLink(q.Context(), q.pr, lp)
 	if err != nil {
 		return err
@@ -205,7 +211,8 @@ func (h *Handler) ListLinkCharges(w http.ResponseWriter, q *request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.svc.GetLink(q.Context(), q.pr, id, raw); err != nil {
+	l, err := h.svc.GetLink(q.Context(), q.pr, id, raw)
+	if err != nil {
 		return err
 	}
 	f, err := q.page(h.svc.Now())
@@ -219,7 +226,7 @@ func (h *Handler) ListLinkCharges(w http.ResponseWriter, q *request) error {
 	}
 	data := make([]any, len(cs))
 	for i := range cs {
-		data[i] = h.renderCharge(q, &cs[i])
+		data[i] = h.renderLinkCharge(q, l, &cs[i])
 	}
 	api.WriteJSON(w, q.Request, http.StatusOK, newList("/links/"+raw+"/charges", data, f.Limit, f.Offset, total, f.Order, f.From, f.To, false))
 	return nil

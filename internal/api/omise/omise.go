@@ -142,9 +142,29 @@ func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
 		Status:   status, Code: code, Message: msg})
 }
 
-// NotFound answers a path the dialect does not serve.
+// NotFound answers a path the dialect does not serve: an Omise Error
+// object, not_found, naming the Omise resources paylinks does not serve.
 func (h *Handler) NotFound(w http.ResponseWriter, r *http.Request) {
-	h.Error(w, r, &paylinks.Error{Kind: paylinks.KindNotFound, Code: "not_found", Message: fmt.Sprintf("%s %s is not an endpoint", r.Method, r.URL.Path)})
+	msg := fmt.Sprintf("%s %s is not an endpoint", r.Method, r.URL.Path)
+	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if unservedResources[first] {
+		msg = fmt.Sprintf("paylinks does not serve Omise's /%s: it serves links, charges (with their refunds), refunds, tokens, events and search", first)
+	}
+	h.Error(w, r, &paylinks.Error{Kind: paylinks.KindNotFound, Code: "not_found", Message: msg})
+}
+
+// unservedResources are the Omise API resources paylinks does not serve.
+var unservedResources = map[string]bool{"account": true, "balance": true, "capability": true, "customers": true,
+	"disputes": true, "recipients": true, "schedules": true, "sources": true, "transactions": true,
+	"transfers": true, "receipts": true, "occurrences": true, "forex": true, "chains": true}
+
+// MethodNotAllowed answers a method the path does not serve: an Omise
+// Error object with status 405 and the Allow header.
+func (h *Handler) MethodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
+	w.Header().Set("Allow", allow)
+	api.WriteJSON(w, r, http.StatusMethodNotAllowed, errorBody{Object: "error",
+		Location: "https://www.omise.co/api-errors#method-not-allowed", Status: http.StatusMethodNotAllowed,
+		Code: "method_not_allowed", Message: fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, allow)})
 }
 
 // Object id prefixes.
@@ -181,7 +201,7 @@ func parseID(prefix, s string, livemode bool) (paylinks.ID, error) {
 			return id, nil
 		}
 	}
-	what := map[string]string{prefixLink: "link", prefixCharge: "charge", prefixToken: "token", prefixEvent: "event"}[prefix]
+	what := map[string]string{prefixLink: "link", prefixCharge: "charge", prefixToken: "token", prefixEvent: "event", prefixRefund: "refund"}[prefix]
 	return paylinks.ID{}, &paylinks.Error{Kind: paylinks.KindNotFound, Code: "not_found", Param: "id",
 		Message: fmt.Sprintf("%s %s was not found", what, truncate(s, 64))}
 }

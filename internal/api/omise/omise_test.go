@@ -493,6 +493,12 @@ func testListLinks(t *testing.T, backend string) {
 		}
 	})
 	t.Run("unknown endpoint", func(t *testing.T) {
-		c.do("PUT", "/links/"+ids[0], "", "").wantError(t, 404, "not_found", "PUT")
+		// A wrong method on a served path: 405 with Allow (issue #13).
+		r := c.do("PUT", "/links/"+ids[0], "", "")
+		r.wantError(t, 405, "method_not_allowed", "PUT")
+		if got := r.header.Get("Allow"); got != "GET, HEAD, DELETE" {
+			t.Errorf("Allow = %q, want GET, HEAD, DELETE", got)
+		}
+		c.do("PUT", "/nothing/here", "", "").wantError(t, 404, "not_found", "PUT")
 	})
 }

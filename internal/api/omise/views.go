@@ -114,7 +114,7 @@ func (h *Handler) renderLink(q *request, l *paylinks.Link, charges []paylinks.Ch
 	id := formatID(prefixLink, l.Livemode, l.ID)
 	data := make([]any, len(charges))
 	for i := range charges {
-		data[i] = h.renderCharge(q, &charges[i])
+		data[i] = h.renderLinkCharge(q, l, &charges[i])
 	}
 	now := h.now(q)
 	cl := newList("/links/"+id+"/charges", data, embeddedCharges, 0, total, paylinks.Chronological, epoch, now, !q.modern())
@@ -176,6 +176,8 @@ type charge struct {
 	ID              string            `json:"id"`
 	Location        string            `json:"location"`
 	Amount          int64             `json:"amount"`
+	AuthorizedAmt   int64             `json:"authorized_amount"`
+	CapturedAmount  int64             `json:"captured_amount"`
 	AuthorizeURI    *string           `json:"authorize_uri"`
 	Authorized      bool              `json:"authorized"`
 	Capturable      bool              `json:"capturable"`
@@ -206,6 +208,8 @@ type charge struct {
 	Refunds         list              `json:"refunds"`
 	ReturnURI       *string           `json:"return_uri"`
 	Reversed        bool              `json:"reversed"`
+	ReversedAt      *string           `json:"reversed_at"`
+	ExpiredAt       *string           `json:"expired_at"`
 	Reversible      bool              `json:"reversible"`
 	Source          *string           `json:"source"`
 	Status          string            `json:"status"`
@@ -223,18 +227,31 @@ func strPtr(s string) *string {
 	return &s
 }
 
-// renderCharge renders a charge in the caller's version.
+// renderLinkCharge renders a charge made through link l, whose return_uri
+// is the link's payment_uri + "/complete".
+func (h *Handler) renderLinkCharge(q *request, l *paylinks.Link, c *paylinks.Charge) any {
+	v := h.renderCharge(q, c).(charge)
+	v.ReturnURI = strPtr(h.paymentURI(l) + "/complete")
+	return v
+}
+
+// renderCharge renders a charge in the caller's version, its flags
+// derived as Omise derives them.
 func (h *Handler) renderCharge(q *request, c *paylinks.Charge) any {
 	id := formatID(prefixCharge, c.Livemode, c.ID)
 	paid := c.Paid()
-	authorized := paid || c.Status == paylinks.ChargePending // capture=false: authorized, not captured
-	v := charge{Object: "charge", ID: id, Location: "/charges/" + id, Amount: c.Amount, Authorized: authorized,
-		Capturable: c.Status == paylinks.ChargePending,
-		Capture:    c.Capture, Currency: q.currency(c.Currency), Description: c.Description, Disputable: paid,
+	now := h.svc.Now()
+	capturable := c.Capturable(now)
+	v := charge{Object: "charge", ID: id, Location: "/charges/" + id, Amount: c.Amount, Authorized: c.Authorized(),
+		AuthorizedAmt: c.AuthorizedAmount, CapturedAmount: c.CapturedAmount, Capturable: capturable,
+		Capture: c.Capture, Currency: q.currency(c.Currency), Description: c.Description, Disputable: paid,
+		Expired: c.ExpiredAt != nil, ExpiresAt: formatTimePtr(c.ExpiresAt), ExpiredAt: formatTimePtr(c.ExpiredAt),
 		FailureCode: strPtr(c.FailureCode), FailureMessage: strPtr(c.FailureMessage),
 		FundingAmount: c.Amount, FundingCurrency: q.currency(c.Currency), IP: strPtr(c.IP), Livemode: c.Livemode, Metadata: c.Metadata,
-		Net: c.Amount, Paid: paid, PaidAt: formatTimePtr(c.PaidAt), Refundable: paid, Status: string(c.Status),
-		Refunds: newList("/charges/"+id+"/refunds", nil, 20, 0, 0, paylinks.Chronological, epoch, h.now(q), !q.modern())}
+		Net: c.CapturedAmount - c.RefundedAmount, Paid: paid, PaidAt: formatTimePtr(c.PaidAt), Refundable: c.Refundable(),
+		RefundedAmount: c.RefundedAmount, Reversed: c.ReversedAt != nil, ReversedAt: formatTimePtr(c.ReversedAt),
+		Reversible: capturable, Voided: c.ReversedAt != nil, Status: string(c.Status),
+		Refunds: newList("/charges/"+id+"/refunds", nil, 20, 0, 0, paylinks.Chronological, epoch, now, !q.modern())}
 	if v.Metadata == nil {
 		v.Metadata = map[string]string{}
 	}

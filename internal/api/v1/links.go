@@ -20,17 +20,27 @@ type linkView struct {
 	SuccessURL   *string `json:"successUrl"`
 	CancelURL    *string `json:"cancelUrl"`
 	Active       bool    `json:"active"`
-	CheckoutURL  string  `json:"checkoutUrl"`
-	CreatedAt    string  `json:"createdAt"`
-	UpdatedAt    string  `json:"updatedAt"`
+	// CaptureMethod is "manual" for a link whose payments are authorized
+	// only, absent otherwise (the seed's shape of an automatic link).
+	CaptureMethod string `json:"captureMethod,omitempty"`
+	CheckoutURL   string `json:"checkoutUrl"`
+	CreatedAt     string `json:"createdAt"`
+	UpdatedAt     string `json:"updatedAt"`
 }
 
 func (h *Handler) renderLink(l *paylinks.Link) linkView {
 	return linkView{ID: formatID(prefixLink, l.ID), Object: "payment_link", Slug: l.Slug, Title: l.Title,
 		Description: nullable(l.Description), FiatAmount: paylinks.FormatDecimal(l.Amount, l.Currency),
 		FiatCurrency: l.Currency, SuccessURL: nullable(l.SuccessURL), CancelURL: nullable(l.CancelURL),
-		Active: l.Active, CheckoutURL: h.publicURL + "/l/" + l.Slug,
+		Active: l.Active, CaptureMethod: captureMethod(l), CheckoutURL: h.publicURL + "/l/" + l.Slug,
 		CreatedAt: formatTime(l.CreatedAt), UpdatedAt: formatTime(l.UpdatedAt)}
+}
+
+func captureMethod(l *paylinks.Link) string {
+	if l.ManualCapture {
+		return "manual"
+	}
+	return ""
 }
 
 // linkID reads the {id} path value as a payment link id.
@@ -49,7 +59,7 @@ func (h *Handler) CreateLink(w http.ResponseWriter, q *request) error {
 	if err != nil {
 		return err
 	}
-	if err := b.only("", "title", "description", "fiatAmount", "fiatCurrency", "successUrl", "cancelUrl", "slug"); err != nil {
+	if err := b.only("", "title", "description", "fiatAmount", "fiatCurrency", "successUrl", "cancelUrl", "slug", "captureMethod"); err != nil {
 		return err
 	}
 	lp := service.LinkParams{Multiple: true}
@@ -90,6 +100,17 @@ func (h *Handler) CreateLink(w http.ResponseWriter, q *request) error {
 			return invalid("slug", "slug must not be empty")
 		}
 		lp.Slug = *s
+	}
+	if m, err := b.optional("", "captureMethod"); err != nil {
+		return err
+	} else if m != nil {
+		switch *m {
+		case "automatic":
+		case "manual":
+			lp.ManualCapture = true
+		default:
+			return invalid("captureMethod", "captureMethod must be automatic or manual")
+		}
 	}
 	l, err := h.svc.CreateLink(q.Context(), q.pr, lp)
 	if err != nil {

@@ -1,14 +1,18 @@
 package v1_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/servertest"
+	"github.com/paylinks/paylinks/internal/service"
 )
 
 // TestSeedExamples runs the seed's examples as written: its create request
@@ -308,6 +312,38 @@ func TestCursorPagination(t *testing.T) {
 				t.Errorf("not newest first at %d: created %s after %s", i, created[i], created[i-1])
 				break
 			}
+		}
+	})
+}
+
+// TestManualCaptureLink: captureMethod "manual" on create is kept and
+// shown (and documented: checkResponse validates against openapi.json);
+// a link's payment then is an authorization only; an unknown method is
+// refused naming the field.
+func TestManualCaptureLink(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, env *servertest.Env) {
+		c := client{t: t, base: env.URL, key: env.SecretTest}
+		r := c.do("POST", "/api/v1/payment_links", `{"title": "Deposit", "fiatAmount": "50.00", "captureMethod": "manual"}`)
+		if r.status != http.StatusCreated || r.str("captureMethod") != "manual" {
+			t.Fatalf("create: %d %s", r.status, r.raw)
+		}
+		if got := c.do("GET", "/api/v1/payment_links/"+r.str("id"), ""); got.str("captureMethod") != "manual" {
+			t.Errorf("retrieve: %s", got.raw)
+		}
+		auto := c.do("POST", "/api/v1/payment_links", `{"title": "Now", "fiatAmount": "5.00", "captureMethod": "automatic"}`)
+		if _, ok := auto.body["captureMethod"]; auto.status != http.StatusCreated || ok {
+			t.Errorf("automatic link: %d %s, want no captureMethod", auto.status, auto.raw)
+		}
+		c.do("POST", "/api/v1/payment_links", `{"title": "X", "fiatAmount": "5.00", "captureMethod": "later"}`).
+			wantError(t, 400, "invalid_request", "parameter_invalid", "captureMethod")
+
+		card := service.CardInput{Number: "4242424242424242", SecurityCode: "123", Name: "N", ExpirationMonth: 1, ExpirationYear: time.Now().Year() + 1}
+		ch, _, err := env.Service.PayLink(context.Background(), service.PayParams{Slug: r.str("slug"), Card: card, Email: "p@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch.Status != paylinks.ChargePending || ch.AuthorizedAmount != 5000 || ch.CapturedAmount != 0 || ch.ExpiresAt == nil {
+			t.Errorf("charge of a manual-capture link = %+v, want an authorization of 5000", ch)
 		}
 	})
 }

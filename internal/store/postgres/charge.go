@@ -17,7 +17,8 @@ const cardColumns = `card_brand, card_first6, card_last4, card_exp_month, card_e
 
 const chargeColumns = `id, account_id, livemode, link_id, session_id, amount, currency, description,
 	status, capture, failure_code, failure_message, card_id, ` + cardColumns + `,
-	email, metadata, transaction_id, created_at, paid_at, ip`
+	email, metadata, transaction_id, created_at, paid_at,
+	authorized_amount, captured_amount, refunded_amount, expires_at, reversed_at, expired_at, pending_op, ip`
 
 // CreateCharge inserts a charge and its events in one transaction.
 //
@@ -62,7 +63,7 @@ func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) (err error)
 func createCharge(ctx context.Context, tx pgx.Tx, w store.ChargeWrite, metadata any) error {
 	c := w.Charge
 	createdAt := ts(c.CreatedAt)
-	if w.ClaimID != nil && c.Paid() {
+	if w.ClaimID != nil && c.Accepted() {
 		if c.LinkID == nil {
 			return errors.New("a claim without the charge's link id")
 		}
@@ -95,11 +96,13 @@ func createCharge(ctx context.Context, tx pgx.Tx, w store.ChargeWrite, metadata 
 	k := &c.Card
 	if _, err := tx.Exec(ctx, `INSERT INTO charges (`+chargeColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-		$22, $23, $24, $25, $26, $27)`,
+		$22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, NULL, $33)`,
 		c.ID, c.AccountID, c.Livemode, c.LinkID, c.SessionID, c.Amount, c.Currency, c.Description,
 		string(c.Status), c.Capture, c.FailureCode, c.FailureMessage, c.CardID,
 		k.Brand, k.FirstDigits, k.LastDigits, k.ExpirationMonth, k.ExpirationYear, k.Name, k.Fingerprint, k.SecurityCodeCheck,
-		c.Email, metadata, c.TransactionID, createdAt, tsp(c.PaidAt), c.IP,
+		c.Email, metadata, c.TransactionID, createdAt, tsp(c.PaidAt),
+		c.AuthorizedAmount, c.CapturedAmount, c.RefundedAmount, tsp(c.ExpiresAt), tsp(c.ReversedAt), tsp(c.ExpiredAt),
+		c.IP,
 	); err != nil {
 		return err
 	}
@@ -152,12 +155,14 @@ func scanCharge(row rowScanner) (*paylinks.Charge, error) {
 		c        paylinks.Charge
 		status   string
 		metadata []byte
+		op       *string
 	)
 	k := &c.Card
 	if err := row.Scan(&c.ID, &c.AccountID, &c.Livemode, &c.LinkID, &c.SessionID, &c.Amount, &c.Currency, &c.Description,
 		&status, &c.Capture, &c.FailureCode, &c.FailureMessage, &c.CardID,
 		&k.Brand, &k.FirstDigits, &k.LastDigits, &k.ExpirationMonth, &k.ExpirationYear, &k.Name, &k.Fingerprint, &k.SecurityCodeCheck,
-		&c.Email, &metadata, &c.TransactionID, &c.CreatedAt, &c.PaidAt, &c.IP,
+		&c.Email, &metadata, &c.TransactionID, &c.CreatedAt, &c.PaidAt,
+		&c.AuthorizedAmount, &c.CapturedAmount, &c.RefundedAmount, &c.ExpiresAt, &c.ReversedAt, &c.ExpiredAt, &op, &c.IP,
 	); err != nil {
 		return nil, err
 	}
@@ -169,5 +174,9 @@ func scanCharge(row rowScanner) (*paylinks.Charge, error) {
 	}
 	c.CreatedAt = c.CreatedAt.UTC()
 	c.PaidAt = utc(c.PaidAt)
+	c.ExpiresAt, c.ReversedAt, c.ExpiredAt = utc(c.ExpiresAt), utc(c.ReversedAt), utc(c.ExpiredAt)
+	if op != nil {
+		c.PendingOp = *op
+	}
 	return &c, nil
 }

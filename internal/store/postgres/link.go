@@ -20,7 +20,7 @@ const linkRead = linkColumns + `, (SELECT count(*) FROM charges WHERE charges.ac
 const linkReadNoCharges = linkColumns + `, 0`
 
 const linkColumns = `id, account_id, livemode, slug, title, description, amount, currency,
-	multiple, active, used, success_url, cancel_url, created_at, updated_at, used_at, deleted_at`
+	multiple, active, used, success_url, cancel_url, created_at, updated_at, used_at, deleted_at, capture_manual`
 
 // CreateLink inserts a link and its event in one transaction. ErrConflict
 // when the slug (or id) is taken, by any link, deleted or not.
@@ -32,9 +32,9 @@ func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Eve
 	}
 	defer tx.Rollback(ctx)
 	if _, err := tx.Exec(ctx, `INSERT INTO links (`+linkColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		l.ID, l.AccountID, l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
-		l.Multiple, l.Active, l.Used, l.SuccessURL, l.CancelURL, ts(l.CreatedAt), ts(l.UpdatedAt), tsp(l.UsedAt), tsp(l.DeletedAt),
+		l.Multiple, l.Active, l.Used, l.SuccessURL, l.CancelURL, ts(l.CreatedAt), ts(l.UpdatedAt), tsp(l.UsedAt), tsp(l.DeletedAt), l.ManualCapture,
 	); err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func scanLink(row rowScanner) (*paylinks.Link, error) {
 	var l paylinks.Link
 	if err := row.Scan(&l.ID, &l.AccountID, &l.Livemode, &l.Slug, &l.Title, &l.Description, &l.Amount, &l.Currency,
 		&l.Multiple, &l.Active, &l.Used, &l.SuccessURL, &l.CancelURL, &l.CreatedAt, &l.UpdatedAt, &l.UsedAt, &l.DeletedAt,
-		&l.ChargeCount,
+		&l.ManualCapture, &l.ChargeCount,
 	); err != nil {
 		return nil, err
 	}

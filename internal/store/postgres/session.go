@@ -173,7 +173,7 @@ func (db *DB) PaySession(ctx context.Context, w store.SessionChargeWrite) (err e
 		if err := insertSession(ctx, tx, w.NewSession); err != nil {
 			return err
 		}
-	case c.Paid():
+	case c.Accepted():
 		tag, err := tx.Exec(ctx, `UPDATE checkout_sessions SET status = 'complete', completed_at = $1,
 				charge_id = $2, email = $3, claim_id = NULL, claim_until = NULL
 			WHERE id = $4 AND account_id = $5 AND livemode = $6 AND status = 'open' AND claim_id = $7`,

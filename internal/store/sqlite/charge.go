@@ -16,7 +16,8 @@ import (
 const chargeCols = `id, account_id, livemode, link_id, session_id, amount, currency, description,
 	status, capture, failure_code, failure_message,
 	card_id, card_brand, card_first6, card_last4, card_exp_month, card_exp_year, card_name,
-	card_fingerprint, card_security_code_check, email, metadata, transaction_id, created_at, paid_at, ip`
+	card_fingerprint, card_security_code_check, email, metadata, transaction_id, created_at, paid_at,
+	authorized_amount, captured_amount, refunded_amount, expires_at, reversed_at, expired_at, pending_op, ip`
 
 // CreateCharge inserts a charge and its events in one transaction. A
 // successful charge with w.ClaimID marks its link used (used_at = the
@@ -59,7 +60,7 @@ func (db *DB) CreateCharge(ctx context.Context, w store.ChargeWrite) error {
 // the charge's metadata as JSON text, or nil.
 func createCharge(ctx context.Context, tx *writeTx, w store.ChargeWrite, metadata any) error {
 	c := w.Charge
-	if w.ClaimID != nil && c.Status == paylinks.ChargeSuccessful {
+	if w.ClaimID != nil && c.Accepted() {
 		if c.LinkID == nil {
 			return errors.New("ClaimID without LinkID")
 		}
@@ -84,12 +85,13 @@ func createCharge(ctx context.Context, tx *writeTx, w store.ChargeWrite, metadat
 		}
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO charges (`+chargeCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
 		idArg(c.ID), idArg(c.AccountID), c.Livemode, nullIDArg(c.LinkID), nullIDArg(c.SessionID),
 		c.Amount, c.Currency, c.Description, string(c.Status), c.Capture, c.FailureCode, c.FailureMessage,
 		idArg(c.CardID), c.Card.Brand, c.Card.FirstDigits, c.Card.LastDigits, c.Card.ExpirationMonth,
 		c.Card.ExpirationYear, c.Card.Name, c.Card.Fingerprint, c.Card.SecurityCodeCheck,
-		c.Email, metadata, nullIDArg(c.TransactionID), micro(c.CreatedAt), nullMicro(c.PaidAt), c.IP)
+		c.Email, metadata, nullIDArg(c.TransactionID), micro(c.CreatedAt), nullMicro(c.PaidAt),
+		c.AuthorizedAmount, c.CapturedAmount, c.RefundedAmount, nullMicro(c.ExpiresAt), nullMicro(c.ReversedAt), nullMicro(c.ExpiredAt), c.IP)
 	if err != nil {
 		return err
 	}
@@ -152,12 +154,14 @@ func scanChargeInto(row scanner, c *paylinks.Charge) error {
 	var status string
 	var metadata sql.NullString
 	var created int64
-	var paid sql.NullInt64
+	var paid, expires, reversed, expired sql.NullInt64
+	var op sql.NullString
 	err := row.Scan(&c.ID, &c.AccountID, &c.Livemode, &linkID, &sessionID, &c.Amount, &c.Currency, &c.Description,
 		&status, &c.Capture, &c.FailureCode, &c.FailureMessage,
 		&c.CardID, &c.Card.Brand, &c.Card.FirstDigits, &c.Card.LastDigits, &c.Card.ExpirationMonth,
 		&c.Card.ExpirationYear, &c.Card.Name, &c.Card.Fingerprint, &c.Card.SecurityCodeCheck,
-		&c.Email, &metadata, &transactionID, &created, &paid, &c.IP)
+		&c.Email, &metadata, &transactionID, &created, &paid,
+		&c.AuthorizedAmount, &c.CapturedAmount, &c.RefundedAmount, &expires, &reversed, &expired, &op, &c.IP)
 	if err != nil {
 		return err
 	}
@@ -169,5 +173,7 @@ func scanChargeInto(row scanner, c *paylinks.Charge) error {
 		}
 	}
 	c.CreatedAt, c.PaidAt = fromMicro(created), fromNullMicro(paid)
+	c.ExpiresAt, c.ReversedAt, c.ExpiredAt = fromNullMicro(expires), fromNullMicro(reversed), fromNullMicro(expired)
+	c.PendingOp = op.String
 	return nil
 }

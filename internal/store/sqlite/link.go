@@ -10,7 +10,7 @@ import (
 )
 
 const linkCols = `id, account_id, livemode, slug, title, description, amount, currency,
-	multiple, active, used, used_at, success_url, cancel_url, created_at, updated_at, deleted_at`
+	multiple, active, used, used_at, success_url, cancel_url, created_at, updated_at, deleted_at, capture_manual`
 
 // linkRead is linkCols and the link's number of charges, kept on the link
 // by a trigger on charges (migration 00007): what scanLink reads.
@@ -27,7 +27,7 @@ func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Eve
 	rows := []tableRow{{into: linkInsertInto, values: []any{
 		idArg(l.ID), idArg(l.AccountID), l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
 		l.Multiple, l.Active, l.Used, nullMicro(l.UsedAt), l.SuccessURL, l.CancelURL,
-		micro(l.CreatedAt), micro(l.UpdatedAt), nullMicro(l.DeletedAt)}}}
+		micro(l.CreatedAt), micro(l.UpdatedAt), nullMicro(l.DeletedAt), l.ManualCapture}}}
 	if ev != nil {
 		rows = append(rows, eventRow(ev))
 	}
@@ -236,10 +236,10 @@ func newLinkScan() *linkScan {
 	l := &s.l
 	// Room for the columns a list adds after the link's (listAtOnce), so
 	// that adding them allocates nothing.
-	s.dest = make([]any, 0, 22)
+	s.dest = make([]any, 0, 23)
 	s.dest = append(s.dest, &l.ID, &l.AccountID, &l.Livemode, &l.Slug, &l.Title, &l.Description, &l.Amount, &l.Currency,
 		&l.Multiple, &l.Active, &l.Used, &s.usedAt, &l.SuccessURL, &l.CancelURL, &s.created, &s.updated, &s.deletedAt,
-		&l.ChargeCount)
+		&l.ManualCapture, &l.ChargeCount)
 	return s
 }
 

@@ -161,7 +161,7 @@ func (db *DB) PaySession(ctx context.Context, w store.SessionChargeWrite) error 
 			if err := insertSession(ctx, tx, w.NewSession, sessionMeta); err != nil {
 				return err
 			}
-		case c.Paid():
+		case c.Accepted():
 			res, err := tx.ExecContext(ctx, `UPDATE checkout_sessions SET status = 'complete', completed_at = ?,
 					charge_id = ?, email = ?, claim_id = NULL, claim_until = NULL
 				WHERE id = ? AND account_id = ? AND livemode = ? AND status = 'open' AND claim_id = ?`,

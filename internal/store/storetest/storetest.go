@@ -67,6 +67,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LeaseAttempts", testLeaseAttempts},
 		{"SimulatorLedger", testSimulatorLedger},
 		{"WebhookEndpoints", testWebhookEndpoints}, {"WebhookFanout", testWebhookFanout}, {"WebhookLease", testWebhookLease}, {"WebhookLeaseConcurrent", testWebhookLeaseConcurrent}, {"EventPage", testEventPage}, {"WebhookFinishBatch", testWebhookFinishBatch},
+		{"ChargeOps", testChargeOps},
+		{"ExpireCharge", testExpireCharge},
+		{"Refunds", testRefunds},
+		{"Search", testSearch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,120 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+
+	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/store"
+)
+
+// likeArg is a LIKE pattern matching s anywhere (escaped with \).
+func likeArg(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
+
+// searchWhere adds the filters both scopes share: amount bands.
+func searchAmount(where string, args []any, bands []store.AmountBand) (string, []any) {
+	if len(bands) == 0 {
+		return where, args
+	}
+	var parts []string
+	for _, b := range bands {
+		p := `(amount BETWEEN ? AND ?`
+		args = append(args, b.Lo, b.Hi)
+		if len(b.Currencies) > 0 {
+			p += ` AND currency IN (?` + strings.Repeat(", ?", len(b.Currencies)-1) + `)`
+			for _, c := range b.Currencies {
+				args = append(args, c)
+			}
+		}
+		parts = append(parts, p+`)`)
+	}
+	return where + ` AND (` + strings.Join(parts, " OR ") + `)`, args
+}
+
+// SearchLinks returns a page of the links s selects, from the search
+// indexes (migration 00012).
+func (db *DB) SearchLinks(ctx context.Context, s store.Search) ([]paylinks.Link, int, error) {
+	where, args := `account_id = ? AND livemode = ? AND deleted_at IS NULL`, []any{idArg(s.AccountID), s.Livemode}
+	// Literal values: a partial index (used = 1, multiple = 1) serves a
+	// query only when its WHERE names the indexed value itself.
+	if s.Used != nil {
+		where += ` AND used = ` + sqlBool(*s.Used)
+	}
+	if s.Multiple != nil {
+		where += ` AND multiple = ` + sqlBool(*s.Multiple)
+	}
+	where, args = searchAmount(where, args, s.Amount)
+	if s.Query != "" {
+		where += ` AND (title LIKE ? ESCAPE '\' OR description LIKE ? ESCAPE '\')`
+		args = append(args, likeArg(s.Query), likeArg(s.Query))
+	}
+	from, to := bounds(s.From, s.To)
+	q := listQuery{cols: linkRead, table: "links", where: where, args: args, from: from, to: to,
+		order: s.Order, offset: s.Offset, limit: s.Limit}
+	links, total, err := list(ctx, db, q, newLinkScan().into)
+	if err != nil {
+		return nil, 0, wrap("SearchLinks", err)
+	}
+	return links, total, nil
+}
+
+// SearchCharges returns a page of the charges s selects, from the search
+// indexes (migration 00012).
+func (db *DB) SearchCharges(ctx context.Context, s store.Search) ([]paylinks.Charge, int, error) {
+	where, args := `account_id = ? AND livemode = ?`, []any{idArg(s.AccountID), s.Livemode}
+	if len(s.Status) > 0 {
+		where += ` AND status IN (?` + strings.Repeat(", ?", len(s.Status)-1) + `)`
+		successful := false
+		for _, st := range s.Status {
+			args = append(args, string(st))
+			successful = successful || st == paylinks.ChargeSuccessful
+		}
+		if !successful {
+			// Names the partial index's condition, so that it serves.
+			where += ` AND status <> 'successful'`
+		}
+	}
+	if s.Refunded != nil {
+		if *s.Refunded {
+			where += ` AND refunded_amount > 0`
+		} else {
+			where += ` AND refunded_amount = 0`
+		}
+	}
+	if s.CardLastDigits != "" {
+		where += ` AND card_last4 = ?`
+		args = append(args, s.CardLastDigits)
+	}
+	where, args = searchAmount(where, args, s.Amount)
+	if s.Query != "" {
+		q := ` AND (description LIKE ? ESCAPE '\'`
+		args = append(args, likeArg(s.Query))
+		if s.QueryID != nil {
+			q += ` OR id = ?`
+			args = append(args, idArg(*s.QueryID))
+		}
+		if s.QueryLast4 != "" {
+			q += ` OR card_last4 = ?`
+			args = append(args, s.QueryLast4)
+		}
+		where += q + `)`
+	}
+	from, to := bounds(s.From, s.To)
+	q := listQuery{cols: chargeCols, table: "charges", where: where, args: args, from: from, to: to,
+		order: s.Order, offset: s.Offset, limit: s.Limit}
+	cs, total, err := list(ctx, db, q, scanChargeInto)
+	if err != nil {
+		return nil, 0, wrap("SearchCharges", err)
+	}
+	return cs, total, nil
+}
+
+func sqlBool(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}

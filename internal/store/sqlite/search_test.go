@@ -1,0 +1,143 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/store"
+)
+
+// bulkLinks inserts n links of account a in one statement: 1 in 100 used,
+// every other one multi-use, amounts 1.00 to 1000.00 THB, one a second.
+func bulkLinks(tb testing.TB, db *DB, a *paylinks.Account, n int) {
+	tb.Helper()
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+	err := db.exec(context.Background(), func(ctx context.Context, tx *writeTx) error {
+		_, err := tx.ExecContext(ctx, `WITH RECURSIVE seq(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM seq WHERE x + 1 < ?)
+			INSERT INTO links (`+linkCols+`)
+			SELECT randomblob(16), ?, 0, 'bulk-' || x, 'Link ' || x, 'bulk', (x % 1000 + 1) * 100, 'THB',
+				x % 2, 1, x % 100 = 0, NULL, '', '', ? + x * 1000000, ? + x * 1000000, NULL, 0 FROM seq`,
+			n, idArg(a.ID), base, base)
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// searchPlan is SQLite's plan of the page query of a search.
+func searchPlan(t *testing.T, db *DB, q string, args ...any) string {
+	t.Helper()
+	rows, err := db.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "; ")
+}
+
+// TestSearchPlans: each filter of a search is a search of its own index,
+// in created_at order (no table scan, no sort of the matches).
+func TestSearchPlans(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	a := &paylinks.Account{ID: paylinks.ID{1}, Name: "a", CreatedAt: time.Now()}
+	if err := db.CreateAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	bulkLinks(t, db, a, 2000)
+	yes := true
+	for _, tt := range []struct {
+		s     store.Search
+		index string
+	}{
+		{store.Search{Used: &yes}, "links_search_used"},
+		{store.Search{Multiple: &yes}, "links_search_multiple"},
+		{store.Search{Used: &yes, Order: paylinks.ReverseChronological}, "links_search_used"},
+	} {
+		tt.s.AccountID, tt.s.Limit = a.ID, 30
+		links, total, err := db.SearchLinks(ctx, tt.s)
+		if err != nil || total == 0 || len(links) == 0 {
+			t.Fatalf("SearchLinks(%+v) = %d of %d, %v", tt.s, len(links), total, err)
+		}
+	}
+	db.rstmts.mu.Lock()
+	var queries []string
+	for q := range db.rstmts.m {
+		if strings.Contains(q, "used = 1") || strings.Contains(q, "multiple = 1") {
+			queries = append(queries, q)
+		}
+	}
+	db.rstmts.mu.Unlock()
+	if len(queries) < 2 {
+		t.Fatalf("search queries prepared: %d", len(queries))
+	}
+	for _, q := range queries {
+		args := make([]any, strings.Count(q, "?"))
+		for i := range args {
+			args[i] = 1
+		}
+		p := strings.TrimPrefix(searchPlan(t, db, q, args...), "SCAN CONSTANT ROW; ")
+		want := "links_search_used"
+		if strings.Contains(q, "multiple = 1") {
+			want = "links_search_multiple"
+		}
+		if strings.Contains(p, "SCAN ") || strings.Contains(p, "TEMP B-TREE") || !strings.Contains(p, want) {
+			t.Errorf("query %s\nplan: %s\nwant a search of %s, no sort", q, p, want)
+		}
+	}
+}
+
+// BenchmarkSearchLinks searches a large table of links (1,000,000 by
+// default; PAYLINKS_BENCH_SEARCH_LINKS sets another size) by each filter:
+// a page of 30 and the number of matches, from the search indexes.
+func BenchmarkSearchLinks(b *testing.B) {
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("PAYLINKS_BENCH_SEARCH_LINKS")); err == nil && v > 0 {
+		n = v
+	}
+	db, a := benchDB(b)
+	start := time.Now()
+	bulkLinks(b, db, a, n)
+	b.Logf("%d links inserted in %v", n, time.Since(start))
+	ctx := context.Background()
+	yes, no := true, false
+	for _, bb := range []struct {
+		name string
+		s    store.Search
+		want int
+	}{
+		{"used=true", store.Search{Used: &yes}, n / 100},
+		{"used=true/newest", store.Search{Used: &yes, Order: paylinks.ReverseChronological}, n / 100},
+		{"used=false/page=100", store.Search{Used: &no, Offset: 99 * 30}, n - n/100},
+		{"multiple=true", store.Search{Multiple: &yes}, n / 2},
+		{"amount=500.00", store.Search{Amount: []store.AmountBand{{Currencies: []string{"THB"}, Lo: 50000, Hi: 50000}}}, n / 1000},
+		{"amount=500.00/created-day", store.Search{Amount: []store.AmountBand{{Currencies: []string{"THB"}, Lo: 50000, Hi: 50000}},
+			From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 1, 1, 23, 59, 59, 0, time.UTC)}, -1},
+	} {
+		b.Run(fmt.Sprintf("links=%d/%s", n, bb.name), func(b *testing.B) {
+			bb.s.AccountID, bb.s.Limit = a.ID, 30
+			for b.Loop() {
+				links, total, err := db.SearchLinks(ctx, bb.s)
+				if err != nil || (bb.want >= 0 && total != bb.want) || (total > 0 && len(links) == 0) {
+					b.Fatalf("SearchLinks: %d of %d, %v; want %d", len(links), total, err, bb.want)
+				}
+			}
+		})
+	}
+}
