@@ -37,11 +37,17 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			// The path only: query strings may carry parameters that must
 			// never reach a log. The mux sets r.Pattern on this request
 			// when a route matched.
-			d := time.Since(start)
-			s.log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("route", r.Pattern),
+			// The catch-all that answers unknown paths in their dialect's
+			// shape (fallback.go) is no route: its requests count as
+			// unmatched, so probes of random paths share one series.
+			d, route := time.Since(start), r.Pattern
+			if route == fallbackPattern {
+				route = ""
+			}
+			s.log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("route", route),
 				slog.String("path", r.URL.Path), slog.Int("status", rec.status()), slog.Int64("bytes", rec.bytes),
 				slog.Duration("duration", d))
-			s.cfg.Metrics.ObserveRequest(r.Pattern, r.Method, rec.status(), rec.bytes, d)
+			s.cfg.Metrics.ObserveRequest(route, r.Method, rec.status(), rec.bytes, d)
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -86,7 +86,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /assets/{name}", c.Asset)
 
 	// Everything else: a 404 or 405 in the path's dialect (fallback.go).
-	mux.HandleFunc("/", s.fallback(mux))
+	mux.HandleFunc(fallbackPattern, s.fallback(mux))
 
 	return s.middleware(mux)
 }
+
+// fallbackPattern is the catch-all route of paths no other route serves.
+const fallbackPattern = "/"
