@@ -36,6 +36,7 @@ type Store interface {
 	SecretStore
 	AttemptStore
 	WebhookStore
+	CatalogStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.
