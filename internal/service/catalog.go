@@ -22,10 +22,13 @@ const (
 
 // PageParams ask for one numbered page of a list: Page from 1 (0 means 1),
 // Size 1 to MaxCatalogPageSize (0 means DefaultCatalogPageSize). Active,
-// when set, keeps only active (or only inactive) objects.
+// when set, keeps only active (or only inactive) objects. Livemode, when
+// set, keeps only objects of that mode: a key sees only its own mode's, so
+// the other mode's list is empty.
 type PageParams struct {
 	Page, Size int
 	Active     *bool
+	Livemode   *bool
 }
 
 // NumberedPage is one numbered page of a list: its items, the page and size asked
@@ -132,6 +135,9 @@ func listCatalog[T any, P catalogPtr[T]](ctx context.Context, s *Service, pr pay
 	}
 	if err := checkPageParams(&pp); err != nil {
 		return nil, err
+	}
+	if pp.Livemode != nil && *pp.Livemode != pr.Livemode {
+		return &NumberedPage[T]{Items: []T{}, Page: pp.Page, Size: pp.Size}, nil
 	}
 	kind := P(new(T)).Kind()
 	items, total, err := s.store.ListCatalogItems(ctx, store.CatalogFilter{AccountID: pr.AccountID, Livemode: pr.Livemode,
