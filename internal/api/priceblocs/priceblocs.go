@@ -108,6 +108,9 @@ func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
 			if strings.HasPrefix(e.Code, "idempotency") {
 				d.Type = "idempotency_error"
 			}
+			if e.Kind == paylinks.KindNotFound && e.Code == "not_found" {
+				d.Code = "resource_missing" // Stripe's code for a missing object
+			}
 			if e.Param != "" {
 				d.Param = &e.Param
 			}
