@@ -38,6 +38,14 @@ type CatalogStore interface {
 	// redeemed. ErrNotFound when one is missing, ErrConflict (nothing
 	// written) when one may not be redeemed.
 	RedeemCatalogItems(ctx context.Context, accountID paylinks.ID, livemode bool, ids []paylinks.ID, now time.Time) ([]paylinks.CatalogItem, error)
+
+	// CreateCartLink inserts a link, its cart and its event in one
+	// transaction, with idem as CreateLink does. ErrConflict when the slug
+	// or id is taken; ErrKeyLost when idem no longer holds its key.
+	CreateCartLink(ctx context.Context, l *paylinks.Link, cart *paylinks.LinkCart, ev *paylinks.Event, idem *paylinks.IdempotencyRecord) error
+	// LinkCarts returns the carts of those of the links (of the account and
+	// mode) that have one, by link id.
+	LinkCarts(ctx context.Context, accountID paylinks.ID, livemode bool, linkIDs []paylinks.ID) (map[paylinks.ID]*paylinks.LinkCart, error)
 }
 
 // CatalogFilter selects a page of catalog items. Active, when set, keeps

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -128,4 +129,68 @@ func scanCatalogItem(row pgx.Row) (*paylinks.CatalogItem, error) {
 	it.RedeemUntil = utc(it.RedeemUntil)
 	it.CreatedAt, it.UpdatedAt = it.CreatedAt.UTC(), it.UpdatedAt.UTC()
 	return &it, nil
+}
+
+// CreateCartLink inserts a link, its cart and its event in one transaction.
+func (db *DB) CreateCartLink(ctx context.Context, l *paylinks.Link, cart *paylinks.LinkCart, ev *paylinks.Event, idem *paylinks.IdempotencyRecord) (err error) {
+	defer wrap(&err, "CreateCartLink")
+	data, err := json.Marshal(cart)
+	if err != nil {
+		return err
+	}
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `INSERT INTO links (`+linkColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		l.ID, l.AccountID, l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
+		l.Multiple, l.Active, l.Used, l.SuccessURL, l.CancelURL, ts(l.CreatedAt), ts(l.UpdatedAt), tsp(l.UsedAt), tsp(l.DeletedAt),
+	); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO link_carts (link_id, account_id, livemode, data) VALUES ($1, $2, $3, $4)`,
+		l.ID, l.AccountID, l.Livemode, string(data)); err != nil {
+		return err
+	}
+	if ev != nil {
+		if err := insertEvents(ctx, tx, ev); err != nil {
+			return err
+		}
+	}
+	if idem != nil {
+		if err := markIdempotency(ctx, tx, idem, l.ID); err != nil {
+			return err
+		}
+	}
+	return tx.Commit(ctx)
+}
+
+// LinkCarts returns the carts of those of the links that have one.
+func (db *DB) LinkCarts(ctx context.Context, accountID paylinks.ID, livemode bool, linkIDs []paylinks.ID) (_ map[paylinks.ID]*paylinks.LinkCart, err error) {
+	defer wrap(&err, "LinkCarts")
+	out := map[paylinks.ID]*paylinks.LinkCart{}
+	if len(linkIDs) == 0 {
+		return out, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT link_id, data FROM link_carts WHERE account_id = $1 AND livemode = $2
+		AND link_id = ANY($3)`, accountID, livemode, linkIDs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id paylinks.ID
+		var data string
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, err
+		}
+		c := new(paylinks.LinkCart)
+		if err := json.Unmarshal([]byte(data), c); err != nil {
+			return nil, err
+		}
+		out[id] = c
+	}
+	return out, rows.Err()
 }

@@ -3,8 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paylinks/paylinks"
@@ -144,4 +146,64 @@ func scanCatalogItem(row scanner) (*paylinks.CatalogItem, error) {
 	it.RedeemUntil = fromNullMicro(until)
 	it.CreatedAt, it.UpdatedAt = fromMicro(created), fromMicro(updated)
 	return &it, nil
+}
+
+// CreateCartLink inserts a link, its cart and its event in one transaction.
+func (db *DB) CreateCartLink(ctx context.Context, l *paylinks.Link, cart *paylinks.LinkCart, ev *paylinks.Event, idem *paylinks.IdempotencyRecord) error {
+	data, err := json.Marshal(cart)
+	if err != nil {
+		return fmt.Errorf("sqlite: CreateCartLink: %w", err)
+	}
+	rows := []tableRow{{into: linkInsertInto, values: []any{
+		idArg(l.ID), idArg(l.AccountID), l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
+		l.Multiple, l.Active, l.Used, nullMicro(l.UsedAt), l.SuccessURL, l.CancelURL,
+		micro(l.CreatedAt), micro(l.UpdatedAt), nullMicro(l.DeletedAt)}}}
+	if ev != nil {
+		rows = append(rows, eventRow(ev))
+	}
+	insert := insertRowsOneByOne(rows)
+	return wrap("CreateCartLink", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
+		if err := insert(ctx, tx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO link_carts (link_id, account_id, livemode, data) VALUES (?, ?, ?, ?)`,
+			idArg(l.ID), idArg(l.AccountID), l.Livemode, data); err != nil {
+			return err
+		}
+		if idem != nil {
+			return markIdempotency(ctx, tx, idem, l.ID)
+		}
+		return nil
+	}))
+}
+
+// LinkCarts returns the carts of those of the links that have one.
+func (db *DB) LinkCarts(ctx context.Context, accountID paylinks.ID, livemode bool, linkIDs []paylinks.ID) (map[paylinks.ID]*paylinks.LinkCart, error) {
+	out := map[paylinks.ID]*paylinks.LinkCart{}
+	if len(linkIDs) == 0 {
+		return out, nil
+	}
+	args := []any{idArg(accountID), livemode}
+	for _, id := range linkIDs {
+		args = append(args, idArg(id))
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT link_id, data FROM link_carts WHERE account_id = ? AND livemode = ?
+		AND link_id IN (?`+strings.Repeat(", ?", len(linkIDs)-1)+`)`, args...)
+	if err != nil {
+		return nil, wrap("LinkCarts", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id paylinks.ID
+		var data []byte
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, wrap("LinkCarts", err)
+		}
+		c := new(paylinks.LinkCart)
+		if err := json.Unmarshal(data, c); err != nil {
+			return nil, wrap("LinkCarts", err)
+		}
+		out[id] = c
+	}
+	return out, wrap("LinkCarts", rows.Err())
 }

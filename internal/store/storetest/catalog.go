@@ -327,3 +327,57 @@ func testRedeemConcurrent(t *testing.T, f *fixture) {
 		t.Errorf("times redeemed: got %d, want %d", got.TimesRedeemed, limit)
 	}
 }
+
+func testCartLinks(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	a, b := f.account(t), f.account(t)
+	until := at(500)
+	coupon := f.id(t)
+	cart := &paylinks.LinkCart{LineItems: []paylinks.CartItem{{PriceID: f.id(t), ProductID: f.id(t), Quantity: 2,
+		Adjustable: &paylinks.AdjustableQuantity{Enabled: true, Minimum: 1, Maximum: 9}}, {PriceID: f.id(t), ProductID: f.id(t), Quantity: 1}},
+		CouponID: &coupon, AllowPromotionCodes: true, TaxRateIDs: []paylinks.ID{f.id(t)}, ShippingRateIDs: []paylinks.ID{f.id(t), f.id(t)},
+		BillingAddressCollection: "required", ShippingCountries: []string{"TH", "US"}, CustomerEmail: "a@example.com",
+		SubmitType: "book", ExpiresAt: &until, Metadata: map[string]string{"k": "v"}}
+	l := f.link(t, a, false, 1, nil)
+	ev := f.event(t, a.ID, false, "link.create", l.ID, 1)
+	if err := f.s.CreateCartLink(ctx, l, cart, ev, nil); err != nil {
+		t.Fatalf("CreateCartLink: %v", err)
+	}
+	plain := f.newLink(t, a, false, 2, nil)
+	if got, err := f.s.GetLink(ctx, a.ID, false, l.ID); err != nil || got.Slug != l.Slug || got.Amount != l.Amount {
+		t.Fatalf("GetLink of a cart link: %+v, %v", got, err)
+	}
+	if _, err := f.s.GetEvent(ctx, a.ID, false, ev.ID); err != nil {
+		t.Errorf("the link's event: %v", err)
+	}
+	carts, err := f.s.LinkCarts(ctx, a.ID, false, []paylinks.ID{plain.ID, l.ID, f.id(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(carts) != 1 || !reflect.DeepEqual(carts[l.ID], cart) {
+		t.Errorf("LinkCarts: got %+v, want only %+v", carts, cart)
+	}
+	for _, q := range []struct {
+		acct paylinks.ID
+		live bool
+	}{{b.ID, false}, {a.ID, true}} {
+		if carts, err := f.s.LinkCarts(ctx, q.acct, q.live, []paylinks.ID{l.ID}); err != nil || len(carts) != 0 {
+			t.Errorf("LinkCarts(%v): %v, %v", q, carts, err)
+		}
+	}
+	if carts, err := f.s.LinkCarts(ctx, a.ID, false, nil); err != nil || len(carts) != 0 {
+		t.Errorf("LinkCarts(none): %v, %v", carts, err)
+	}
+	// A taken slug writes nothing: no link, no cart, no event.
+	dup := f.link(t, a, false, 3, func(d *paylinks.Link) { d.Slug = l.Slug })
+	dupEv := f.event(t, a.ID, false, "link.create", dup.ID, 3)
+	if err := f.s.CreateCartLink(ctx, dup, cart, dupEv, nil); !errors.Is(err, paylinks.ErrConflict) {
+		t.Errorf("CreateCartLink with a taken slug: got %v, want ErrConflict", err)
+	}
+	if carts, _ := f.s.LinkCarts(ctx, a.ID, false, []paylinks.ID{dup.ID}); len(carts) != 0 {
+		t.Errorf("a refused link left its cart")
+	}
+	if _, err := f.s.GetEvent(ctx, a.ID, false, dupEv.ID); !errors.Is(err, paylinks.ErrNotFound) {
+		t.Errorf("a refused link left its event: %v", err)
+	}
+}

@@ -21,5 +21,14 @@ CREATE TABLE catalog_items (
 CREATE INDEX catalog_items_list_idx ON catalog_items (account_id, livemode, kind, created_at, id);
 CREATE UNIQUE INDEX catalog_items_key_idx ON catalog_items (account_id, livemode, kind, key) WHERE key <> '';
 
+-- The cart of a link that sells catalog prices (one row per such link).
+CREATE TABLE link_carts (
+    link_id    uuid PRIMARY KEY REFERENCES links (id),
+    account_id uuid NOT NULL,
+    livemode   boolean NOT NULL,
+    data       jsonb NOT NULL
+);
+
 -- +goose Down
+DROP TABLE link_carts;
 DROP TABLE catalog_items;

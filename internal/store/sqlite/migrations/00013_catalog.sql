@@ -21,5 +21,14 @@ CREATE TABLE catalog_items (
 CREATE INDEX catalog_items_list ON catalog_items (account_id, livemode, kind, created_at, id);
 CREATE UNIQUE INDEX catalog_items_key ON catalog_items (account_id, livemode, kind, key) WHERE key <> '';
 
+-- The cart of a link that sells catalog prices (one row per such link).
+CREATE TABLE link_carts (
+    link_id    BLOB    NOT NULL PRIMARY KEY REFERENCES links (id),
+    account_id BLOB    NOT NULL,
+    livemode   INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    data       BLOB    NOT NULL
+) STRICT;
+
 -- +goose Down
+DROP TABLE link_carts;
 DROP TABLE catalog_items;
