@@ -87,6 +87,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("PUT /v1/"+kind.path+"/{id}", s.idempotent(linksWrite, pb.Error, pb.Route(paylinks.ScopeLinksWrite, kind.changes)))
 		mux.Handle("POST /v1/"+kind.path+"/{id}", s.idempotent(linksWrite, pb.Error, pb.Route(paylinks.ScopeLinksWrite, kind.changes)))
 	}
+	mux.Handle("POST /v1/payment-links", s.idempotent(linksWrite, pb.Error, pb.Route(paylinks.ScopeLinksWrite, pb.CreateLink)))
 	mux.Handle("GET /v1/payment-links", pb.Route(paylinks.ScopeLinksRead, pb.ListLinks))
 	mux.Handle("GET /v1/payment-links/{id}", pb.Route(paylinks.ScopeLinksRead, pb.GetLink))
 	mux.Handle("PUT /v1/payment-links/{id}", s.idempotent(linksWrite, pb.Error, pb.Route(paylinks.ScopeLinksWrite, pb.UpdateLink)))
