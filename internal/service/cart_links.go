@@ -212,6 +212,19 @@ func (s *Service) CreateCartLink(ctx context.Context, pr paylinks.Principal, p C
 		}
 		cart.ShippingRateIDs = append(cart.ShippingRateIDs, id)
 	}
+	// What the hosted page cannot honour yet is refused rather than
+	// stored and ignored: it would change what is charged, or when.
+	switch {
+	case len(cart.ShippingRateIDs) > 0:
+		return nil, nil, paylinks.Invalid("parameter_not_supported", "shipping_options",
+			"shipping options are not supported yet: the hosted page does not charge shipping")
+	case cart.ExpiresAt != nil:
+		return nil, nil, paylinks.Invalid("parameter_not_supported", "expires_at",
+			"expires_at is not supported yet: the hosted page does not stop at it")
+	case coupon != nil && (coupon.MaxRedemptions > 0 || coupon.RedeemBy != nil):
+		return nil, nil, paylinks.Invalid("parameter_not_supported", "discounts[0].coupon",
+			"a coupon with max_redemptions or redeem_by is not supported on links yet: payments do not redeem it")
+	}
 	for i := range lines {
 		lines[i].TaxRates = rates
 	}
@@ -285,4 +298,26 @@ func (s *Service) LinkCarts(ctx context.Context, pr paylinks.Principal, linkIDs 
 		return nil, fmt.Errorf("LinkCarts: %w", err)
 	}
 	return carts, nil
+}
+
+// refuseCartRepricing refuses an update that sets the amount or currency of
+// a link that sells line items: its amount is their total, so the two
+// would disagree.
+func (s *Service) refuseCartRepricing(ctx context.Context, pr paylinks.Principal, id paylinks.ID, u LinkUpdate) error {
+	if u.Amount == nil && u.AmountDecimal == nil && u.Currency == nil {
+		return nil
+	}
+	carts, err := s.store.LinkCarts(ctx, pr.AccountID, pr.Livemode, []paylinks.ID{id})
+	if err != nil {
+		return fmt.Errorf("UpdateLink: %w", err)
+	}
+	if carts[id] == nil {
+		return nil
+	}
+	param := "amount"
+	if u.Amount == nil && u.AmountDecimal == nil {
+		param = "currency"
+	}
+	return paylinks.Invalid("parameter_not_updatable", param,
+		"this link sells line items: its %s comes from their prices and cannot be set; create a new link", param)
 }
