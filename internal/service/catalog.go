@@ -155,40 +155,45 @@ func listCatalog[T any, P catalogPtr[T]](ctx context.Context, s *Service, pr pay
 }
 
 // updateCatalog reads an object of the caller's, lets apply change it (and
-// validate the change), and writes it unless another update came first
-// (then it is a conflict: the caller retries with what it now reads).
+// validate the change), and writes it only if nobody changed it meanwhile;
+// otherwise it applies the same change to the newer version, so that
+// concurrent updates of different fields all survive.
 func updateCatalog[T any, P catalogPtr[T]](ctx context.Context, s *Service, pr paylinks.Principal, id paylinks.ID, display string, apply func(P) error) (P, error) {
 	if err := require(pr, paylinks.ScopeLinksWrite); err != nil {
 		return nil, err
 	}
-	obj, err := getCatalog[T, P](ctx, s, pr, id, "id", display)
-	if err != nil {
-		return nil, err
-	}
-	prev := obj.Object().UpdatedAt
-	if err := apply(obj); err != nil {
-		return nil, err
-	}
-	now := s.Now()
-	if !now.After(prev) {
-		now = prev.Add(time.Microsecond)
-	}
-	obj.Object().UpdatedAt = now
-	it, err := paylinks.NewCatalogItem(obj)
-	if err != nil {
-		return nil, err
-	}
-	err = s.store.UpdateCatalogItem(ctx, it, prev)
-	switch {
-	case errors.Is(err, paylinks.ErrNotFound):
-		return nil, catalogNotFound(obj.Kind(), "id", display)
-	case errors.Is(err, paylinks.ErrConflict):
-		return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "concurrent_update",
-			Message: fmt.Sprintf("the %s was changed by another request meanwhile; read it and try again", kindName[obj.Kind()])}
-	case err != nil:
+	for attempt := 1; ; attempt++ {
+		obj, err := getCatalog[T, P](ctx, s, pr, id, "id", display)
+		if err != nil {
+			return nil, err
+		}
+		prev := obj.Object().UpdatedAt
+		if err := apply(obj); err != nil {
+			return nil, err
+		}
+		now := s.Now()
+		if !now.After(prev) {
+			now = prev.Add(time.Microsecond)
+		}
+		obj.Object().UpdatedAt = now
+		it, err := paylinks.NewCatalogItem(obj)
+		if err != nil {
+			return nil, err
+		}
+		err = s.store.UpdateCatalogItem(ctx, it, prev)
+		switch {
+		case err == nil:
+			return obj, nil
+		case errors.Is(err, paylinks.ErrNotFound):
+			return nil, catalogNotFound(obj.Kind(), "id", display)
+		case errors.Is(err, paylinks.ErrConflict) && attempt < 5:
+			continue
+		case errors.Is(err, paylinks.ErrConflict):
+			return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "concurrent_update",
+				Message: fmt.Sprintf("the %s is being changed by other requests; try again", kindName[obj.Kind()])}
+		}
 		return nil, fmt.Errorf("update %s: %w", obj.Kind(), err)
 	}
-	return obj, nil
 }
 
 // CatalogCommon are the fields every catalog create and update may carry.

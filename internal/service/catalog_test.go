@@ -381,3 +381,40 @@ func TestRedeemPromotionCodeConcurrent(t *testing.T) {
 		wantInvalid(t, "a used-up coupon", err, "coupon_invalid", "discounts")
 	})
 }
+
+// TestCatalogUpdateConcurrent: concurrent updates of different fields of
+// one product all survive.
+func TestCatalogUpdateConcurrent(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		e := newPayEnv(t, backend, service.Options{})
+		ctx := context.Background()
+		for round := range 5 {
+			p, err := e.svc.CreateProduct(ctx, e.secret, service.ProductParams{Name: "Latte"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			name, desc, off := fmt.Sprint("name ", round), fmt.Sprint("description ", round), false
+			meta := map[string]string{"round": fmt.Sprint(round)}
+			updates := []service.ProductUpdate{{Name: &name}, {Description: &desc}, {CatalogCommon: service.CatalogCommon{Active: &off}},
+				{CatalogCommon: service.CatalogCommon{Metadata: meta}}}
+			var wg sync.WaitGroup
+			errs := make([]error, len(updates))
+			for i, u := range updates {
+				wg.Go(func() { _, errs[i] = e.svc.UpdateProduct(ctx, e.secret, p.ID, "x", u) })
+			}
+			wg.Wait()
+			for _, err := range errs {
+				if err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			got, err := e.svc.GetProduct(ctx, e.secret, p.ID, "x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Name != name || got.Description != desc || got.Active || got.Metadata["round"] != meta["round"] {
+				t.Fatalf("round %d: an update was lost: %+v", round, got)
+			}
+		}
+	})
+}
