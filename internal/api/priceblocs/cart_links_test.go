@@ -1,6 +1,7 @@
 package priceblocs_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -76,6 +77,24 @@ func TestCartLinkCreate(t *testing.T) {
 		}
 		if v1 == nil || v1["fiatAmount"] != "12.00" || v1["fiatCurrency"] != "USD" || v1["title"] != "Latte" {
 			t.Errorf("v1 sees %v", v1)
+		}
+		req, _ := http.NewRequest("GET", env.URL+"/links", nil)
+		req.SetBasicAuth(env.SecretTest, "")
+		oresp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var olist struct {
+			Data []struct {
+				Amount     int64  `json:"amount"`
+				Currency   string `json:"currency"`
+				PaymentURI string `json:"payment_uri"`
+			} `json:"data"`
+		}
+		err = json.NewDecoder(oresp.Body).Decode(&olist)
+		oresp.Body.Close()
+		if err != nil || len(olist.Data) != 1 || olist.Data[0].Amount != 1200 || olist.Data[0].PaymentURI != link["url"] {
+			t.Errorf("Omise sees %+v (%v)", olist, err)
 		}
 		resp, err := http.Get(link["url"].(string))
 		if err != nil {
