@@ -92,8 +92,19 @@ func catalogNotFound(kind paylinks.CatalogKind, param, display string) error {
 	return paylinks.Invalid("resource_missing", param, "no such %s: %s", kindName[kind], display)
 }
 
-// createCatalog gives obj its id, owner, mode and times and stores it.
+// createCatalog gives obj its id, owner, mode and times and stores it,
+// recording it on the Idempotency-Key request ctx runs, if any. When that
+// request made its object before its process died, obj becomes that
+// object instead and nothing new is made.
 func createCatalog(ctx context.Context, s *Service, pr paylinks.Principal, obj paylinks.Catalogued) error {
+	idem, made := idempotentRecord(ctx, pr)
+	if made != nil {
+		it, err := s.store.GetCatalogItem(ctx, pr.AccountID, pr.Livemode, obj.Kind(), *made)
+		if err != nil {
+			return fmt.Errorf("create %s: the object this request made before: %w", obj.Kind(), err)
+		}
+		return paylinks.DecodeCatalogItem(it, obj)
+	}
 	now := s.Now()
 	id, err := s.newID(now)
 	if err != nil {
@@ -105,7 +116,11 @@ func createCatalog(ctx context.Context, s *Service, pr paylinks.Principal, obj p
 	if err != nil {
 		return err
 	}
-	if err := s.store.CreateCatalogItem(ctx, it); err != nil {
+	err = s.store.CreateCatalogItem(ctx, it, idem)
+	if errors.Is(err, store.ErrKeyLost) {
+		return idempotencyKeyInUse()
+	}
+	if err != nil {
 		return fmt.Errorf("create %s: %w", obj.Kind(), err)
 	}
 	return nil

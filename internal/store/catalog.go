@@ -13,8 +13,10 @@ import (
 type CatalogStore interface {
 	// CreateCatalogItem inserts an item (TimesRedeemed is stored as 0).
 	// ErrConflict when its Key is taken by an item of the same account,
-	// mode and kind.
-	CreateCatalogItem(ctx context.Context, it *paylinks.CatalogItem) error
+	// mode and kind. With idem it also records it.ID on that record in the
+	// same transaction, as CreateLink does (ErrKeyLost, nothing written,
+	// when the record no longer holds its key).
+	CreateCatalogItem(ctx context.Context, it *paylinks.CatalogItem, idem *paylinks.IdempotencyRecord) error
 	// GetCatalogItem returns an item of the account, mode and kind.
 	GetCatalogItem(ctx context.Context, accountID paylinks.ID, livemode bool, kind paylinks.CatalogKind, id paylinks.ID) (*paylinks.CatalogItem, error)
 	// CatalogItemByKey returns the item of the account, mode and kind whose

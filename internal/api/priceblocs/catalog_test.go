@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/servertest"
@@ -349,4 +350,50 @@ func TestCatalogIdempotency(t *testing.T) {
 			t.Errorf("tax rates: %v", l["total"])
 		}
 	})
+}
+
+// TestCatalogIdempotencyAfterCrash: a create whose response was never
+// stored (the process died after its commit) is answered, when retried
+// after the key's lock lapsed, with the object it made: not a second one.
+func TestCatalogIdempotencyAfterCrash(t *testing.T) {
+	for _, backend := range servertest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			clock := servertest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+			st := &servertest.DyingStore{Store: servertest.OpenStore(t, backend)}
+			env := servertest.New(t, backend, servertest.Options{Store: st, Now: clock.Now})
+			c := client{t, env.URL, env.SecretTest}
+			st.Dying.Store(true)
+			first := c.do("POST", "/v1/coupons", `{"percent_off": 15}`, "Idempotency-Key", "crash")
+			st.Dying.Store(false)
+			if first.status != 200 {
+				t.Fatalf("first: %d %s", first.status, first.raw)
+			}
+			c.do("POST", "/v1/coupons", `{"percent_off": 15}`, "Idempotency-Key", "crash").
+				wantError(t, 409, "idempotency_error", "idempotency_key_in_use", "Idempotency-Key")
+			clock.Add(time.Hour)
+			retry := c.do("POST", "/v1/coupons", `{"percent_off": 15}`, "Idempotency-Key", "crash")
+			if retry.status != 200 || retry.body["id"] != first.body["id"] {
+				t.Fatalf("the retry after the lapse: %d %s, want coupon %v", retry.status, retry.raw, first.body["id"])
+			}
+			if l := c.ok("GET", "/v1/coupons", ""); l["total"] != 1.0 {
+				t.Errorf("coupons: %v, want 1", l["total"])
+			}
+
+			// A payment link the same way.
+			prod := c.ok("POST", "/v1/products", `{"name": "Latte"}`)["id"].(string)
+			price := c.ok("POST", "/v1/prices", `{"product": "`+prod+`", "unit_amount": 450, "currency": "usd"}`)["id"].(string)
+			body := `{"line_items": [{"price": "` + price + `", "quantity": 2}]}`
+			st.Dying.Store(true)
+			link := c.do("POST", "/v1/payment-links", body, "Idempotency-Key", "crash-link")
+			st.Dying.Store(false)
+			clock.Add(time.Hour)
+			again := c.do("POST", "/v1/payment-links", body, "Idempotency-Key", "crash-link")
+			if link.status != 200 || again.status != 200 || again.body["id"] != link.body["id"] || again.raw != link.raw {
+				t.Fatalf("the link's retry after the lapse: %d %s, want %s", again.status, again.raw, link.raw)
+			}
+			if l := c.ok("GET", "/v1/payment-links", ""); l["total"] != 1.0 {
+				t.Errorf("links: %v, want 1", l["total"])
+			}
+		})
+	}
 }

@@ -17,13 +17,25 @@ const catalogColumns = `kind, id, account_id, livemode, active, key, max_redempt
 	data, created_at, updated_at`
 
 // CreateCatalogItem inserts a catalog item.
-func (db *DB) CreateCatalogItem(ctx context.Context, it *paylinks.CatalogItem) (err error) {
+func (db *DB) CreateCatalogItem(ctx context.Context, it *paylinks.CatalogItem, idem *paylinks.IdempotencyRecord) (err error) {
 	defer wrap(&err, "CreateCatalogItem")
-	_, err = db.pool.Exec(ctx, `INSERT INTO catalog_items (`+catalogColumns+`)
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `INSERT INTO catalog_items (`+catalogColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11)`,
 		string(it.Kind), it.ID, it.AccountID, it.Livemode, it.Active, it.Key, it.MaxRedemptions,
-		tsp(it.RedeemUntil), string(it.Data), ts(it.CreatedAt), ts(it.UpdatedAt))
-	return err
+		tsp(it.RedeemUntil), string(it.Data), ts(it.CreatedAt), ts(it.UpdatedAt)); err != nil {
+		return err
+	}
+	if idem != nil {
+		if err := markIdempotency(ctx, tx, idem, it.ID); err != nil {
+			return err
+		}
+	}
+	return tx.Commit(ctx)
 }
 
 // GetCatalogItem returns an item of the account, mode and kind.

@@ -17,13 +17,16 @@ const catalogCols = `kind, id, account_id, livemode, active, key, max_redemption
 	data, created_at, updated_at`
 
 // CreateCatalogItem inserts a catalog item.
-func (db *DB) CreateCatalogItem(ctx context.Context, it *paylinks.CatalogItem) error {
+func (db *DB) CreateCatalogItem(ctx context.Context, it *paylinks.CatalogItem, idem *paylinks.IdempotencyRecord) error {
 	return wrap("CreateCatalogItem", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO catalog_items (`+catalogCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
 			string(it.Kind), idArg(it.ID), idArg(it.AccountID), it.Livemode, it.Active, it.Key, it.MaxRedemptions,
 			nullMicro(it.RedeemUntil), it.Data, micro(it.CreatedAt), micro(it.UpdatedAt))
-		return err
+		if err != nil || idem == nil {
+			return err
+		}
+		return markIdempotency(ctx, tx, idem, it.ID)
 	}))
 }
 

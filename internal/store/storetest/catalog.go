@@ -28,7 +28,7 @@ func (f *fixture) catalogItem(t *testing.T, a *paylinks.Account, livemode bool, 
 func (f *fixture) newCatalogItem(t *testing.T, a *paylinks.Account, livemode bool, kind paylinks.CatalogKind, sec int, edit func(*paylinks.CatalogItem)) *paylinks.CatalogItem {
 	t.Helper()
 	it := f.catalogItem(t, a, livemode, kind, sec, edit)
-	if err := f.s.CreateCatalogItem(t.Context(), it); err != nil {
+	if err := f.s.CreateCatalogItem(t.Context(), it, nil); err != nil {
 		t.Fatalf("CreateCatalogItem: %v", err)
 	}
 	return it
@@ -90,7 +90,7 @@ func testCatalogItems(t *testing.T, f *fixture) {
 			t.Errorf("GetCatalogItem(%v): got %v, want ErrNotFound", q, err)
 		}
 	}
-	if err := f.s.CreateCatalogItem(ctx, p); !errors.Is(err, paylinks.ErrConflict) {
+	if err := f.s.CreateCatalogItem(ctx, p, nil); !errors.Is(err, paylinks.ErrConflict) {
 		t.Errorf("CreateCatalogItem twice: got %v, want ErrConflict", err)
 	}
 }
@@ -105,7 +105,7 @@ func testCatalogKeys(t *testing.T, f *fixture) {
 		t.Fatalf("CatalogItemByKey: %v", err)
 	}
 	wantItem(t, got, pc)
-	if err := f.s.CreateCatalogItem(ctx, f.catalogItem(t, a, false, paylinks.CatalogPromotionCode, 2, code("SUMMER"))); !errors.Is(err, paylinks.ErrConflict) {
+	if err := f.s.CreateCatalogItem(ctx, f.catalogItem(t, a, false, paylinks.CatalogPromotionCode, 2, code("SUMMER")), nil); !errors.Is(err, paylinks.ErrConflict) {
 		t.Errorf("CreateCatalogItem with a taken key: got %v, want ErrConflict", err)
 	}
 	// The same key is free in another account, the other mode and another kind.
@@ -379,5 +379,31 @@ func testCartLinks(t *testing.T, f *fixture) {
 	}
 	if _, err := f.s.GetEvent(ctx, a.ID, false, dupEv.ID); !errors.Is(err, paylinks.ErrNotFound) {
 		t.Errorf("a refused link left its event: %v", err)
+	}
+}
+
+// testCatalogIdempotency: a create records its item on the Idempotency-Key
+// record in its transaction; a record that lost its key writes nothing.
+func testCatalogIdempotency(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	a := f.account(t)
+	first := idemRecord(a, "k", "hash-1", 0)
+	if old, err := f.s.BeginIdempotency(ctx, first, at(0)); err != nil || old != nil {
+		t.Fatalf("BeginIdempotency = %+v, %v", old, err)
+	}
+	it := f.catalogItem(t, a, false, paylinks.CatalogProduct, 0, nil)
+	if err := f.s.CreateCatalogItem(ctx, it, first); err != nil {
+		t.Fatalf("CreateCatalogItem with the record: %v", err)
+	}
+	again := idemRecord(a, "k", "hash-1", 61)
+	if old, err := f.s.BeginIdempotency(ctx, again, at(61)); err != nil || old != nil || again.ObjectID == nil || *again.ObjectID != it.ID {
+		t.Fatalf("the same request after the lapse: %+v, %v, object %v; want %s", old, err, again.ObjectID, it.ID)
+	}
+	late := f.catalogItem(t, a, false, paylinks.CatalogProduct, 1, nil)
+	if err := f.s.CreateCatalogItem(ctx, late, first); !errors.Is(err, store.ErrKeyLost) {
+		t.Errorf("CreateCatalogItem with a record that lost its key: got %v, want ErrKeyLost", err)
+	}
+	if _, err := f.s.GetCatalogItem(ctx, a.ID, false, paylinks.CatalogProduct, late.ID); !errors.Is(err, paylinks.ErrNotFound) {
+		t.Errorf("the refused create wrote its item: %v", err)
 	}
 }

@@ -67,7 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LeaseAttempts", testLeaseAttempts},
 		{"SimulatorLedger", testSimulatorLedger},
 		{"WebhookEndpoints", testWebhookEndpoints}, {"WebhookFanout", testWebhookFanout}, {"WebhookLease", testWebhookLease}, {"WebhookLeaseConcurrent", testWebhookLeaseConcurrent}, {"EventPage", testEventPage}, {"WebhookFinishBatch", testWebhookFinishBatch},
-		{"CatalogItems", testCatalogItems}, {"CatalogKeys", testCatalogKeys}, {"ListCatalogItems", testListCatalogItems}, {"UpdateCatalogItem", testUpdateCatalogItem}, {"RedeemCatalogItems", testRedeemCatalogItems}, {"RedeemConcurrent", testRedeemConcurrent}, {"CartLinks", testCartLinks},
+		{"CatalogItems", testCatalogItems}, {"CatalogKeys", testCatalogKeys}, {"ListCatalogItems", testListCatalogItems}, {"UpdateCatalogItem", testUpdateCatalogItem}, {"RedeemCatalogItems", testRedeemCatalogItems}, {"RedeemConcurrent", testRedeemConcurrent}, {"CartLinks", testCartLinks}, {"CatalogIdempotency", testCatalogIdempotency},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
