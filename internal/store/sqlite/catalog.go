@@ -3,10 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/paylinks/paylinks"
@@ -180,18 +180,33 @@ func (db *DB) CreateCartLink(ctx context.Context, l *paylinks.Link, cart *paylin
 	}))
 }
 
+// linkCartsQuery reads the carts of a list of links given as one JSON
+// array of hex ids: one statement for any number of links, prepared once.
+const linkCartsQuery = `SELECT link_id, data FROM link_carts WHERE account_id = ? AND livemode = ?
+	AND link_id IN (SELECT unhex(value) FROM json_each(?))`
+
 // LinkCarts returns the carts of those of the links that have one.
 func (db *DB) LinkCarts(ctx context.Context, accountID paylinks.ID, livemode bool, linkIDs []paylinks.ID) (map[paylinks.ID]*paylinks.LinkCart, error) {
 	out := map[paylinks.ID]*paylinks.LinkCart{}
 	if len(linkIDs) == 0 {
 		return out, nil
 	}
-	args := []any{idArg(accountID), livemode}
-	for _, id := range linkIDs {
-		args = append(args, idArg(id))
+	ids := make([]byte, 0, len(linkIDs)*35+2)
+	ids = append(ids, '[')
+	for i, id := range linkIDs {
+		if i > 0 {
+			ids = append(ids, ',')
+		}
+		ids = append(ids, '"')
+		ids = hex.AppendEncode(ids, id[:])
+		ids = append(ids, '"')
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT link_id, data FROM link_carts WHERE account_id = ? AND livemode = ?
-		AND link_id IN (?`+strings.Repeat(", ?", len(linkIDs)-1)+`)`, args...)
+	ids = append(ids, ']')
+	stmt, err := db.rstmts.prepare(ctx, linkCartsQuery)
+	if err != nil {
+		return nil, wrap("LinkCarts", err)
+	}
+	rows, err := stmt.QueryContext(ctx, idArg(accountID), livemode, string(ids))
 	if err != nil {
 		return nil, wrap("LinkCarts", err)
 	}
