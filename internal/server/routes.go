@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/api/priceblocs"
 	v1 "github.com/paylinks/paylinks/internal/api/v1"
 	"github.com/paylinks/paylinks/internal/service"
 )
@@ -74,6 +75,34 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/events/{id}", v.Route(paylinks.ScopeEventsRead, ep, v.GetEvent))
 	mux.Handle("POST /api/v1/events/{id}/redeliver", s.idempotent(webhooksWrite, v.Error, v.Route(paylinks.ScopeWebhooksWrite, ep, v.RedeliverEvent)))
 	mux.HandleFunc("GET /api/v1/openapi.json", v.OpenAPI)
+
+	// PriceBlocs dialect (reference/priceblocs.md): the catalog behind its
+	// links, read with links:read and written with links:write; updates
+	// by PUT (PriceBlocs) or POST (Stripe, whose catalog it fronts).
+	pb := s.pb
+	for _, kind := range []struct {
+		path                       string
+		create, list, get, changes func(http.ResponseWriter, *priceblocs.Request) error
+	}{
+		{"products", pb.CreateProduct, pb.ListProducts, pb.GetProduct, pb.UpdateProduct},
+		{"prices", pb.CreatePrice, pb.ListPrices, pb.GetPrice, pb.UpdatePrice},
+		{"coupons", pb.CreateCoupon, pb.ListCoupons, pb.GetCoupon, pb.UpdateCoupon},
+		{"promotion-codes", pb.CreatePromotionCode, pb.ListPromotionCodes, pb.GetPromotionCode, pb.UpdatePromotionCode},
+		{"tax-rates", pb.CreateTaxRate, pb.ListTaxRates, pb.GetTaxRate, pb.UpdateTaxRate},
+		{"shipping-rates", pb.CreateShippingRate, pb.ListShippingRates, pb.GetShippingRate, pb.UpdateShippingRate},
+	} {
+		mux.Handle("POST /v1/"+kind.path, s.idempotent(linksWrite, pb.Error, pb.Route(paylinks.ScopeLinksWrite, kind.create)))
+		mux.Handle("GET /v1/"+kind.path, pb.Route(paylinks.ScopeLinksRead, kind.list))
+		mux.Handle("GET /v1/"+kind.path+"/{id}", pb.Route(paylinks.ScopeLinksRead, kind.get))
+		mux.Handle("PUT /v1/"+kind.path+"/{id}", s.idempotent(linksWrite, pb.Error, pb.Route(paylinks.ScopeLinksWrite, kind.changes)))
+		mux.Handle("POST /v1/"+kind.path+"/{id}", s.idempotent(linksWrite, pb.Error, pb.Route(paylinks.ScopeLinksWrite, kind.changes)))
+	}
+	mux.Handle("POST /v1/payment-links", s.idempotent(linksWrite, pb.Error, pb.Route(paylinks.ScopeLinksWrite, pb.CreateLink)))
+	mux.Handle("GET /v1/payment-links", pb.Route(paylinks.ScopeLinksRead, pb.ListLinks))
+	mux.Handle("GET /v1/payment-links/{id}", pb.Route(paylinks.ScopeLinksRead, pb.GetLink))
+	mux.Handle("PUT /v1/payment-links/{id}", s.idempotent(linksWrite, pb.Error, pb.Route(paylinks.ScopeLinksWrite, pb.UpdateLink)))
+	mux.Handle("DELETE /v1/payment-links/{id}", s.idempotent(linksWrite, pb.Error, pb.Route(paylinks.ScopeLinksWrite, pb.DeleteLink)))
+	mux.HandleFunc("/v1/", pb.NotFound)
 
 	// Hosted checkout pages: every dialect's payment URL points here.
 	c := s.checkout

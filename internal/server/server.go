@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/paylinks/paylinks/internal/api/omise"
+	"github.com/paylinks/paylinks/internal/api/priceblocs"
 	v1 "github.com/paylinks/paylinks/internal/api/v1"
 	"github.com/paylinks/paylinks/internal/checkout"
 	"github.com/paylinks/paylinks/internal/metrics"
@@ -38,6 +39,7 @@ type Server struct {
 	svc   *service.Service
 	omise *omise.Handler
 	v1    *v1.Handler
+	pb    *priceblocs.Handler
 	// checkout serves the hosted pages.
 	checkout *checkout.Handler
 	h        http.Handler
@@ -51,6 +53,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger, svc: cfg.Service}
 	s.omise = omise.New(cfg.Service, cfg.PublicURL, cfg.Logger)
 	s.v1 = v1.New(cfg.Service, cfg.PublicURL, cfg.Logger)
+	s.pb = priceblocs.New(cfg.Service, cfg.PublicURL, cfg.Logger)
 	co := cfg.Checkout
 	if co.Logger == nil {
 		co.Logger = cfg.Logger

@@ -36,6 +36,9 @@ func (s *Service) UpdateLink(ctx context.Context, pr paylinks.Principal, id payl
 	if u.Amount != nil && u.AmountDecimal != nil {
 		return nil, paylinks.Invalid("bad_request", "amount", "give the amount once")
 	}
+	if err := s.refuseCartRepricing(ctx, pr, id, u); err != nil {
+		return nil, err
+	}
 	// Read, change, write only if nobody changed the link meanwhile; on a
 	// conflict apply the same changes to the newer link.
 	for attempt := 1; ; attempt++ {

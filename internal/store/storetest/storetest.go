@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExpireCharge", testExpireCharge},
 		{"Refunds", testRefunds},
 		{"Search", testSearch},
+		{"CatalogItems", testCatalogItems}, {"CatalogKeys", testCatalogKeys}, {"ListCatalogItems", testListCatalogItems}, {"UpdateCatalogItem", testUpdateCatalogItem}, {"RedeemCatalogItems", testRedeemCatalogItems}, {"RedeemConcurrent", testRedeemConcurrent}, {"CartLinks", testCartLinks}, {"CatalogIdempotency", testCatalogIdempotency},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
