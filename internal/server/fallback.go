@@ -10,9 +10,10 @@ import (
 type fallbackShape int
 
 const (
-	shapeOmise fallbackShape = iota // Omise Error object
-	shapeV1                         // v1 error
-	shapePage                       // HTML page
+	shapeOmise      fallbackShape = iota // Omise Error object
+	shapeV1                              // v1 error
+	shapePage                            // HTML page
+	shapePriceBlocs                      // PriceBlocs (Stripe-shaped) error
 )
 
 // fallbacks is the one table deciding, by path prefix (first match wins),
@@ -24,6 +25,7 @@ var fallbacks = []struct {
 	shape  fallbackShape
 }{
 	{"/api/", shapeV1},
+	{"/v1/", shapePriceBlocs},
 	{"/l/", shapePage},
 	{"/c/", shapePage},
 	{"/assets/", shapePage},
@@ -70,6 +72,13 @@ func (s *Server) fallback(mux *http.ServeMux) http.HandlerFunc {
 				w.Header().Set("Allow", allow)
 			}
 			s.v1.NotFound(w, r)
+		case shapePriceBlocs:
+			// PriceBlocs documents no 405: a wrong method is an unknown
+			// route in its error shape, naming the methods.
+			if allow != "" {
+				w.Header().Set("Allow", allow)
+			}
+			s.pb.NotFound(w, r)
 		case shapePage:
 			if allow != "" {
 				s.checkout.MethodNotAllowed(w, r, allow)

@@ -14,13 +14,14 @@ import (
 // under each prefix: none gets Go's text/plain 404 or 405. Omise paths get
 // an Omise Error object (not_found 404; 405 with Allow for a wrong
 // method; a not-served Omise resource named as such), /api/v1/ the v1
-// error, and the pages an HTML page.
+// error, /v1/ the PriceBlocs error (naming the allowed methods), and the
+// pages an HTML page.
 func TestEveryPathAnswersInItsDialect(t *testing.T) {
 	env := servertest.New(t, "sqlite")
 	tests := []struct {
 		method, path string
 		status       int
-		shape        string // omise, v1 or html
+		shape        string // omise, v1, priceblocs or html
 		allow        string // the Allow header of a 405
 		msg          string // part of the message
 	}{
@@ -41,6 +42,9 @@ func TestEveryPathAnswersInItsDialect(t *testing.T) {
 		{"GET", "/api/nothing", 404, "v1", "", "not an endpoint"},
 		{"PUT", "/api/v1/payment_links", 404, "v1", "GET, HEAD, POST", "not an endpoint"},
 		{"POST", "/api/v1/payment_links/pl_x/y", 404, "v1", "", ""},
+		{"GET", "/v1/nothing", 404, "priceblocs", "", "not an endpoint"},
+		{"PATCH", "/v1/payment-links/00000000-0000-0000-0000-000000000000", 404, "priceblocs", "GET, HEAD, PUT, DELETE", "not an endpoint"},
+		{"DELETE", "/v1/products", 404, "priceblocs", "GET, HEAD, POST", "not an endpoint"},
 		{"GET", "/l/", 404, "html", "", ""},
 		{"GET", "/l/abc/def/ghi", 404, "html", "", ""},
 		{"PUT", "/l/abc", 405, "html", "GET, HEAD, POST", ""},
@@ -89,6 +93,14 @@ func TestEveryPathAnswersInItsDialect(t *testing.T) {
 					e.Error.Type != "not_found" || e.Error.Code != "route_not_found" || e.Error.RequestID == "" ||
 					!strings.Contains(e.Error.Message, tt.msg) {
 					t.Errorf("not a v1 error (%s): %s", ct, body)
+				}
+			case "priceblocs":
+				var e struct {
+					Error struct{ Type, Code, Message string }
+				}
+				if err := json.Unmarshal(body, &e); err != nil || !strings.HasPrefix(ct, "application/json") ||
+					e.Error.Code != "route_not_found" || e.Error.Type == "" || !strings.Contains(e.Error.Message, tt.msg) {
+					t.Errorf("not a PriceBlocs error (%s): %s", ct, body)
 				}
 			case "html":
 				if !strings.HasPrefix(ct, "text/html") || !strings.Contains(string(body), "<html") {

@@ -102,7 +102,6 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /v1/payment-links/{id}", pb.Route(paylinks.ScopeLinksRead, pb.GetLink))
 	mux.Handle("PUT /v1/payment-links/{id}", s.idempotent(linksWrite, pb.Error, pb.Route(paylinks.ScopeLinksWrite, pb.UpdateLink)))
 	mux.Handle("DELETE /v1/payment-links/{id}", s.idempotent(linksWrite, pb.Error, pb.Route(paylinks.ScopeLinksWrite, pb.DeleteLink)))
-	mux.HandleFunc("/v1/", pb.NotFound)
 
 	// Hosted checkout pages: every dialect's payment URL points here.
 	c := s.checkout
