@@ -60,14 +60,27 @@ func TestBackupUnderLoadAndRestore(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Wait for the load to be under way by count, not by time: a loaded
+	// machine (CI runs the suite under -race) may ack only a few links in
+	// a fixed pause.
+	acks := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(acked)
+	}
+	waitAcks := func(n int) {
+		for deadline := time.Now().Add(time.Minute); acks() < n && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitAcks(50)
 	mu.Lock()
 	before := append([]string(nil), acked...)
 	mu.Unlock()
 	to := filepath.Join(dir, "backups", "paylinks.db")
 	var out strings.Builder
 	err := run(context.Background(), []string{"backup", "--db", "sqlite:" + db, "--to", to}, func(string) string { return "" }, &out, io.Discard)
-	time.Sleep(100 * time.Millisecond) // writes go on after the backup
+	waitAcks(acks() + 20) // writes go on after the backup
 	stop.Store(true)
 	wg.Wait()
 	if err != nil {
