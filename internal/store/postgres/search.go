@@ -30,7 +30,12 @@ func searchAmount(where string, args []any, bands []store.AmountBand) (string, [
 	}
 	var parts []string
 	for _, b := range bands {
-		p := `(amount BETWEEN ` + arg(&args, b.Lo) + ` AND ` + arg(&args, b.Hi)
+		// One amount is an equality: its range of links_search_amount_idx
+		// is in created_at order, and needs no sort.
+		p := `(amount = ` + arg(&args, b.Lo)
+		if b.Lo != b.Hi {
+			p = `(amount BETWEEN ` + arg(&args, b.Lo) + ` AND ` + arg(&args, b.Hi)
+		}
 		if len(b.Currencies) > 0 {
 			p += ` AND currency = ANY(` + arg(&args, b.Currencies) + `)`
 		}

@@ -49,6 +49,10 @@ func BenchmarkSearchLinks(b *testing.B) {
 		{"used=false/page=100", store.Search{Used: &no, Offset: 99 * 30}, n - n/100},
 		{"multiple=true", store.Search{Multiple: &yes}, n / 2},
 		{"amount=500.00", store.Search{Amount: []store.AmountBand{{Currencies: []string{"THB"}, Lo: 50000, Hi: 50000}}}, n / 1000},
+		// As the service reads filters[amount]=500: a band per currency exponent.
+		{"amount=500/bands", store.Search{Amount: []store.AmountBand{{Currencies: []string{"JPY"}, Lo: 500, Hi: 500},
+			{Currencies: []string{"THB", "USD"}, Lo: 50000, Hi: 50000}, {Currencies: []string{"KWD"}, Lo: 500000, Hi: 500000}}}, n / 1000},
+		{"amount=1..3", store.Search{Amount: []store.AmountBand{{Currencies: []string{"THB"}, Lo: 100, Hi: 300}}}, 3 * n / 1000},
 	} {
 		b.Run(fmt.Sprintf("links=%d/%s", n, bb.name), func(b *testing.B) {
 			bb.s.AccountID, bb.s.Limit = a.ID, 30

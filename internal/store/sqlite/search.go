@@ -21,8 +21,15 @@ func searchAmount(where string, args []any, bands []store.AmountBand) (string, [
 	}
 	var parts []string
 	for _, b := range bands {
-		p := `(amount BETWEEN ? AND ?`
-		args = append(args, b.Lo, b.Hi)
+		// One amount is an equality: its range of links_search_amount is
+		// in created_at order, and needs no sort.
+		p := `(amount = ?`
+		if b.Lo == b.Hi {
+			args = append(args, b.Lo)
+		} else {
+			p = `(amount BETWEEN ? AND ?`
+			args = append(args, b.Lo, b.Hi)
+		}
 		if len(b.Currencies) > 0 {
 			p += ` AND currency IN (?` + strings.Repeat(", ?", len(b.Currencies)-1) + `)`
 			for _, c := range b.Currencies {

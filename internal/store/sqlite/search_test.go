@@ -52,7 +52,8 @@ func searchPlan(t *testing.T, db *DB, q string, args ...any) string {
 }
 
 // TestSearchPlans: each filter of a search is a search of its own index,
-// in created_at order (no table scan, no sort of the matches).
+// in created_at order (no table scan, no sort of the matches), for the page
+// and for its count.
 func TestSearchPlans(t *testing.T) {
 	db := openTestDB(t)
 	ctx := context.Background()
@@ -69,6 +70,9 @@ func TestSearchPlans(t *testing.T) {
 		{store.Search{Used: &yes}, "links_search_used"},
 		{store.Search{Multiple: &yes}, "links_search_multiple"},
 		{store.Search{Used: &yes, Order: paylinks.ReverseChronological}, "links_search_used"},
+		{store.Search{Amount: []store.AmountBand{{Currencies: []string{"THB"}, Lo: 50000, Hi: 50000}}}, "links_search_amount"},
+		{store.Search{Amount: []store.AmountBand{{Currencies: []string{"THB"}, Lo: 50000, Hi: 50000}},
+			Order: paylinks.ReverseChronological, From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}, "links_search_amount"},
 	} {
 		tt.s.AccountID, tt.s.Limit = a.ID, 30
 		links, total, err := db.SearchLinks(ctx, tt.s)
@@ -79,12 +83,12 @@ func TestSearchPlans(t *testing.T) {
 	db.rstmts.mu.Lock()
 	var queries []string
 	for q := range db.rstmts.m {
-		if strings.Contains(q, "used = 1") || strings.Contains(q, "multiple = 1") {
+		if strings.Contains(q, "used = 1") || strings.Contains(q, "multiple = 1") || strings.Contains(q, "amount = ?") {
 			queries = append(queries, q)
 		}
 	}
 	db.rstmts.mu.Unlock()
-	if len(queries) < 2 {
+	if len(queries) < 4 {
 		t.Fatalf("search queries prepared: %d", len(queries))
 	}
 	for _, q := range queries {
@@ -94,10 +98,19 @@ func TestSearchPlans(t *testing.T) {
 		}
 		p := strings.TrimPrefix(searchPlan(t, db, q, args...), "SCAN CONSTANT ROW; ")
 		want := "links_search_used"
-		if strings.Contains(q, "multiple = 1") {
+		switch {
+		case strings.Contains(q, "multiple = 1"):
 			want = "links_search_multiple"
+		case strings.Contains(q, "amount = ?"):
+			want = "links_search_amount"
 		}
-		if strings.Contains(p, "SCAN ") || strings.Contains(p, "TEMP B-TREE") || !strings.Contains(p, want) {
+		t.Logf("query %s\nplan: %s", q, p)
+		// Every read, the page's and the count's, searches the filter's
+		// index: another index of the account (links_list) would read
+		// all its links.
+		others := strings.Count(p, "USING INDEX ") + strings.Count(p, "USING COVERING INDEX ") -
+			strings.Count(p, "INDEX "+want+" ")
+		if strings.Contains(p, "SCAN ") || strings.Contains(p, "TEMP B-TREE") || others != 0 || !strings.Contains(p, want) {
 			t.Errorf("query %s\nplan: %s\nwant a search of %s, no sort", q, p, want)
 		}
 	}
@@ -127,6 +140,10 @@ func BenchmarkSearchLinks(b *testing.B) {
 		{"used=false/page=100", store.Search{Used: &no, Offset: 99 * 30}, n - n/100},
 		{"multiple=true", store.Search{Multiple: &yes}, n / 2},
 		{"amount=500.00", store.Search{Amount: []store.AmountBand{{Currencies: []string{"THB"}, Lo: 50000, Hi: 50000}}}, n / 1000},
+		// As the service reads filters[amount]=500: a band per currency exponent.
+		{"amount=500/bands", store.Search{Amount: []store.AmountBand{{Currencies: []string{"JPY"}, Lo: 500, Hi: 500},
+			{Currencies: []string{"THB", "USD"}, Lo: 50000, Hi: 50000}, {Currencies: []string{"KWD"}, Lo: 500000, Hi: 500000}}}, n / 1000},
+		{"amount=1..3", store.Search{Amount: []store.AmountBand{{Currencies: []string{"THB"}, Lo: 100, Hi: 300}}}, 3 * n / 1000},
 		{"amount=500.00/created-day", store.Search{Amount: []store.AmountBand{{Currencies: []string{"THB"}, Lo: 50000, Hi: 50000}},
 			From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 1, 1, 23, 59, 59, 0, time.UTC)}, -1},
 	} {
