@@ -61,6 +61,10 @@ func (db *DB) SearchLinks(ctx context.Context, s store.Search) ([]paylinks.Link,
 	from, to := bounds(s.From, s.To)
 	q := listQuery{cols: linkRead, table: "links", where: where, args: args, from: from, to: to,
 		order: s.Order, offset: s.Offset, limit: s.Limit}
+	if len(s.Amount) == 0 && s.Query == "" && from == nil && to == nil && (s.Used != nil || s.Multiple != nil) {
+		q.totalSQL = `SELECT ` + flagsTotal(s.Used, s.Multiple) + ` FROM link_counts WHERE account_id = ? AND livemode = ?`
+		q.totalArgs = []any{idArg(s.AccountID), s.Livemode}
+	}
 	links, total, err := list(ctx, db, q, newLinkScan().into)
 	if err != nil {
 		return nil, 0, wrap("SearchLinks", err)
@@ -117,6 +121,31 @@ func (db *DB) SearchCharges(ctx context.Context, s store.Search) ([]paylinks.Cha
 		return nil, 0, wrap("SearchCharges", err)
 	}
 	return cs, total, nil
+}
+
+// flagsTotal is the expression of link_counts (migration 00015) that is
+// the number of undeleted links with the used and multiple values given
+// (nil: either): the total of a search by those alone, read from one row
+// instead of counted, as the one value of each is most of the links.
+func flagsTotal(used, multiple *bool) string {
+	switch {
+	case multiple == nil && *used:
+		return `used`
+	case multiple == nil:
+		return `n - used`
+	case used == nil && *multiple:
+		return `multiple`
+	case used == nil:
+		return `n - multiple`
+	case *used && *multiple:
+		return `used_multiple`
+	case *used:
+		return `used - used_multiple`
+	case *multiple:
+		return `multiple - used_multiple`
+	default:
+		return `n - used - multiple + used_multiple`
+	}
 }
 
 func sqlBool(b bool) string {

@@ -158,3 +158,100 @@ func BenchmarkSearchLinks(b *testing.B) {
 		})
 	}
 }
+
+// TestSearchFlagTotals: the total of a search by used and multiple alone,
+// read from link_counts, is the number of matching links after every kind
+// of change: links created, updated to another multiple, used, deleted
+// and removed.
+func TestSearchFlagTotals(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	a := &paylinks.Account{ID: paylinks.ID{1}, Name: "a", CreatedAt: time.Now()}
+	if err := db.CreateAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	yes, no := true, false
+	flags := []*bool{nil, &yes, &no}
+	check := func(step string) {
+		t.Helper()
+		for _, used := range flags {
+			for _, multiple := range flags {
+				if used == nil && multiple == nil {
+					continue
+				}
+				s := store.Search{AccountID: a.ID, Used: used, Multiple: multiple, Limit: 1}
+				_, total, err := db.SearchLinks(ctx, s)
+				where := `account_id = ? AND livemode = 0 AND deleted_at IS NULL`
+				if used != nil {
+					where += ` AND used = ` + sqlBool(*used)
+				}
+				if multiple != nil {
+					where += ` AND multiple = ` + sqlBool(*multiple)
+				}
+				var want int
+				if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM links WHERE `+where, idArg(a.ID)).Scan(&want); err != nil {
+					t.Fatal(err)
+				}
+				if err != nil || total != want {
+					t.Errorf("%s: SearchLinks(used %v, multiple %v): total %d, %v; want %d",
+						step, fmtFlag(used), fmtFlag(multiple), total, err, want)
+				}
+			}
+		}
+	}
+	check("no links")
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var links []*paylinks.Link
+	for i := range 12 {
+		l := &paylinks.Link{ID: paylinks.ID{2, byte(i)}, AccountID: a.ID, Slug: fmt.Sprint("s", i), Title: "t", Amount: 100,
+			Currency: "THB", Multiple: i%2 == 0, Active: true, Used: i%3 == 0,
+			CreatedAt: now.Add(time.Duration(i) * time.Second), UpdatedAt: now}
+		if err := db.CreateLink(ctx, l, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		links = append(links, l)
+	}
+	check("created")
+	for _, i := range []int{0, 1, 3} {
+		l := *links[i]
+		l.Multiple, l.UpdatedAt = !l.Multiple, now.Add(time.Minute)
+		if err := db.UpdateLink(ctx, &l, now, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("updated")
+	err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE links SET used = 1 - used WHERE id IN (?, ?, ?)`,
+			idArg(links[4].ID), idArg(links[6].ID), idArg(links[7].ID))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("used")
+	for _, i := range []int{0, 5, 8} {
+		if _, err := db.DeleteLink(ctx, a.ID, false, links[i].ID, now.Add(time.Hour), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("deleted")
+	err = db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
+		// Used and deleted in one statement, then a row removed.
+		if _, err := tx.ExecContext(ctx, `UPDATE links SET used = 1, deleted_at = 1 WHERE id = ?`, idArg(links[10].ID)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM links WHERE id = ?`, idArg(links[9].ID))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("removed")
+}
+
+func fmtFlag(b *bool) string {
+	if b == nil {
+		return "any"
+	}
+	return strconv.FormatBool(*b)
+}
