@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/paylinks/paylinks"
@@ -38,7 +39,18 @@ func searchAmount(where string, args []any, bands []store.AmountBand) (string, [
 		}
 		parts = append(parts, p+`)`)
 	}
-	return where + ` AND (` + strings.Join(parts, " OR ") + `)`, args
+	where += ` AND (` + strings.Join(parts, " OR ") + `)`
+	if len(bands) > 1 && !slices.ContainsFunc(bands, func(b store.AmountBand) bool { return b.Lo != b.Hi }) {
+		// Amounts of several bands (one per currency exponent, as the
+		// service reads filters[amount]): the same condition as an IN,
+		// which SQLite seeks in links_search_amount, one amount after
+		// another, where the OR would have it read the whole list.
+		where += ` AND amount IN (?` + strings.Repeat(", ?", len(bands)-1) + `)`
+		for _, b := range bands {
+			args = append(args, b.Lo)
+		}
+	}
+	return where, args
 }
 
 // SearchLinks returns a page of the links s selects, from the search
@@ -54,6 +66,14 @@ func (db *DB) SearchLinks(ctx context.Context, s store.Search) ([]paylinks.Link,
 		where += ` AND multiple = ` + sqlBool(*s.Multiple)
 	}
 	where, args = searchAmount(where, args, s.Amount)
+	if strings.Contains(where, ` AND amount IN (`) {
+		// Several amounts: their matches come from several ranges of
+		// links_search_amount, sorted. With livemode a plain condition
+		// (+), links_list no longer gives the created_at order, so SQLite
+		// does not read the whole list in order instead, for the few
+		// matches.
+		where = strings.Replace(where, `livemode = ?`, `+livemode = ?`, 1)
+	}
 	if s.Query != "" {
 		where += ` AND (title LIKE ? ESCAPE '\' OR description LIKE ? ESCAPE '\')`
 		args = append(args, likeArg(s.Query), likeArg(s.Query))

@@ -81,7 +81,12 @@ BEGIN
 END;
 -- +goose StatementEnd
 
+-- A search of refunded charges reads the few that are: a charge is written
+-- to this index only when refunded, never when paid.
+CREATE INDEX charges_search_refunded ON charges (account_id, livemode, created_at, id) WHERE refunded_amount > 0;
+
 -- +goose Down
+DROP INDEX charges_search_refunded;
 DROP INDEX links_search_amount;
 CREATE INDEX links_account ON links (account_id);
 
