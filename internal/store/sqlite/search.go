@@ -136,6 +136,10 @@ func (db *DB) SearchCharges(ctx context.Context, s store.Search) ([]paylinks.Cha
 	from, to := bounds(s.From, s.To)
 	q := listQuery{cols: chargeCols, table: "charges", where: where, args: args, from: from, to: to,
 		order: s.Order, offset: s.Offset, limit: s.Limit}
+	if total := chargesTotal(s); total != "" {
+		q.totalSQL = `SELECT ` + total + ` FROM charge_counts WHERE account_id = ? AND livemode = ?`
+		q.totalArgs = []any{idArg(s.AccountID), s.Livemode}
+	}
 	cs, total, err := list(ctx, db, q, scanChargeInto)
 	if err != nil {
 		return nil, 0, wrap("SearchCharges", err)
@@ -166,6 +170,26 @@ func flagsTotal(used, multiple *bool) string {
 	default:
 		return `n - used - multiple + used_multiple`
 	}
+}
+
+// chargesTotal is the expression of charge_counts (migration 00015) that
+// is the total of a search of charges by status successful alone, or by
+// refunded alone: most of the charges, kept instead of counted. "" for
+// any other search, counted from its index.
+func chargesTotal(s store.Search) string {
+	if len(s.Amount) > 0 || s.Query != "" || !s.From.IsZero() || !s.To.IsZero() || s.CardLastDigits != "" {
+		return ""
+	}
+	successful := len(s.Status) == 1 && s.Status[0] == paylinks.ChargeSuccessful
+	switch {
+	case successful && s.Refunded == nil:
+		return `successful`
+	case len(s.Status) == 0 && s.Refunded != nil && *s.Refunded:
+		return `refunded`
+	case len(s.Status) == 0 && s.Refunded != nil:
+		return `n - refunded`
+	}
+	return ""
 }
 
 func sqlBool(b bool) string {

@@ -319,3 +319,61 @@ func BenchmarkSearchCharges(b *testing.B) {
 		})
 	}
 }
+
+// TestSearchChargeTotals: the total of a search of charges by status
+// successful or by refunded alone, read from charge_counts, is the number
+// of matching charges after charges are inserted, change status, are
+// refunded and are removed.
+func TestSearchChargeTotals(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	a := &paylinks.Account{ID: paylinks.ID{1}, Name: "a", CreatedAt: time.Now()}
+	if err := db.CreateAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	yes, no := true, false
+	for _, tt := range []struct {
+		step, sql string
+	}{
+		{"none", ``},
+		{"inserted", `WITH RECURSIVE seq(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM seq WHERE x + 1 < 40)
+			INSERT INTO charges (id, account_id, livemode, amount, currency, status, capture, card_id, refunded_amount, created_at)
+			SELECT randomblob(16), ?, x % 4 = 0, 100, 'THB', CASE WHEN x % 3 = 0 THEN 'failed' WHEN x % 5 = 0 THEN 'pending'
+				ELSE 'successful' END, 1, randomblob(16), CASE WHEN x % 7 = 0 THEN 100 ELSE 0 END, x FROM seq`},
+		{"captured", `UPDATE charges SET status = 'successful' WHERE status = 'pending' AND account_id = ?`},
+		{"reversed", `UPDATE charges SET status = 'reversed' WHERE rowid % 4 = 1 AND status = 'successful' AND account_id = ?`},
+		{"refunded", `UPDATE charges SET refunded_amount = refunded_amount + 50 WHERE rowid % 3 = 1 AND account_id = ?`},
+		{"removed", `DELETE FROM charges WHERE rowid % 5 = 2 AND account_id = ?`},
+	} {
+		if tt.sql != "" {
+			err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
+				_, err := tx.ExecContext(ctx, tt.sql, idArg(a.ID))
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, live := range []bool{false, true} {
+			for _, c := range []struct {
+				s     store.Search
+				where string
+			}{
+				{store.Search{Status: []paylinks.ChargeStatus{paylinks.ChargeSuccessful}}, `status = 'successful'`},
+				{store.Search{Refunded: &yes}, `refunded_amount > 0`},
+				{store.Search{Refunded: &no}, `refunded_amount = 0`},
+			} {
+				c.s.AccountID, c.s.Livemode, c.s.Limit = a.ID, live, 1
+				_, total, err := db.SearchCharges(ctx, c.s)
+				var want int
+				if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM charges WHERE account_id = ? AND livemode = ? AND `+c.where,
+					idArg(a.ID), live).Scan(&want); err != nil {
+					t.Fatal(err)
+				}
+				if err != nil || total != want {
+					t.Errorf("%s: SearchCharges(%s, live %v): total %d, %v; want %d", tt.step, c.where, live, total, err, want)
+				}
+			}
+		}
+	}
+}

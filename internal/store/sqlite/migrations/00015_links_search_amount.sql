@@ -85,7 +85,57 @@ END;
 -- to this index only when refunded, never when paid.
 CREATE INDEX charges_search_refunded ON charges (account_id, livemode, created_at, id) WHERE refunded_amount > 0;
 
+-- The number of charges per account and mode, of the successful ones and
+-- of the refunded ones, kept by triggers in the transaction of every
+-- change, so that the total of a search by status successful or refunded
+-- false (most of the charges) is one row read, not a count of the table.
+CREATE TABLE charge_counts (
+    account_id BLOB    NOT NULL,
+    livemode   INTEGER NOT NULL,
+    n          INTEGER NOT NULL,
+    successful INTEGER NOT NULL,
+    refunded   INTEGER NOT NULL,
+    PRIMARY KEY (account_id, livemode)
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO charge_counts (account_id, livemode, n, successful, refunded)
+    SELECT account_id, livemode, count(*), coalesce(sum(status = 'successful'), 0), coalesce(sum(refunded_amount > 0), 0)
+    FROM charges GROUP BY account_id, livemode;
+
+-- +goose StatementBegin
+CREATE TRIGGER charge_counts_insert AFTER INSERT ON charges
+BEGIN
+    INSERT INTO charge_counts (account_id, livemode, n, successful, refunded)
+        VALUES (NEW.account_id, NEW.livemode, 1, NEW.status = 'successful', NEW.refunded_amount > 0)
+        ON CONFLICT (account_id, livemode) DO UPDATE SET
+            n = n + 1, successful = successful + (NEW.status = 'successful'), refunded = refunded + (NEW.refunded_amount > 0);
+END;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE TRIGGER charge_counts_update AFTER UPDATE OF status, refunded_amount ON charges
+    WHEN (OLD.status = 'successful') <> (NEW.status = 'successful') OR (OLD.refunded_amount > 0) <> (NEW.refunded_amount > 0)
+BEGIN
+    UPDATE charge_counts SET successful = successful + (NEW.status = 'successful') - (OLD.status = 'successful'),
+        refunded = refunded + (NEW.refunded_amount > 0) - (OLD.refunded_amount > 0)
+        WHERE account_id = NEW.account_id AND livemode = NEW.livemode;
+END;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE TRIGGER charge_counts_delete AFTER DELETE ON charges
+BEGIN
+    UPDATE charge_counts SET n = n - 1, successful = successful - (OLD.status = 'successful'),
+        refunded = refunded - (OLD.refunded_amount > 0)
+        WHERE account_id = OLD.account_id AND livemode = OLD.livemode;
+END;
+-- +goose StatementEnd
+
 -- +goose Down
+DROP TRIGGER charge_counts_delete;
+DROP TRIGGER charge_counts_update;
+DROP TRIGGER charge_counts_insert;
+DROP TABLE charge_counts;
 DROP INDEX charges_search_refunded;
 DROP INDEX links_search_amount;
 CREATE INDEX links_account ON links (account_id);
