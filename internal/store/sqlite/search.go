@@ -15,7 +15,7 @@ func likeArg(s string) string {
 	return "%" + r.Replace(s) + "%"
 }
 
-// searchWhere adds the filters both scopes share: amount bands.
+// searchAmount adds the filter both scopes share: amount bands.
 func searchAmount(where string, args []any, bands []store.AmountBand) (string, []any) {
 	if len(bands) == 0 {
 		return where, args
@@ -54,7 +54,7 @@ func searchAmount(where string, args []any, bands []store.AmountBand) (string, [
 }
 
 // SearchLinks returns a page of the links s selects, from the search
-// indexes (migration 00012).
+// indexes (migrations 00012 and 00015).
 func (db *DB) SearchLinks(ctx context.Context, s store.Search) ([]paylinks.Link, int, error) {
 	where, args := `account_id = ? AND livemode = ? AND deleted_at IS NULL`, []any{idArg(s.AccountID), s.Livemode}
 	// Literal values: a partial index (used = 1, multiple = 1) serves a
@@ -93,7 +93,7 @@ func (db *DB) SearchLinks(ctx context.Context, s store.Search) ([]paylinks.Link,
 }
 
 // SearchCharges returns a page of the charges s selects, from the search
-// indexes (migration 00012).
+// indexes (migrations 00012 and 00015).
 func (db *DB) SearchCharges(ctx context.Context, s store.Search) ([]paylinks.Charge, int, error) {
 	where, args := `account_id = ? AND livemode = ?`, []any{idArg(s.AccountID), s.Livemode}
 	if len(s.Status) > 0 {
