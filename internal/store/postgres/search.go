@@ -87,7 +87,7 @@ func searchLinksQuery(s store.Search) listQuery {
 }
 
 // SearchCharges returns a page of the charges s selects, from the search
-// indexes (migration 00010).
+// indexes (migrations 00010 and 00013).
 func (db *DB) SearchCharges(ctx context.Context, s store.Search) (_ []paylinks.Charge, total int, err error) {
 	defer wrap(&err, "SearchCharges")
 	where, args := `account_id = $1 AND livemode = $2`, []any{s.AccountID, s.Livemode}
