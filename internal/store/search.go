@@ -16,13 +16,14 @@ type AmountBand struct {
 }
 
 // Search is what a search of links or charges of one account and mode
-// selects. Each filter set narrows it. used=true, multiple=true, a charge
-// status other than successful, and card last digits are read from
-// indexes of the rows that match; the other filters and the query are
-// checked along the account's list index (by created_at), so a page of
-// common matches is found at once but their count reads them all, and a
-// rare link amount reads the account's links (no index by amount: see
-// the migrations).
+// selects. Each filter set narrows it. used=true, multiple=true, a link
+// amount, a charge status other than successful, refunded=true and card
+// last digits are read from indexes of the rows that match; the other
+// filters and the query are checked along the account's list index (by
+// created_at), so a page of common matches is found at once. The total of
+// a common value counts every match, except where SQLite keeps it
+// (link_counts, charge_counts: used and multiple alone, status successful
+// or refunded alone); a charge amount has no index.
 type Search struct {
 	AccountID paylinks.ID
 	Livemode  bool

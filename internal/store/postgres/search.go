@@ -30,7 +30,14 @@ func searchAmount(where string, args []any, bands []store.AmountBand) (string, [
 	}
 	var parts []string
 	for _, b := range bands {
-		p := `(amount BETWEEN ` + arg(&args, b.Lo) + ` AND ` + arg(&args, b.Hi)
+		// One amount is an equality: its range of links_search_amount_idx
+		// is in created_at order, and needs no sort.
+		var p string
+		if b.Lo == b.Hi {
+			p = `(amount = ` + arg(&args, b.Lo)
+		} else {
+			p = `(amount BETWEEN ` + arg(&args, b.Lo) + ` AND ` + arg(&args, b.Hi)
+		}
 		if len(b.Currencies) > 0 {
 			p += ` AND currency = ANY(` + arg(&args, b.Currencies) + `)`
 		}
@@ -40,9 +47,25 @@ func searchAmount(where string, args []any, bands []store.AmountBand) (string, [
 }
 
 // SearchLinks returns a page of the links s selects, from the search
-// indexes (migration 00010).
+// indexes (migrations 00010 and 00013).
 func (db *DB) SearchLinks(ctx context.Context, s store.Search) (_ []paylinks.Link, total int, err error) {
 	defer wrap(&err, "SearchLinks")
+	var links []paylinks.Link
+	total, err = searchLinksQuery(s).run(ctx, db.pool, func(rows pgx.Rows) error {
+		l, err := scanLink(rows)
+		if err == nil {
+			links = append(links, *l)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return links, total, nil
+}
+
+// searchLinksQuery is the page and count of a search of links.
+func searchLinksQuery(s store.Search) listQuery {
 	where, args := `account_id = $1 AND livemode = $2 AND deleted_at IS NULL`, []any{s.AccountID, s.Livemode}
 	// Literal values: a partial index (used, multiple) serves a query
 	// only when its WHERE implies the index's condition.
@@ -59,24 +82,12 @@ func (db *DB) SearchLinks(ctx context.Context, s store.Search) (_ []paylinks.Lin
 	}
 	where, args = window(where, args, s.From, s.To)
 	tail, pageArgs := page(args[:len(args):len(args)], s.Order, s.Offset, s.Limit)
-	q := listQuery{pageSQL: `SELECT ` + linkRead + ` FROM links WHERE ` + where + tail, pageArgs: pageArgs,
+	return listQuery{pageSQL: `SELECT ` + linkRead + ` FROM links WHERE ` + where + tail, pageArgs: pageArgs,
 		countSQL: `SELECT count(*) FROM links WHERE ` + where, countArgs: args}
-	var links []paylinks.Link
-	total, err = q.run(ctx, db.pool, func(rows pgx.Rows) error {
-		l, err := scanLink(rows)
-		if err == nil {
-			links = append(links, *l)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	return links, total, nil
 }
 
 // SearchCharges returns a page of the charges s selects, from the search
-// indexes (migration 00010).
+// indexes (migrations 00010 and 00013).
 func (db *DB) SearchCharges(ctx context.Context, s store.Search) (_ []paylinks.Charge, total int, err error) {
 	defer wrap(&err, "SearchCharges")
 	where, args := `account_id = $1 AND livemode = $2`, []any{s.AccountID, s.Livemode}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/paylinks/paylinks/internal/store"
 )
 
 // TestEnv is the environment variable that holds the DSN of the PostgreSQL
@@ -96,4 +98,24 @@ func withSearchPath(dsn, schema string) (string, error) {
 		return u.String(), nil
 	}
 	return dsn + " search_path=" + schema, nil
+}
+
+// ExplainSearchLinks returns PostgreSQL's plans (EXPLAIN, text) of the page
+// and the count of a search of links, for tests that check they read an
+// index.
+func (db *DB) ExplainSearchLinks(ctx context.Context, s store.Search) (page, count string, err error) {
+	q := searchLinksQuery(s)
+	explain := func(sql string, args []any) (string, error) {
+		rows, err := db.pool.Query(ctx, "EXPLAIN "+sql, args...)
+		if err != nil {
+			return "", err
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		return strings.Join(lines, "\n"), err
+	}
+	if page, err = explain(q.pageSQL, q.pageArgs); err != nil {
+		return "", "", err
+	}
+	count, err = explain(q.countSQL, q.countArgs)
+	return page, count, err
 }
