@@ -38,6 +38,7 @@ type Store interface {
 	WebhookStore
 	ChargeLifecycleStore
 	SearchStore
+	UserStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.

@@ -71,6 +71,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExpireCharge", testExpireCharge},
 		{"Refunds", testRefunds},
 		{"Search", testSearch},
+		{"Users", testUsers},
+		{"UserSessions", testUserSessions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
