@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks"
-	"github.com/paylinks/paylinks/internal/service"
 	"github.com/paylinks/paylinks/internal/servertest"
+	"github.com/paylinks/paylinks/internal/service"
 )
 
 // browser is an HTTP client with a cookie jar that does not follow
