@@ -254,9 +254,15 @@ func TestCSRF(t *testing.T) {
 	if p := b.post("/dashboard/links", f); p.status != http.StatusForbidden {
 		t.Errorf("create a link with another session's token: %d, want 403", p.status)
 	}
-	// Sign-in without its token.
-	if p := newBrowser(t, env.URL).post("/dashboard/signin", url.Values{"email": {"owner@example.com"}, "password": {password}}); p.status != http.StatusForbidden {
-		t.Errorf("sign in without a token: %d, want 403", p.status)
+	// Sign-in without its token, or with a forged one, from a browser
+	// that holds the sign-in form's cookie: refused before the password
+	// is checked.
+	pre := newBrowser(t, env.URL)
+	pre.csrf("/dashboard/signin")
+	for _, token := range []string{"", "AAAA", b.csrf("/dashboard/links")} {
+		if p := pre.post("/dashboard/signin", url.Values{"email": {"owner@example.com"}, "password": {password}, "csrf": {token}}); p.status != http.StatusForbidden {
+			t.Errorf("sign in with token %q: %d, want 403", token, p.status)
+		}
 	}
 	page, err := env.Service.LinkPage(context.Background(), paylinks.Principal{AccountID: env.Account.ID, Kind: paylinks.KeySecret}, service.CursorPage{Limit: 10})
 	if err != nil || len(page.Items) != 0 {
