@@ -12,9 +12,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/paylinks/paylinks"
-	"github.com/paylinks/paylinks/internal/service"
 	"github.com/paylinks/paylinks/internal/servertest"
+	"github.com/paylinks/paylinks/internal/service"
 )
 
 // chromiumPath is Debian's Chromium, which CI installs.
@@ -219,5 +218,4 @@ func TestBrowserDashboard(t *testing.T) {
 	if errs := console.get(); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 	}
-	_ = paylinks.RoleOwner
 }
