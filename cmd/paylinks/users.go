@@ -62,7 +62,7 @@ func usersCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "paylinks: made the %s %s of account %q.\nSend them this setup link (it works once, for 24 hours):\n\n  %s/dashboard/setup/%s\n\n",
+	fmt.Fprintf(stdout, "paylinks: made the %s %s of account %q.\nSend them this setup link (it works once, for 24 hours):\n\n  %s/dashboard/setup?token=%s\n\n",
 		u.Role, u.Email, *account, base, token)
 	return nil
 }

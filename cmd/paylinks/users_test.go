@@ -42,7 +42,7 @@ func TestUsersCreate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("users create: %v\n%s", err, got)
 	}
-	m := regexp.MustCompile(`https://pay\.example\.com/dashboard/setup/([A-Za-z0-9_-]{43})\n`).FindStringSubmatch(got)
+	m := regexp.MustCompile(`https://pay\.example\.com/dashboard/setup\?token=([A-Za-z0-9_-]{43})\n`).FindStringSubmatch(got)
 	if m == nil || !strings.Contains(got, "owner owner@example.com") {
 		t.Fatalf("users create printed:\n%s", got)
 	}
@@ -63,7 +63,7 @@ func TestUsersCreate(t *testing.T) {
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get(srv.URL + "/dashboard/setup/" + m[1])
+	resp, err := c.Get(srv.URL + "/dashboard/setup?token=" + m[1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestUsersCreate(t *testing.T) {
 		t.Fatalf("setup page has no form:\n%s", page)
 	}
 	pw := "a long enough password"
-	resp, err = c.PostForm(srv.URL+"/dashboard/setup/"+m[1], url.Values{"csrf": {string(tok[1])}, "password": {pw}, "confirm": {pw}})
+	resp, err = c.PostForm(srv.URL+"/dashboard/setup", url.Values{"csrf": {string(tok[1])}, "token": {m[1]}, "password": {pw}, "confirm": {pw}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,16 +49,18 @@ func (h *Handler) SignIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/dashboard/links", http.StatusSeeOther)
 }
 
-// SetupPage serves GET /dashboard/setup/{token}: the form where a new user
-// sets a password.
+// SetupPage serves GET /dashboard/setup?token=…: the form where a new user
+// sets a password. The token is in the query, not the path, so that the
+// access log (which logs paths only) never holds it.
 func (h *Handler) SetupPage(w http.ResponseWriter, r *http.Request) {
 	v := h.newView(nil, "Set your password")
 	v.CSRF = h.preToken(w, r)
-	v.Form["token"] = r.PathValue("token")
+	v.Form["token"] = r.URL.Query().Get("token")
 	h.render(w, r, http.StatusOK, "setup", v)
 }
 
-// Setup serves POST /dashboard/setup/{token}: it sets the password once.
+// Setup serves POST /dashboard/setup (the token in a form field): it sets
+// the password once.
 func (h *Handler) Setup(w http.ResponseWriter, r *http.Request) {
 	if !h.checkPre(w, r) {
 		h.message(w, r, nil, http.StatusForbidden, "This form has expired", "Go back, reload the page and try again.")
@@ -66,14 +68,14 @@ func (h *Handler) Setup(w http.ResponseWriter, r *http.Request) {
 	}
 	v := h.newView(nil, "Set your password")
 	v.CSRF = h.preToken(w, r)
-	v.Form["token"] = r.PathValue("token")
+	v.Form["token"] = r.PostFormValue("token")
 	pw := r.PostFormValue("password")
 	if pw != r.PostFormValue("confirm") {
 		v.Errors["confirm"] = "The two passwords differ."
 		h.render(w, r, http.StatusBadRequest, "setup", v)
 		return
 	}
-	if _, err := h.svc.SetPassword(r.Context(), r.PathValue("token"), pw); err != nil {
+	if _, err := h.svc.SetPassword(r.Context(), v.Form["token"], pw); err != nil {
 		if fieldErrors(v, err) {
 			h.render(w, r, http.StatusBadRequest, "setup", v)
 			return

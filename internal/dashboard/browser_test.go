@@ -135,7 +135,7 @@ func TestBrowserDashboard(t *testing.T) {
 	}
 
 	// Set a password through the setup link.
-	if err := chromedp.Do(ctx, chromedp.Navigate(env.URL+"/dashboard/setup/"+token), chromedp.WaitVisible(chromedp.ID("password")),
+	if err := chromedp.Do(ctx, chromedp.Navigate(env.URL+"/dashboard/setup?token="+token), chromedp.WaitVisible(chromedp.ID("password")),
 		chromedp.SendKeys(chromedp.ID("password"), password), chromedp.SendKeys(chromedp.ID("confirm"), password),
 		chromedp.Submit(chromedp.ID("password"))); err != nil {
 		t.Fatal(err)

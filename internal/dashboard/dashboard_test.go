@@ -3,11 +3,13 @@ package dashboard_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,8 +105,7 @@ func newUser(t *testing.T, env *servertest.Env, account, email string, role payl
 		t.Fatalf("CreateUser: %v", err)
 	}
 	b := newBrowser(t, env.URL)
-	wantRedirect(t, b.submit("/dashboard/setup/"+token, "/dashboard/setup/"+token,
-		url.Values{"password": {password}, "confirm": {password}}), http.StatusSeeOther, "/dashboard/signin?set=1")
+	wantRedirect(t, b.submit("/dashboard/setup?token="+token, "/dashboard/setup", url.Values{"token": {token}, "password": {password}, "confirm": {password}}), http.StatusSeeOther, "/dashboard/signin?set=1")
 	wantRedirect(t, b.submit("/dashboard/signin", "/dashboard/signin", url.Values{"email": {email}, "password": {password}}),
 		http.StatusSeeOther, "/dashboard/links")
 	return b
@@ -195,8 +196,28 @@ func TestSignIn(t *testing.T) {
 	}
 }
 
+// lockedBuffer is a log sink safe for the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func TestSetupLink(t *testing.T) {
-	env, clock := newEnv(t, "sqlite")
+	clock := servertest.NewClock(testStart)
+	var logs lockedBuffer
+	env := servertest.New(t, "sqlite", servertest.Options{Now: clock.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	ctx := context.Background()
 	_, token, err := env.Service.CreateUser(ctx, service.UserParams{Account: "acme", Email: "late@example.com"})
 	if err != nil {
@@ -204,13 +225,13 @@ func TestSetupLink(t *testing.T) {
 	}
 	b := newBrowser(t, env.URL)
 	// Too short a password: the field says why, the token is not spent.
-	p := b.submit("/dashboard/setup/"+token, "/dashboard/setup/"+token, url.Values{"password": {"short"}, "confirm": {"short"}})
+	p := b.submit("/dashboard/setup?token="+token, "/dashboard/setup", url.Values{"token": {token}, "password": {"short"}, "confirm": {"short"}})
 	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "password must be 10 to 256 characters") {
 		t.Errorf("short password: %d\n%s", p.status, p.body)
 	}
 	// After 24 hours the link is dead.
 	clock.Add(service.SetupLinkTTL)
-	p = b.submit("/dashboard/setup/"+token, "/dashboard/setup/"+token, url.Values{"password": {password}, "confirm": {password}})
+	p = b.submit("/dashboard/setup?token="+token, "/dashboard/setup", url.Values{"token": {token}, "password": {password}, "confirm": {password}})
 	if p.status != http.StatusGone {
 		t.Errorf("setup link after 24 h: %d, want 410\n%s", p.status, p.body)
 	}
@@ -224,11 +245,15 @@ func TestSetupLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRedirect(t, b.submit("/dashboard/setup/"+token2, "/dashboard/setup/"+token2, url.Values{"password": {password}, "confirm": {password}}),
+	wantRedirect(t, b.submit("/dashboard/setup?token="+token2, "/dashboard/setup", url.Values{"token": {token2}, "password": {password}, "confirm": {password}}),
 		http.StatusSeeOther, "/dashboard/signin?set=1")
-	p = b.submit("/dashboard/setup/"+token2, "/dashboard/setup/"+token2, url.Values{"password": {"an attacker's pw"}, "confirm": {"an attacker's pw"}})
+	p = b.submit("/dashboard/setup?token="+token2, "/dashboard/setup", url.Values{"token": {token2}, "password": {"an attacker's pw"}, "confirm": {"an attacker's pw"}})
 	if p.status != http.StatusGone {
 		t.Errorf("setup link used twice: %d, want 410", p.status)
+	}
+	// The access log saw the setup pages, never their tokens.
+	if l := logs.String(); !strings.Contains(l, "/dashboard/setup") || strings.Contains(l, token) || strings.Contains(l, token2) {
+		t.Errorf("access log holds a setup token, or no setup request:\n%s", l)
 	}
 }
 

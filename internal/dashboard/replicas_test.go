@@ -59,7 +59,7 @@ func TestReplicas(t *testing.T) {
 	}
 	// Set the password on A, sign in on B, create a link on A with B's page's token.
 	a := newBrowser(t, urls[0])
-	wantRedirect(t, a.submit("/dashboard/setup/"+token, "/dashboard/setup/"+token, url.Values{"password": {password}, "confirm": {password}}),
+	wantRedirect(t, a.submit("/dashboard/setup?token="+token, "/dashboard/setup", url.Values{"token": {token}, "password": {password}, "confirm": {password}}),
 		http.StatusSeeOther, "/dashboard/signin?set=1")
 	b := newBrowser(t, urls[1])
 	wantRedirect(t, b.submit("/dashboard/signin", "/dashboard/signin", url.Values{"email": {"o@example.com"}, "password": {password}}),

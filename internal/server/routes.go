@@ -91,8 +91,8 @@ func (s *Server) routes() http.Handler {
 	d := s.dashboard
 	mux.HandleFunc("GET /dashboard/signin", d.SignInPage)
 	mux.HandleFunc("POST /dashboard/signin", d.SignIn)
-	mux.HandleFunc("GET /dashboard/setup/{token}", d.SetupPage)
-	mux.HandleFunc("POST /dashboard/setup/{token}", d.Setup)
+	mux.HandleFunc("GET /dashboard/setup", d.SetupPage)
+	mux.HandleFunc("POST /dashboard/setup", d.Setup)
 	mux.HandleFunc("POST /dashboard/signout", d.Authed(d.SignOut))
 	mux.HandleFunc("POST /dashboard/mode", d.Authed(d.Mode))
 	mux.HandleFunc("GET /dashboard", d.Authed(d.Home))
