@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/server"
 	"github.com/paylinks/paylinks/internal/servertest"
 	"github.com/paylinks/paylinks/internal/service"
 )
@@ -507,5 +509,47 @@ func TestDashboardNotFoundIsHTML(t *testing.T) {
 	p = newBrowser(t, env.URL).get("/dashboard/signout")
 	if p.status != http.StatusMethodNotAllowed || !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") {
 		t.Errorf("GET /dashboard/signout: %d %s, want an HTML 405", p.status, p.header.Get("Content-Type"))
+	}
+}
+
+// TestSecureCookies: behind an https public URL every dashboard cookie is
+// Secure (and HttpOnly, SameSite=Lax); over plain http it is not, or the
+// browser would drop it.
+func TestSecureCookies(t *testing.T) {
+	st := servertest.OpenStore(t, "sqlite")
+	svc := service.New(st, service.Options{})
+	if _, err := svc.EnsureAccount(context.Background(), "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if _, token, err := svc.CreateUser(context.Background(), service.UserParams{Account: "acme", Email: "s@example.com"}); err != nil {
+		t.Fatal(err)
+	} else if _, err := svc.SetPassword(context.Background(), token, password); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		public string
+		secure bool
+	}{{"https://pay.example.com", true}, {"http://127.0.0.1:8080", false}} {
+		h := server.New(server.Config{Service: svc, PublicURL: tc.public, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/dashboard/signin", nil))
+		pre := w.Result().Cookies()
+		m := csrfRE.FindStringSubmatch(w.Body.String())
+		if len(pre) != 1 || m == nil {
+			t.Fatalf("%s: sign-in page: cookies %v, token %v", tc.public, pre, m)
+		}
+		r := httptest.NewRequest("POST", "/dashboard/signin", strings.NewReader(url.Values{"csrf": {m[1]}, "email": {"s@example.com"}, "password": {password}}.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.AddCookie(pre[0])
+		w2 := httptest.NewRecorder()
+		h.ServeHTTP(w2, r)
+		if w2.Code != http.StatusSeeOther {
+			t.Fatalf("%s: sign in: %d", tc.public, w2.Code)
+		}
+		for _, c := range append(pre, w2.Result().Cookies()...) {
+			if c.Secure != tc.secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+				t.Errorf("%s: cookie %s: Secure %v HttpOnly %v SameSite %v; want Secure %v, HttpOnly, Lax", tc.public, c.Name, c.Secure, c.HttpOnly, c.SameSite, tc.secure)
+			}
+		}
 	}
 }
