@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"context"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -431,6 +432,12 @@ func TestAccountIsolation(t *testing.T) {
 			pay := "/dashboard/payments/" + paylinks.FormatBase36(c.ID)
 			if p := acme.get(link); p.status != http.StatusOK || !strings.Contains(p.body, "<svg class=\"qr\"") {
 				t.Errorf("acme's own link: %d", p.status)
+			}
+			// The QR code's PNG download: a real 512-pixel PNG.
+			if p := acme.get(link + "/qr.png"); p.status != http.StatusOK || p.header.Get("Content-Type") != "image/png" {
+				t.Errorf("qr.png: %d %s", p.status, p.header.Get("Content-Type"))
+			} else if img, err := png.Decode(strings.NewReader(p.body)); err != nil || img.Bounds().Dx() != 512 {
+				t.Errorf("qr.png does not decode as a 512 px PNG: %v", err)
 			}
 			for _, path := range []string{link, link + "/qr.png", pay} {
 				if p := other.get(path); p.status != http.StatusNotFound {
