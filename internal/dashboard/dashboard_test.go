@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"context"
+	"image"
 	"image/png"
 	"io"
 	"log/slog"
@@ -14,6 +15,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	qrreader "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/server"
@@ -430,14 +434,21 @@ func TestAccountIsolation(t *testing.T) {
 			other := newUser(t, env, "other", "other@example.com", "")
 			link := "/dashboard/links/" + paylinks.FormatBase36(*c.LinkID)
 			pay := "/dashboard/payments/" + paylinks.FormatBase36(c.ID)
-			if p := acme.get(link); p.status != http.StatusOK || !strings.Contains(p.body, "<svg class=\"qr\"") {
-				t.Errorf("acme's own link: %d", p.status)
+			lp := acme.get(link)
+			if lp.status != http.StatusOK || !strings.Contains(lp.body, "<svg class=\"qr\"") {
+				t.Errorf("acme's own link: %d", lp.status)
 			}
-			// The QR code's PNG download: a real 512-pixel PNG.
+			share := regexp.MustCompile(`id="share-url" readonly value="([^"]+)"`).FindStringSubmatch(lp.body)
+			if share == nil || !strings.HasPrefix(share[1], env.URL+"/l/") {
+				t.Fatalf("link page share URL: %v", share)
+			}
+			// The QR code's PNG download: a real, square PNG of about 512 px.
 			if p := acme.get(link + "/qr.png"); p.status != http.StatusOK || p.header.Get("Content-Type") != "image/png" {
 				t.Errorf("qr.png: %d %s", p.status, p.header.Get("Content-Type"))
-			} else if img, err := png.Decode(strings.NewReader(p.body)); err != nil || img.Bounds().Dx() != 512 {
-				t.Errorf("qr.png does not decode as a 512 px PNG: %v", err)
+			} else if img, err := png.Decode(strings.NewReader(p.body)); err != nil || img.Bounds().Dx() != img.Bounds().Dy() || img.Bounds().Dx() < 400 || img.Bounds().Dx() > 512 {
+				t.Errorf("qr.png does not decode as a square PNG of 400 to 512 px: %v", err)
+			} else if got := decodeQR(t, img); got != share[1] {
+				t.Errorf("qr.png reads %q, want the link's share URL %s", got, share[1])
 			}
 			for _, path := range []string{link, link + "/qr.png", pay} {
 				if p := other.get(path); p.status != http.StatusNotFound {
@@ -559,4 +570,18 @@ func TestSecureCookies(t *testing.T) {
 			}
 		}
 	}
+}
+
+// decodeQR reads the text of the QR code in img with a QR decoder.
+func decodeQR(t *testing.T, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatalf("QR bitmap: %v", err)
+	}
+	res, err := qrreader.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("decode QR: %v", err)
+	}
+	return res.GetText()
 }
