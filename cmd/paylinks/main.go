@@ -70,6 +70,8 @@ func runCommand(ctx context.Context, cmd string, args []string, getenv func(stri
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "keys":
 		return keys(ctx, args, getenv, stdout, stderr)
+	case "users":
+		return usersCmd(ctx, args, getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout, stderr)
 	case "backup":

@@ -52,7 +52,11 @@ func TestEveryPathAnswersInItsDialect(t *testing.T) {
 		{"GET", "/c/", 404, "html", "", ""},
 		{"GET", "/assets/", 404, "html", "", ""},
 		{"POST", "/assets/app.css", 405, "html", "GET, HEAD", ""},
-		{"GET", "/dashboard", 404, "html", "", ""},
+		// /dashboard is served now (issue #17): its unknown paths and
+		// wrong methods are still pages.
+		{"GET", "/dashboard/nothing", 404, "html", "", ""},
+		{"PUT", "/dashboard/signin", 405, "html", "GET, HEAD, POST", ""},
+		{"GET", "/dashboard/signout", 405, "html", "POST", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {

@@ -113,6 +113,27 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /c/{id}/complete", c.SessionReceipt)
 	mux.HandleFunc("GET /assets/{name}", c.Asset)
 
+	// Merchant dashboard (issue #17): HTML pages behind a session cookie;
+	// every POST carries a CSRF token, and every action calls the service
+	// with the user's principal (a viewer's refuses writes).
+	d := s.dashboard
+	mux.HandleFunc("GET /dashboard/signin", d.SignInPage)
+	mux.HandleFunc("POST /dashboard/signin", d.SignIn)
+	mux.HandleFunc("GET /dashboard/setup", d.SetupPage)
+	mux.HandleFunc("POST /dashboard/setup", d.Setup)
+	mux.HandleFunc("POST /dashboard/signout", d.Authed(d.SignOut))
+	mux.HandleFunc("POST /dashboard/mode", d.Authed(d.Mode))
+	mux.HandleFunc("GET /dashboard", d.Authed(d.Home))
+	mux.HandleFunc("GET /dashboard/{$}", d.Authed(d.Home))
+	mux.HandleFunc("GET /dashboard/links", d.Authed(d.Links))
+	mux.HandleFunc("GET /dashboard/links/new", d.Authed(d.NewLink))
+	mux.HandleFunc("POST /dashboard/links", d.Authed(d.CreateLink))
+	mux.HandleFunc("GET /dashboard/links/{id}", d.Authed(d.Link))
+	mux.HandleFunc("GET /dashboard/links/{id}/qr.png", d.Authed(d.LinkQR))
+	mux.HandleFunc("GET /dashboard/payments", d.Authed(d.Payments))
+	mux.HandleFunc("GET /dashboard/payments/{id}", d.Authed(d.Payment))
+	mux.HandleFunc("POST /dashboard/payments/{id}/refund", d.Authed(d.Refund))
+
 	// Everything else: a 404 or 405 in the path's dialect (fallback.go).
 	mux.HandleFunc(fallbackPattern, s.fallback(mux))
 

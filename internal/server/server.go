@@ -12,6 +12,7 @@ import (
 	"github.com/paylinks/paylinks/internal/api/priceblocs"
 	v1 "github.com/paylinks/paylinks/internal/api/v1"
 	"github.com/paylinks/paylinks/internal/checkout"
+	"github.com/paylinks/paylinks/internal/dashboard"
 	"github.com/paylinks/paylinks/internal/metrics"
 	"github.com/paylinks/paylinks/internal/service"
 	"github.com/paylinks/paylinks/internal/store"
@@ -30,6 +31,9 @@ type Config struct {
 	Checkout checkout.Options
 	// Metrics, when set, counts every request by route pattern.
 	Metrics *metrics.Metrics
+	// Dashboard configures the merchant dashboard; its secret, cookies,
+	// client address and rate limiter default to the checkout's.
+	Dashboard dashboard.Options
 }
 
 // Server is the paylinks HTTP handler.
@@ -42,7 +46,9 @@ type Server struct {
 	pb    *priceblocs.Handler
 	// checkout serves the hosted pages.
 	checkout *checkout.Handler
-	h        http.Handler
+	// dashboard serves the merchant pages under /dashboard.
+	dashboard *dashboard.Handler
+	h         http.Handler
 }
 
 // New returns a Server ready to serve.
@@ -63,6 +69,7 @@ func New(cfg Config) *Server {
 	}
 	co.SecureCookies = co.SecureCookies || strings.HasPrefix(cfg.PublicURL, "https://")
 	s.checkout = checkout.New(cfg.Service, co)
+	s.dashboard = dashboard.New(cfg.Service, dashboardOptions(cfg.Dashboard, co, cfg))
 	s.h = s.routes()
 	return s
 }

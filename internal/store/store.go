@@ -39,6 +39,7 @@ type Store interface {
 	ChargeLifecycleStore
 	SearchStore
 	CatalogStore
+	UserStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.

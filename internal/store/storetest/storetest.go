@@ -72,6 +72,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Refunds", testRefunds},
 		{"Search", testSearch},
 		{"CatalogItems", testCatalogItems}, {"CatalogKeys", testCatalogKeys}, {"ListCatalogItems", testListCatalogItems}, {"UpdateCatalogItem", testUpdateCatalogItem}, {"RedeemCatalogItems", testRedeemCatalogItems}, {"RedeemConcurrent", testRedeemConcurrent}, {"CartLinks", testCartLinks}, {"CatalogIdempotency", testCatalogIdempotency},
+		{"Users", testUsers},
+		{"UserSessions", testUserSessions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
