@@ -167,16 +167,8 @@ func (db *DB) DueAuthorizations(ctx context.Context, now time.Time, limit int) (
 	if err != nil {
 		return nil, wrap("DueAuthorizations", err)
 	}
-	defer rows.Close()
-	var out []paylinks.Charge
-	for rows.Next() {
-		var c paylinks.Charge
-		if err := scanChargeInto(rows, &c); err != nil {
-			return nil, wrap("DueAuthorizations", err)
-		}
-		out = append(out, c)
-	}
-	return out, wrap("DueAuthorizations", rows.Err())
+	out, err := collect(rows, scanChargeInto)
+	return out, wrap("DueAuthorizations", err)
 }
 
 // UpdateChargeDetails writes a charge's description and metadata.
@@ -303,7 +295,6 @@ func (db *DB) ListRefunds(ctx context.Context, f paylinks.RefundFilter) ([]payli
 func (db *DB) LeaseRefunds(ctx context.Context, before, now, until time.Time, limit int) ([]paylinks.Refund, error) {
 	var out []paylinks.Refund
 	err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
-		out = out[:0]
 		rows, err := tx.Tx.QueryContext(ctx, `UPDATE refunds SET lease_until = ?
 			WHERE id IN (SELECT id FROM refunds WHERE status = 'pending' AND created_at <= ?
 				AND (lease_until IS NULL OR lease_until <= ?) ORDER BY created_at, id LIMIT ?)
@@ -311,15 +302,8 @@ func (db *DB) LeaseRefunds(ctx context.Context, before, now, until time.Time, li
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var r paylinks.Refund
-			if err := scanRefundInto(rows, &r); err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return rows.Err()
+		out, err = collect(rows, scanRefundInto)
+		return err
 	})
 	if err != nil {
 		return nil, wrap("LeaseRefunds", err)
