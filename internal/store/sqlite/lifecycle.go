@@ -173,7 +173,7 @@ func (db *DB) DueAuthorizations(ctx context.Context, now time.Time, limit int) (
 
 // UpdateChargeDetails writes a charge's description and metadata.
 func (db *DB) UpdateChargeDetails(ctx context.Context, c *paylinks.Charge, ev *paylinks.Event) error {
-	metadata, err := metadataArg(c.Metadata)
+	metadata, err := jsonText(c.Metadata)
 	if err != nil {
 		return wrap("UpdateChargeDetails", err)
 	}
@@ -194,24 +194,13 @@ func (db *DB) UpdateChargeDetails(ctx context.Context, c *paylinks.Charge, ev *p
 	}))
 }
 
-func metadataArg(m map[string]string) (any, error) {
-	if len(m) == 0 {
-		return nil, nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
-}
-
 const refundCols = `id, account_id, livemode, charge_id, amount, currency, status, voided,
 	failure_code, failure_message, metadata, transaction_id, created_at`
 
 // BeginRefund reserves a refund's amount on its charge and inserts it
 // pending. See store.ChargeLifecycleStore.
 func (db *DB) BeginRefund(ctx context.Context, r *paylinks.Refund, idem *paylinks.IdempotencyRecord) error {
-	metadata, err := metadataArg(r.Metadata)
+	metadata, err := jsonText(r.Metadata)
 	if err != nil {
 		return wrap("BeginRefund", err)
 	}
