@@ -155,11 +155,7 @@ func (db *DB) CreateCartLink(ctx context.Context, l *paylinks.Link, cart *paylin
 		return err
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `INSERT INTO links (`+linkColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-		l.ID, l.AccountID, l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
-		l.Multiple, l.Active, l.Used, l.SuccessURL, l.CancelURL, ts(l.CreatedAt), ts(l.UpdatedAt), tsp(l.UsedAt), tsp(l.DeletedAt),
-	); err != nil {
+	if err := insertLink(ctx, tx, l); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO link_carts (link_id, account_id, livemode, data) VALUES ($1, $2, $3, $4)`,

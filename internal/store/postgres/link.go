@@ -31,11 +31,7 @@ func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Eve
 		return err
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `INSERT INTO links (`+linkColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-		l.ID, l.AccountID, l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
-		l.Multiple, l.Active, l.Used, l.SuccessURL, l.CancelURL, ts(l.CreatedAt), ts(l.UpdatedAt), tsp(l.UsedAt), tsp(l.DeletedAt), l.ManualCapture,
-	); err != nil {
+	if err := insertLink(ctx, tx, l); err != nil {
 		return err
 	}
 	if err := insertEvents(ctx, tx, ev); err != nil {
@@ -47,6 +43,16 @@ func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Eve
 		}
 	}
 	return tx.Commit(ctx)
+}
+
+// insertLink inserts l's row, for CreateLink and CreateCartLink.
+func insertLink(ctx context.Context, tx pgx.Tx, l *paylinks.Link) error {
+	_, err := tx.Exec(ctx, `INSERT INTO links (`+linkColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		l.ID, l.AccountID, l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
+		l.Multiple, l.Active, l.Used, l.SuccessURL, l.CancelURL, ts(l.CreatedAt), ts(l.UpdatedAt), tsp(l.UsedAt), tsp(l.DeletedAt), l.ManualCapture,
+	)
+	return err
 }
 
 // GetLink returns a link of the account and mode, deleted ones included.

@@ -157,10 +157,7 @@ func (db *DB) CreateCartLink(ctx context.Context, l *paylinks.Link, cart *paylin
 	if err != nil {
 		return fmt.Errorf("sqlite: CreateCartLink: %w", err)
 	}
-	rows := []tableRow{{into: linkInsertInto, values: []any{
-		idArg(l.ID), idArg(l.AccountID), l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
-		l.Multiple, l.Active, l.Used, nullMicro(l.UsedAt), l.SuccessURL, l.CancelURL,
-		micro(l.CreatedAt), micro(l.UpdatedAt), nullMicro(l.DeletedAt)}}}
+	rows := []tableRow{linkRow(l)}
 	if ev != nil {
 		rows = append(rows, eventRow(ev))
 	}

@@ -24,10 +24,7 @@ const linkReadNoCharges = linkCols + `, 0`
 // link, deleted or not) or the id is taken; then no event is written either.
 // The writer inserts the links created in one batch together (rows.go).
 func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Event, idem *paylinks.IdempotencyRecord) error {
-	rows := []tableRow{{into: linkInsertInto, values: []any{
-		idArg(l.ID), idArg(l.AccountID), l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
-		l.Multiple, l.Active, l.Used, nullMicro(l.UsedAt), l.SuccessURL, l.CancelURL,
-		micro(l.CreatedAt), micro(l.UpdatedAt), nullMicro(l.DeletedAt), l.ManualCapture}}}
+	rows := []tableRow{linkRow(l)}
 	if ev != nil {
 		rows = append(rows, eventRow(ev))
 	}
@@ -45,6 +42,14 @@ func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Eve
 }
 
 const linkInsertInto = `links (` + linkCols + `)`
+
+// linkRow is the links row of l, for CreateLink and CreateCartLink.
+func linkRow(l *paylinks.Link) tableRow {
+	return tableRow{into: linkInsertInto, values: []any{
+		idArg(l.ID), idArg(l.AccountID), l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
+		l.Multiple, l.Active, l.Used, nullMicro(l.UsedAt), l.SuccessURL, l.CancelURL,
+		micro(l.CreatedAt), micro(l.UpdatedAt), nullMicro(l.DeletedAt), l.ManualCapture}}
+}
 
 // GetLink returns a link of the account and mode, deleted ones included.
 func (db *DB) GetLink(ctx context.Context, accountID paylinks.ID, livemode bool, id paylinks.ID) (*paylinks.Link, error) {
