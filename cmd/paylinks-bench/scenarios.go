@@ -390,24 +390,34 @@ func chargeReady(ctx context.Context, c *http.Client, e *env) string {
 	return ""
 }
 
-// charge is an API payment: a token of a test card (public key), then a
-// charge of it (secret key).
-func charge(ctx context.Context, w *worker, e *env) error {
+// testCardToken makes a token of a test card with the public key and
+// returns its id.
+func testCardToken(ctx context.Context, w *worker, e *env) (string, error) {
 	exp := strconv.Itoa(time.Now().Year() + 3)
 	form := url.Values{"card[name]": {"Bench Payer"}, "card[number]": {"4242424242424242"},
 		"card[expiration_month]": {"12"}, "card[expiration_year]": {exp}, "card[security_code]": {"123"}}
 	b, _, err := w.post(ctx, e.base+"/tokens", e.publicAuth, "application/x-www-form-urlencoded", form.Encode(), http.StatusOK, nil)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var tok struct {
 		ID string `json:"id"`
 	}
 	if err := json.Unmarshal(b, &tok); err != nil || tok.ID == "" {
-		return fmt.Errorf("POST /tokens: no token id in %.160q", b)
+		return "", fmt.Errorf("POST /tokens: no token id in %.160q", b)
 	}
-	form = url.Values{"amount": {"10000"}, "currency": {"thb"}, "card": {tok.ID}}
-	b, _, err = w.post(ctx, e.base+"/charges", e.secretAuth, "application/x-www-form-urlencoded", form.Encode(), http.StatusOK, nil)
+	return tok.ID, nil
+}
+
+// charge is an API payment: a token of a test card (public key), then a
+// charge of it (secret key).
+func charge(ctx context.Context, w *worker, e *env) error {
+	tok, err := testCardToken(ctx, w, e)
+	if err != nil {
+		return err
+	}
+	form := url.Values{"amount": {"10000"}, "currency": {"thb"}, "card": {tok}}
+	b, _, err := w.post(ctx, e.base+"/charges", e.secretAuth, "application/x-www-form-urlencoded", form.Encode(), http.StatusOK, nil)
 	if err != nil {
 		return err
 	}
@@ -421,21 +431,15 @@ func charge(ctx context.Context, w *worker, e *env) error {
 // its capture and a refund of part of it, each recorded before the
 // processor is asked.
 func captureRefund(ctx context.Context, w *worker, e *env) error {
-	exp := strconv.Itoa(time.Now().Year() + 3)
-	form := url.Values{"card[name]": {"Bench Payer"}, "card[number]": {"4242424242424242"},
-		"card[expiration_month]": {"12"}, "card[expiration_year]": {exp}, "card[security_code]": {"123"}}
-	b, _, err := w.post(ctx, e.base+"/tokens", e.publicAuth, "application/x-www-form-urlencoded", form.Encode(), http.StatusOK, nil)
+	tok, err := testCardToken(ctx, w, e)
 	if err != nil {
 		return err
 	}
 	var obj struct {
 		ID string `json:"id"`
 	}
-	if err := json.Unmarshal(b, &obj); err != nil || obj.ID == "" {
-		return fmt.Errorf("POST /tokens: no token id in %.160q", b)
-	}
-	form = url.Values{"amount": {"10000"}, "currency": {"thb"}, "card": {obj.ID}, "capture": {"false"}}
-	b, _, err = w.post(ctx, e.base+"/charges", e.secretAuth, "application/x-www-form-urlencoded", form.Encode(), http.StatusOK, nil)
+	form := url.Values{"amount": {"10000"}, "currency": {"thb"}, "card": {tok}, "capture": {"false"}}
+	b, _, err := w.post(ctx, e.base+"/charges", e.secretAuth, "application/x-www-form-urlencoded", form.Encode(), http.StatusOK, nil)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paylinks/paylinks"
 )
 
@@ -48,4 +49,27 @@ func scanAccount(row rowScanner) (*paylinks.Account, error) {
 // rowScanner is a pgx.Row or pgx.Rows.
 type rowScanner interface {
 	Scan(dest ...any) error
+}
+
+// collect scans every row with scan and closes rows; an error in rows
+// comes back with the rows scanned before it.
+func collect[T any](rows pgx.Rows, scan func(rowScanner) (*T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, rows.Err()
+}
+
+// collectInto is collect for a scan function that fills a value in place.
+func collectInto[T any](rows pgx.Rows, scan func(rowScanner, *T) error) ([]T, error) {
+	return collect(rows, func(row rowScanner) (*T, error) {
+		v := new(T)
+		return v, scan(row, v)
+	})
 }

@@ -226,16 +226,8 @@ func (db *DB) LeaseAttempts(ctx context.Context, id *paylinks.ID, createdBefore,
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.PaymentAttempt
-	for rows.Next() {
-		var a store.PaymentAttempt
-		if err := scanAttempt(rows, &a); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectInto(rows, scanAttempt)
+	if err != nil {
 		return nil, err
 	}
 	sortAttempts(out)

@@ -106,11 +106,7 @@ func createCharge(ctx context.Context, tx pgx.Tx, w store.ChargeWrite, metadata 
 	); err != nil {
 		return err
 	}
-	evs := make([]*paylinks.Event, len(w.Events))
-	for i := range w.Events {
-		evs[i] = &w.Events[i]
-	}
-	return insertEvents(ctx, tx, evs...)
+	return insertEvents(ctx, tx, eventPtrs(w.Events)...)
 }
 
 // GetCharge returns a charge of the account and mode.

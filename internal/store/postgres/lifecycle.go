@@ -174,16 +174,7 @@ func (db *DB) DueAuthorizations(ctx context.Context, now time.Time, limit int) (
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []paylinks.Charge
-	for rows.Next() {
-		c, err := scanCharge(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *c)
-	}
-	return out, rows.Err()
+	return collect(rows, scanCharge)
 }
 
 // UpdateChargeDetails writes a charge's description and metadata.
@@ -331,16 +322,7 @@ func (db *DB) LeaseRefunds(ctx context.Context, before, now, until time.Time, li
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []paylinks.Refund
-	for rows.Next() {
-		r, err := scanRefund(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *r)
-	}
-	return out, rows.Err()
+	return collect(rows, scanRefund)
 }
 
 func scanRefund(row rowScanner) (*paylinks.Refund, error) {

@@ -65,16 +65,7 @@ func (db *DB) ListWebhookEndpoints(ctx context.Context, accountID paylinks.ID, l
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []paylinks.WebhookEndpoint
-	for rows.Next() {
-		e, err := scanEndpoint(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *e)
-	}
-	return out, rows.Err()
+	return collect(rows, scanEndpoint)
 }
 
 func itoa(n int) string {
@@ -223,16 +214,7 @@ func (db *DB) LeaseWebhookDeliveries(ctx context.Context, r store.LeaseRequest) 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.LeasedDelivery
-	for rows.Next() {
-		var ld store.LeasedDelivery
-		if err := scanLeased(rows, &ld); err != nil {
-			return nil, err
-		}
-		out = append(out, ld)
-	}
-	return out, rows.Err()
+	return collectInto(rows, scanLeased)
 }
 
 // ReleaseWebhookDeliveries drops owner's leases on the deliveries.
@@ -343,16 +325,7 @@ func (db *DB) WebhookDeliveries(ctx context.Context, accountID paylinks.ID, live
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []paylinks.WebhookDelivery
-	for rows.Next() {
-		var d paylinks.WebhookDelivery
-		if err := scanDeliveryInto(rows, &d); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return collectInto(rows, scanDeliveryInto)
 }
 
 func scanDeliveryInto(row rowScanner, d *paylinks.WebhookDelivery) error {
@@ -425,14 +398,5 @@ func (db *DB) EventPage(ctx context.Context, f store.EventCursor) (_ []paylinks.
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []paylinks.Event
-	for rows.Next() {
-		ev, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *ev)
-	}
-	return out, rows.Err()
+	return collect(rows, scanEvent)
 }

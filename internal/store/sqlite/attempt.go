@@ -203,7 +203,6 @@ func (db *DB) VoidAttempt(ctx context.Context, id paylinks.ID) error {
 func (db *DB) LeaseAttempts(ctx context.Context, id *paylinks.ID, createdBefore, now, until time.Time, limit int) ([]store.PaymentAttempt, error) {
 	var out []store.PaymentAttempt
 	err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
-		out = out[:0]
 		where := `status = 'pending' AND created_at <= ? AND (lease_until IS NULL OR lease_until <= ?)`
 		args := []any{micro(until), micro(createdBefore), micro(now)}
 		if id != nil {
@@ -217,15 +216,8 @@ func (db *DB) LeaseAttempts(ctx context.Context, id *paylinks.ID, createdBefore,
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var a store.PaymentAttempt
-			if err := scanAttemptInto(rows, &a); err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return rows.Err()
+		out, err = collect(rows, scanAttemptInto)
+		return err
 	})
 	if err != nil {
 		return nil, wrap("LeaseAttempts", err)

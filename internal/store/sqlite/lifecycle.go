@@ -167,21 +167,13 @@ func (db *DB) DueAuthorizations(ctx context.Context, now time.Time, limit int) (
 	if err != nil {
 		return nil, wrap("DueAuthorizations", err)
 	}
-	defer rows.Close()
-	var out []paylinks.Charge
-	for rows.Next() {
-		var c paylinks.Charge
-		if err := scanChargeInto(rows, &c); err != nil {
-			return nil, wrap("DueAuthorizations", err)
-		}
-		out = append(out, c)
-	}
-	return out, wrap("DueAuthorizations", rows.Err())
+	out, err := collect(rows, scanChargeInto)
+	return out, wrap("DueAuthorizations", err)
 }
 
 // UpdateChargeDetails writes a charge's description and metadata.
 func (db *DB) UpdateChargeDetails(ctx context.Context, c *paylinks.Charge, ev *paylinks.Event) error {
-	metadata, err := metadataArg(c.Metadata)
+	metadata, err := jsonText(c.Metadata)
 	if err != nil {
 		return wrap("UpdateChargeDetails", err)
 	}
@@ -202,24 +194,13 @@ func (db *DB) UpdateChargeDetails(ctx context.Context, c *paylinks.Charge, ev *p
 	}))
 }
 
-func metadataArg(m map[string]string) (any, error) {
-	if len(m) == 0 {
-		return nil, nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
-}
-
 const refundCols = `id, account_id, livemode, charge_id, amount, currency, status, voided,
 	failure_code, failure_message, metadata, transaction_id, created_at`
 
 // BeginRefund reserves a refund's amount on its charge and inserts it
 // pending. See store.ChargeLifecycleStore.
 func (db *DB) BeginRefund(ctx context.Context, r *paylinks.Refund, idem *paylinks.IdempotencyRecord) error {
-	metadata, err := metadataArg(r.Metadata)
+	metadata, err := jsonText(r.Metadata)
 	if err != nil {
 		return wrap("BeginRefund", err)
 	}
@@ -303,7 +284,6 @@ func (db *DB) ListRefunds(ctx context.Context, f paylinks.RefundFilter) ([]payli
 func (db *DB) LeaseRefunds(ctx context.Context, before, now, until time.Time, limit int) ([]paylinks.Refund, error) {
 	var out []paylinks.Refund
 	err := db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
-		out = out[:0]
 		rows, err := tx.Tx.QueryContext(ctx, `UPDATE refunds SET lease_until = ?
 			WHERE id IN (SELECT id FROM refunds WHERE status = 'pending' AND created_at <= ?
 				AND (lease_until IS NULL OR lease_until <= ?) ORDER BY created_at, id LIMIT ?)
@@ -311,15 +291,8 @@ func (db *DB) LeaseRefunds(ctx context.Context, before, now, until time.Time, li
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var r paylinks.Refund
-			if err := scanRefundInto(rows, &r); err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return rows.Err()
+		out, err = collect(rows, scanRefundInto)
+		return err
 	})
 	if err != nil {
 		return nil, wrap("LeaseRefunds", err)

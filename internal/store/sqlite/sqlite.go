@@ -277,6 +277,21 @@ func scanOne[T any](row scanner, scan func(scanner, *T) error) (*T, error) {
 	return v, nil
 }
 
+// collect scans every row with scan and closes rows; an error in rows
+// comes back with the rows scanned before it.
+func collect[T any](rows *sql.Rows, scan func(scanner, *T) error) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := scan(rows, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // bounds returns the inclusive created_at window of a list as microseconds;
 // a zero time is unbounded (nil).
 func bounds(from, to time.Time) (lo, hi *int64) {

@@ -443,16 +443,8 @@ func (db *DB) WebhookDeliveries(ctx context.Context, accountID paylinks.ID, live
 	if err != nil {
 		return nil, wrap("WebhookDeliveries", err)
 	}
-	defer rows.Close()
-	var out []paylinks.WebhookDelivery
-	for rows.Next() {
-		var d paylinks.WebhookDelivery
-		if err := scanDeliveryInto(rows, &d); err != nil {
-			return nil, wrap("WebhookDeliveries", err)
-		}
-		out = append(out, d)
-	}
-	return out, wrap("WebhookDeliveries", rows.Err())
+	out, err := collect(rows, scanDeliveryInto)
+	return out, wrap("WebhookDeliveries", err)
 }
 
 func scanDeliveryInto(row scanner, d *paylinks.WebhookDelivery) error {
@@ -535,14 +527,6 @@ func (db *DB) EventPage(ctx context.Context, f store.EventCursor) ([]paylinks.Ev
 	if err != nil {
 		return nil, wrap("EventPage", err)
 	}
-	defer rows.Close()
-	var out []paylinks.Event
-	for rows.Next() {
-		var ev paylinks.Event
-		if err := scanEventInto(rows, &ev); err != nil {
-			return nil, wrap("EventPage", err)
-		}
-		out = append(out, ev)
-	}
-	return out, wrap("EventPage", rows.Err())
+	out, err := collect(rows, scanEventInto)
+	return out, wrap("EventPage", err)
 }
