@@ -115,8 +115,13 @@ func TestServeAppliesMemoryLimit(t *testing.T) {
 	restoreMemory(t)
 	srv := startRun(t, "sqlite:"+filepath.Join(t.TempDir(), "paylinks.db"), "--memory-limit", "64MiB")
 	srv.stderr.wait(t, regexp.MustCompile(`memory_limit=(67108864)`))
-	if got := debug.SetMemoryLimit(-1); got != 64<<20 {
-		t.Errorf("memory limit in force %d, want 64 MiB", got)
+	// The budget is applied as given (the log line above says so); from
+	// then on the keeper may raise the limit above it, by design, when more
+	// than half the budget is live: this test process's heap, after the
+	// package's other tests and under -race, can be. So the limit in force
+	// is the budget or more, never Go's unlimited default.
+	if got := debug.SetMemoryLimit(-1); got < 64<<20 || got == math.MaxInt64 {
+		t.Errorf("memory limit in force %d, want 64 MiB or what the keeper raised it to", got)
 	}
 	if err := srv.stop(); err != nil {
 		t.Fatal(err)
