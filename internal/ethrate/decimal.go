@@ -49,16 +49,25 @@ func parsePrice(s string) (*big.Rat, error) {
 	if !ok {
 		return nil, fmt.Errorf("price %q is not a decimal number", truncate(s))
 	}
-	if r.Sign() <= 0 {
-		return nil, fmt.Errorf("price %q is not positive", s)
-	}
-	if r.Cmp(maxPrice) >= 0 {
-		return nil, fmt.Errorf("price %q is not a sane ETH price (10^12 or more)", s)
-	}
-	if !new(big.Rat).Mul(r, new(big.Rat).SetInt(pow10Source)).IsInt() {
-		return nil, fmt.Errorf("price %q has more than %d decimals", s, maxSourceDecimals)
+	if err := checkPrice(r, s); err != nil {
+		return nil, err
 	}
 	return r, nil
+}
+
+// checkPrice checks that r, written s, is a sane price: positive, below
+// maxPrice, with at most 18 decimals.
+func checkPrice(r *big.Rat, s string) error {
+	if r.Sign() <= 0 {
+		return fmt.Errorf("price %q is not positive", s)
+	}
+	if r.Cmp(maxPrice) >= 0 {
+		return fmt.Errorf("price %q is not a sane ETH price (10^12 or more)", s)
+	}
+	if !new(big.Rat).Mul(r, new(big.Rat).SetInt(pow10Source)).IsInt() {
+		return fmt.Errorf("price %q has more than %d decimals", s, maxSourceDecimals)
+	}
+	return nil
 }
 
 // formatPrice rounds r half up to PriceDecimals decimals and writes it

@@ -113,8 +113,10 @@ type Feed struct {
 }
 
 type cachedRate struct {
-	rate    paylinks.EthRate
-	fetched time.Time
+	rate paylinks.EthRate
+	// expires is the end of the TTL, or earlier when a price used would
+	// pass its max age before then.
+	expires time.Time
 }
 
 // New returns the feed over cfg's market sources (live mode's), whose
@@ -248,16 +250,12 @@ func (f *Feed) Rate(ctx context.Context, currency string) (paylinks.EthRate, err
 }
 
 // cached returns the cached rate of cur while it is within the TTL and
-// its observation within the max age.
+// every price it was made of within its max age.
 func (f *Feed) cached(cur string) (paylinks.EthRate, bool) {
 	f.mu.Lock()
 	c, ok := f.cache[cur]
 	f.mu.Unlock()
-	if !ok {
-		return paylinks.EthRate{}, false
-	}
-	now := f.now()
-	if now.Sub(c.fetched) >= f.ttl || now.Sub(c.rate.At) > f.maxAge {
+	if !ok || !f.now().Before(c.expires) {
 		return paylinks.EthRate{}, false
 	}
 	return cloneRate(c.rate), true
@@ -292,11 +290,12 @@ func (f *Feed) fetch(ctx context.Context, cur string) (paylinks.EthRate, error) 
 		used    []string
 		reasons []string
 		oldest  time.Time
+		expires = now.Add(f.ttl)
 		fixed   = true
 	)
 	for i, a := range answers {
 		name := f.sources[i].Name()
-		at, p, err := f.check(a.quote, a.fetched, now, a.err)
+		at, maxAge, p, err := f.check(a.quote, a.fetched, now, a.err)
 		if err != nil {
 			reasons = append(reasons, name+": "+err.Error())
 			continue
@@ -305,6 +304,9 @@ func (f *Feed) fetch(ctx context.Context, cur string) (paylinks.EthRate, error) 
 		used = append(used, name)
 		if oldest.IsZero() || at.Before(oldest) {
 			oldest = at
+		}
+		if end := at.Add(maxAge); end.Before(expires) {
+			expires = end
 		}
 		if _, ok := f.sources[i].(*FixedSource); !ok {
 			fixed = false
@@ -322,35 +324,40 @@ func (f *Feed) fetch(ctx context.Context, cur string) (paylinks.EthRate, error) 
 	}
 	rate := paylinks.EthRate{Currency: cur, Price: formatPrice(m), Sources: used, At: oldest.UTC(), Fixed: fixed}
 	f.mu.Lock()
-	f.cache[cur] = cachedRate{rate: rate, fetched: now}
+	f.cache[cur] = cachedRate{rate: rate, expires: expires}
 	f.mu.Unlock()
 	return cloneRate(rate), nil
 }
 
 // check validates one source's answer and returns when its price was
-// observed: the source's own time, else when it was fetched. A time ahead
-// of the clock (a source's clock skew) counts as now.
-func (f *Feed) check(q Quote, fetched, now time.Time, err error) (time.Time, *big.Rat, error) {
+// observed (the source's own time, else when it was fetched) and the max
+// age that applies to it (the source's own, else the feed's). A time
+// ahead of the clock (a source's clock skew) counts as now.
+func (f *Feed) check(q Quote, fetched, now time.Time, err error) (time.Time, time.Duration, *big.Rat, error) {
 	if err != nil {
-		return time.Time{}, nil, err
+		return time.Time{}, 0, nil, err
 	}
 	p, err := parsePrice(q.Price)
 	if err != nil {
-		return time.Time{}, nil, err
+		return time.Time{}, 0, nil, err
+	}
+	maxAge := f.maxAge
+	if q.MaxAge > 0 {
+		maxAge = q.MaxAge
 	}
 	at := q.At
 	if at.IsZero() {
 		at = fetched
 	}
-	if age := now.Sub(at); age > f.maxAge {
-		return time.Time{}, nil, fmt.Errorf("stale: observed %s ago, max age %s", age.Round(time.Second), f.maxAge)
+	if age := now.Sub(at); age > maxAge {
+		return time.Time{}, 0, nil, fmt.Errorf("stale: observed %s ago, max age %s", age.Round(time.Second), maxAge)
 	}
-	if ahead := at.Sub(now); ahead > f.maxAge {
-		return time.Time{}, nil, fmt.Errorf("observed %s in the future", ahead.Round(time.Second))
+	if ahead := at.Sub(now); ahead > maxAge {
+		return time.Time{}, 0, nil, fmt.Errorf("observed %s in the future", ahead.Round(time.Second))
 	} else if ahead > 0 {
 		at = now
 	}
-	return at, p, nil
+	return at, maxAge, p, nil
 }
 
 func cloneRate(r paylinks.EthRate) paylinks.EthRate {

@@ -29,6 +29,10 @@ type Quote struct {
 	// At is when the source says the price was observed; zero when the
 	// source gives no time, and the feed then uses the time it fetched it.
 	At time.Time
+	// MaxAge, when set, is this source's own staleness bound, used instead
+	// of the feed's: an oracle that updates on a price deviation or a
+	// heartbeat (Chainlink) is current for its whole heartbeat.
+	MaxAge time.Duration
 }
 
 // maxBody bounds how much of a provider's answer is read: a ticker is a
@@ -39,12 +43,24 @@ const maxBody = 1 << 20
 // as json.Number (never float64). A status other than 200 is an error
 // carrying the provider's message, which errMessage extracts from the body.
 func getJSON(ctx context.Context, client *http.Client, rawURL string, v any, errMessage func([]byte) string) error {
+	return doJSON(ctx, client, http.MethodGet, rawURL, nil, v, errMessage)
+}
+
+// doJSON is getJSON with a method and a JSON request body (nil: none).
+func doJSON(ctx context.Context, client *http.Client, method, rawURL string, reqBody []byte, v any, errMessage func([]byte) string) error {
 	if client == nil {
 		client = http.DefaultClient
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	var rd io.Reader
+	if reqBody != nil {
+		rd = bytes.NewReader(reqBody)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, rd)
 	if err != nil {
 		return err
+	}
+	if reqBody != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "paylinks-ethrate")
