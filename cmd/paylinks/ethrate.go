@@ -11,12 +11,13 @@ import (
 
 // ethRateFlags are serve's ETH rate feed flags (crypto checkout quotes).
 type ethRateFlags struct {
-	sources  *string
-	urls     map[string]*string
-	ttl      *time.Duration
-	maxAge   *time.Duration
-	timeout  *time.Duration
-	testRate *string
+	sources       *string
+	urls          map[string]*string
+	ttl           *time.Duration
+	maxAge        *time.Duration
+	timeout       *time.Duration
+	testRate      *string
+	chainlinkFeed *string
 }
 
 func addEthRateFlags(fs *flag.FlagSet, getenv func(string) string) ethRateFlags {
@@ -41,15 +42,21 @@ func addEthRateFlags(fs *flag.FlagSet, getenv func(string) string) ethRateFlags 
 	}
 	for _, name := range ethrate.SourceNames {
 		env := "PAYLINKS_ETH_RATE_URL_" + strings.ToUpper(name)
-		f.urls[name] = fs.String("eth-rate-url-"+name, getenv(env), fmt.Sprintf("base URL of the %s price API; empty: its public API (env %s)", name, env))
+		usage := fmt.Sprintf("base URL of the %s price API; empty: its public API (env %s)", name, env)
+		if name == "chainlink" {
+			usage = fmt.Sprintf("JSON-RPC URL of the Ethereum node the chainlink source reads the feed through; it needs one (env %s)", env)
+		}
+		f.urls[name] = fs.String("eth-rate-url-"+name, getenv(env), usage)
 	}
+	f.chainlinkFeed = fs.String("eth-rate-chainlink-feed", getenv("PAYLINKS_ETH_RATE_CHAINLINK_FEED"),
+		"address of the Chainlink ETH/USD aggregator the chainlink source reads; empty: mainnet's "+ethrate.DefaultChainlinkFeed+" (env PAYLINKS_ETH_RATE_CHAINLINK_FEED)")
 	return f
 }
 
 // config returns the ethrate.Config the flags say.
 func (f ethRateFlags) config() ethrate.Config {
 	cfg := ethrate.Config{URLs: map[string]string{}, TTL: *f.ttl, MaxAge: *f.maxAge, Timeout: *f.timeout,
-		TestRate: strings.TrimSpace(*f.testRate)}
+		TestRate: strings.TrimSpace(*f.testRate), ChainlinkFeed: strings.TrimSpace(*f.chainlinkFeed)}
 	for _, s := range strings.Split(*f.sources, ",") {
 		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
 			cfg.Sources = append(cfg.Sources, s)

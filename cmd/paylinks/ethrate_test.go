@@ -16,7 +16,7 @@ import (
 
 func TestEthRateFlags(t *testing.T) {
 	env := map[string]string{"PAYLINKS_ETH_RATE_SOURCES": "coinbase", "PAYLINKS_ETH_RATE_TIMEOUT": "750ms",
-		"PAYLINKS_ETH_RATE_URL_COINGECKO": "http://127.0.0.1:1/gecko"}
+		"PAYLINKS_ETH_RATE_URL_COINGECKO": "http://127.0.0.1:1/gecko", "PAYLINKS_ETH_RATE_CHAINLINK_FEED": "0x00000000000000000000000000000000000000aa"}
 	fs := flagSet("serve", io.Discard)
 	f := addEthRateFlags(fs, func(k string) string { return env[k] })
 	if err := fs.Parse([]string{"--eth-rate-sources", " Kraken, coingecko ,", "--eth-rate-url-kraken", "http://127.0.0.1:2",
@@ -30,7 +30,8 @@ func TestEthRateFlags(t *testing.T) {
 	if len(cfg.URLs) != 2 || cfg.URLs["kraken"] != "http://127.0.0.1:2" || cfg.URLs["coingecko"] != "http://127.0.0.1:1/gecko" {
 		t.Errorf("URLs %v, want kraken's flag and coingecko's env", cfg.URLs)
 	}
-	if cfg.TTL != 10*time.Second || cfg.MaxAge != time.Minute || cfg.Timeout != 750*time.Millisecond || cfg.TestRate != "3000.5" {
+	if cfg.TTL != 10*time.Second || cfg.MaxAge != time.Minute || cfg.Timeout != 750*time.Millisecond || cfg.TestRate != "3000.5" ||
+		cfg.ChainlinkFeed != "0x00000000000000000000000000000000000000aa" {
 		t.Errorf("config %+v", cfg)
 	}
 
@@ -42,7 +43,7 @@ func TestEthRateFlags(t *testing.T) {
 	}
 	cfg = f.config()
 	if len(cfg.Sources) != 0 || len(cfg.URLs) != 0 || cfg.TTL != ethrate.DefaultTTL || cfg.MaxAge != ethrate.DefaultMaxAge ||
-		cfg.Timeout != ethrate.DefaultTimeout || cfg.TestRate != "" {
+		cfg.Timeout != ethrate.DefaultTimeout || cfg.TestRate != "" || cfg.ChainlinkFeed != "" {
 		t.Errorf("default config %+v", cfg)
 	}
 }
@@ -84,6 +85,8 @@ func TestServeRejectsBadEthRateFlags(t *testing.T) {
 		{[]string{"--eth-rate-ttl", "5m"}, "TTL 5m0s must be shorter than max age 2m0s"},
 		{[]string{"--eth-rate-timeout", "-1s"}, "timeout -1s is negative"},
 		{[]string{"--eth-test-rate", "3,000"}, "test rate"},
+		{[]string{"--eth-rate-sources", "chainlink"}, "needs the Ethereum node's JSON-RPC URL"},
+		{[]string{"--eth-rate-chainlink-feed", "0xabc"}, "not a 0x-prefixed 20-byte address"},
 	} {
 		args := append([]string{"serve", "--addr", "127.0.0.1:0"}, tc.args...)
 		err := run(context.Background(), args, func(string) string { return "" }, io.Discard, io.Discard)
@@ -98,7 +101,7 @@ func TestServeHelpListsEthRateFlags(t *testing.T) {
 	if err := run(context.Background(), []string{"help", "serve"}, func(string) string { return "" }, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"-eth-rate-sources", "-eth-rate-url-coinbase", "-eth-rate-url-kraken", "-eth-rate-url-coingecko",
+	for _, want := range []string{"-eth-rate-sources", "-eth-rate-url-coinbase", "-eth-rate-url-kraken", "-eth-rate-url-coingecko", "-eth-rate-url-chainlink", "-eth-rate-chainlink-feed",
 		"-eth-rate-ttl", "-eth-rate-max-age", "-eth-rate-timeout", "-eth-test-rate", "PAYLINKS_ETH_TEST_RATE", "ETH rates (crypto checkout)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("serve help lacks %q", want)

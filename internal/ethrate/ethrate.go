@@ -57,7 +57,9 @@ const (
 )
 
 // SourceNames are the market sources New knows, by Config.Sources name.
-var SourceNames = []string{"coinbase", "kraken", "coingecko"}
+// "chainlink" is Chainlink's on-chain ETH/USD feed read through a node
+// (Config.URLs["chainlink"] is the node's JSON-RPC URL, required).
+var SourceNames = []string{"coinbase", "kraken", "coingecko", "chainlink"}
 
 // Config configures a Feed (serve's --eth-rate-* and --eth-test-rate flags).
 type Config struct {
@@ -65,8 +67,12 @@ type Config struct {
 	// live mode has no rate (ErrNoRate), and test mode uses TestRate.
 	Sources []string
 	// URLs overrides a source's base URL by name, e.g.
-	// {"kraken": "http://127.0.0.1:9000"}.
+	// {"kraken": "http://127.0.0.1:9000"}; for "chainlink" it is the
+	// Ethereum node's JSON-RPC URL, which it needs.
 	URLs map[string]string
+	// ChainlinkFeed is the address of the Chainlink ETH/USD aggregator
+	// (proxy) the "chainlink" source reads; empty: DefaultChainlinkFeed.
+	ChainlinkFeed string
 	// TTL is how long a computed rate is reused (per process); default
 	// DefaultTTL. It must be shorter than MaxAge.
 	TTL time.Duration
@@ -140,6 +146,11 @@ func New(cfg Config) (*Feed, error) {
 			s = &Kraken{BaseURL: cfg.URLs[name], Client: cfg.Client}
 		case "coingecko":
 			s = &CoinGecko{BaseURL: cfg.URLs[name], Client: cfg.Client}
+		case "chainlink":
+			if cfg.URLs[name] == "" {
+				return nil, errors.New("ethrate: source chainlink needs the Ethereum node's JSON-RPC URL")
+			}
+			s = &Chainlink{RPCURL: cfg.URLs[name], Feed: cfg.ChainlinkFeed, Client: cfg.Client}
 		default:
 			return nil, fmt.Errorf("ethrate: unknown source %q (want one of %s)", name, strings.Join(SourceNames, ", "))
 		}
@@ -147,6 +158,9 @@ func New(cfg Config) (*Feed, error) {
 			return nil, fmt.Errorf("ethrate: source %q named twice", name)
 		}
 		sources = append(sources, s)
+	}
+	if cfg.ChainlinkFeed != "" && !ethAddress.MatchString(cfg.ChainlinkFeed) {
+		return nil, fmt.Errorf("ethrate: Chainlink feed %q is not a 0x-prefixed 20-byte address", truncate(cfg.ChainlinkFeed))
 	}
 	f, err := NewFeed(sources, cfg)
 	if err != nil {

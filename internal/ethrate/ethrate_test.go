@@ -463,6 +463,8 @@ func TestNewChecksConfig(t *testing.T) {
 		{"TTL not below max age", Config{TTL: time.Minute, MaxAge: time.Minute}, "shorter than max age"},
 		{"negative timeout", Config{Timeout: -time.Second}, "timeout -1s is negative"},
 		{"bad test rate", Config{TestRate: "3,000"}, "test rate"},
+		{"chainlink without a node", Config{Sources: []string{"chainlink"}}, "needs the Ethereum node's JSON-RPC URL"},
+		{"bad chainlink feed", Config{ChainlinkFeed: "0x5f4e"}, "not a 0x-prefixed 20-byte address"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := New(tc.cfg)
