@@ -191,3 +191,16 @@ func TestNewChainlink(t *testing.T) {
 		t.Errorf("rate %+v, want the mean of 3000 and 3012.45 observed 10 minutes ago", r)
 	}
 }
+
+// TestNodeURLStaysOutOfErrors: a node's URL often holds an API key, and
+// ErrNoRate's reasons are logged.
+func TestNodeURLStaysOutOfErrors(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	rpc := srv.URL + "/v3/SECRETKEY?apikey=SECRETKEY"
+	srv.Close() // nothing listens there now
+	f := mustNew(t, Config{Sources: []string{"chainlink"}, URLs: map[string]string{"chainlink": rpc}})
+	_, err := f.Rate(context.Background(), "USD")
+	if !errors.Is(err, ErrNoRate) || strings.Contains(err.Error(), "SECRETKEY") || !strings.Contains(err.Error(), "chainlink: decimals(): Post:") {
+		t.Errorf("Rate: %v, want ErrNoRate naming the call without the node's URL", err)
+	}
+}

@@ -132,7 +132,7 @@ func New(cfg Config) (*Feed, error) {
 		if !slices.Contains(SourceNames, name) {
 			return nil, fmt.Errorf("ethrate: URL of unknown source %q (want one of %s)", name, strings.Join(SourceNames, ", "))
 		}
-		if err := checkBaseURL(raw); err != nil {
+		if err := checkBaseURL(raw, name == "chainlink"); err != nil {
 			return nil, fmt.Errorf("ethrate: URL of %s: %w", name, err)
 		}
 	}
@@ -390,8 +390,9 @@ func cloneRate(r paylinks.EthRate) paylinks.EthRate {
 	return r
 }
 
-// checkBaseURL checks a source's base URL override.
-func checkBaseURL(raw string) error {
+// checkBaseURL checks a source's base URL override; a node's JSON-RPC URL
+// (withQuery) may carry a query, as some providers put their key there.
+func checkBaseURL(raw string, withQuery bool) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return err
@@ -399,7 +400,7 @@ func checkBaseURL(raw string) error {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("%q: want http(s)://host[:port][/path]", raw)
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
+	if (u.RawQuery != "" && !withQuery) || u.Fragment != "" {
 		return fmt.Errorf("%q: want a base URL without query or fragment", raw)
 	}
 	return nil

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -66,6 +68,11 @@ func doJSON(ctx context.Context, client *http.Client, method, rawURL string, req
 	req.Header.Set("User-Agent", "paylinks-ethrate")
 	resp, err := client.Do(req)
 	if err != nil {
+		// Not the URL: a node's URL often holds its API key, and these
+		// errors are logged.
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+		}
 		return err
 	}
 	defer resp.Body.Close()
