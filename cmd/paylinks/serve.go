@@ -80,7 +80,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	tlsKey := fs.String("tls-key", getenv("PAYLINKS_TLS_KEY"), "the PEM private key of --tls-cert (env PAYLINKS_TLS_KEY)")
 	fs.Usage = func() { serveUsage(fs) }
 	hooks := addWebhookFlags(fs, getenv)
+	rates := addEthRateFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	// The feed prices crypto sessions; checked here so a bad flag stops
+	// serve at start.
+	if _, err := rates.feed(); err != nil {
 		return err
 	}
 	connCap, err := parseMaxConns(*maxOpen)
