@@ -127,3 +127,14 @@ func (h *Handler) RemoveLogo(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	http.Redirect(w, r, "/dashboard/settings?saved=nologo", http.StatusSeeOther)
 }
+
+// defaultCurrency is the currency the new link form starts with: the
+// account's default currency (Settings), else the service's fallback.
+func (h *Handler) defaultCurrency(r *http.Request, s *session) string {
+	cur, err := h.svc.DefaultCurrency(r.Context(), s.pr)
+	if err != nil {
+		h.log.WarnContext(r.Context(), "dashboard: default currency", "err", err)
+		return service.FallbackCurrency
+	}
+	return cur
+}

@@ -100,6 +100,9 @@ func TestSettingsBranding(t *testing.T) {
 			if st, err := env.Service.AccountSettings(ctx, pr); err != nil || st.BusinessName != "" || st.LogoType != "" {
 				t.Fatalf("settings after refused forms: %+v, %v; want none", st, err)
 			}
+			if p := owner.get("/dashboard/links/new"); !strings.Contains(p.body, `value="THB"`) {
+				t.Errorf("new link form without a default currency: want THB")
+			}
 			if p := newBrowser(t, env.URL).get("/l/" + l.Slug); !strings.Contains(p.body, ">acme<") {
 				t.Errorf("checkout page without settings: want the account's name")
 			}
@@ -112,6 +115,10 @@ func TestSettingsBranding(t *testing.T) {
 				}
 			}
 
+			// The new link form starts with the default currency.
+			if p := owner.get("/dashboard/links/new"); !strings.Contains(p.body, `name="currency" required maxlength="3" autocapitalize="characters" value="JPY"`) {
+				t.Errorf("new link form after setting JPY as the default currency: want JPY\n%s", p.body)
+			}
 			// Logos: checked by content, whatever the file is called.
 			for _, tc := range []struct {
 				name string

@@ -309,3 +309,23 @@ func (c *brandCache) forget(id paylinks.ID) {
 	delete(c.m, id)
 	c.mu.Unlock()
 }
+
+// FallbackCurrency is the currency a new link starts with when the
+// account has no default currency.
+const FallbackCurrency = "THB"
+
+// DefaultCurrency returns the currency a new link of the caller's account
+// starts with: its settings' default currency, else FallbackCurrency.
+func (s *Service) DefaultCurrency(ctx context.Context, pr paylinks.Principal) (string, error) {
+	if err := require(pr, paylinks.ScopeLinksRead); err != nil {
+		return "", err
+	}
+	st, err := s.accountSettings(ctx, pr.AccountID)
+	if err != nil {
+		return "", err
+	}
+	if st.DefaultCurrency == "" {
+		return FallbackCurrency, nil
+	}
+	return st.DefaultCurrency, nil
+}
