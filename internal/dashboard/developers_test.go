@@ -130,6 +130,14 @@ func TestDevelopersKeys(t *testing.T) {
 			if p := owner.submit(keys, rrow[1], url.Values{}); p.status != http.StatusConflict {
 				t.Errorf("revoke twice: %d, want 409", p.status)
 			}
+			// Live mode lists the live keys only, and makes live keys.
+			owner.submit("/dashboard/links", "/dashboard/mode", url.Values{"mode": {"live"}})
+			if p := owner.get(keys); strings.Contains(p.body, key[:16]) || !strings.Contains(p.body, env.SecretLive[:16]+"…") {
+				t.Errorf("live keys page: want the live secret key %s… and no test key", env.SecretLive[:16])
+			}
+			if p := owner.submit(keys, keys, url.Values{"kind": {"public"}}); !regexp.MustCompile(`readonly value="pkey_live_[0-9a-z]{24}"`).MatchString(p.body) {
+				t.Errorf("a public key made in live mode: want pkey_live_…\n%s", p.body)
+			}
 		})
 	}
 }
