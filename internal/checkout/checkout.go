@@ -144,13 +144,13 @@ type view struct {
 	PageTitle string
 	Test      bool
 
-	Merchant, Initial  string
+	Merchant, Initial string
 	// branding (brand.go): logo and accent stylesheet URLs, support contacts
 	LogoURL, BrandCSS, SupportEmail, SupportURL string
-	Title, Description string
-	AmountText         string
-	Currency           string
-	Available          bool
+	Title, Description                          string
+	AmountText                                  string
+	Currency                                    string
+	Available                                   bool
 
 	// checkout form
 	Action    string

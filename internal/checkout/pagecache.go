@@ -28,7 +28,7 @@ type pageKey struct {
 	PageTitle, Merchant, Initial, Title, Description, AmountText, Currency,
 	Action, CancelURL, AmountPlaceholder, Quote string
 	LogoURL, BrandCSS, SupportEmail, SupportURL string
-	Test, Available, PayerAmount bool
+	Test, Available, PayerAmount                bool
 }
 
 // cacheKey returns the key of v's checkout page, false when the page shows
