@@ -144,13 +144,14 @@ type view struct {
 	PageTitle string
 	Test      bool
 
-	Merchant, Initial string
+	Merchant, Initial  string
+	Title, Description string
+	AmountText         string
+	Currency           string
+	Available          bool
+
 	// branding (brand.go): logo and accent stylesheet URLs, support contacts
 	LogoURL, BrandCSS, SupportEmail, SupportURL string
-	Title, Description                          string
-	AmountText                                  string
-	Currency                                    string
-	Available                                   bool
 
 	// checkout form
 	Action    string

@@ -27,8 +27,9 @@ import (
 type pageKey struct {
 	PageTitle, Merchant, Initial, Title, Description, AmountText, Currency,
 	Action, CancelURL, AmountPlaceholder, Quote string
+	Test, Available, PayerAmount bool
+
 	LogoURL, BrandCSS, SupportEmail, SupportURL string
-	Test, Available, PayerAmount                bool
 }
 
 // cacheKey returns the key of v's checkout page, false when the page shows
