@@ -120,7 +120,7 @@ func New(svc *service.Service, opt Options) *Handler {
 	for _, name := range []string{"checkout", "receipt", "message"} {
 		t := template.New(name).Funcs(template.FuncMap{"fields": h.fields})
 		h.assets.define(t)
-		h.pages[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+		h.pages[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/brand.html", "templates/"+name+".html"))
 	}
 	return h
 }
@@ -149,6 +149,9 @@ type view struct {
 	AmountText         string
 	Currency           string
 	Available          bool
+
+	// branding (brand.go): logo and accent stylesheet URLs, support contacts
+	LogoURL, BrandCSS, SupportEmail, SupportURL string
 
 	// checkout form
 	Action    string
@@ -248,6 +251,7 @@ func (h *Handler) checkoutView(r *http.Request, info *service.CheckoutInfo) *vie
 		Available: info.Available, Action: "/l/" + l.Slug, CancelURL: l.CancelURL, Errors: map[string]string{},
 		Quote: quoteText(service.LinkQuote(l))}
 	v.setAmount(l.Amount, l.Currency, lang)
+	setBrand(v, info.Brand)
 	return v
 }
 
@@ -480,7 +484,9 @@ func (h *Handler) Receipt(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	h.render(w, r, http.StatusOK, "receipt", receiptView(r, info.Merchant, l.Title, c), "'none'")
+	rv := receiptView(r, info.Merchant, l.Title, c)
+	setBrand(rv, info.Brand)
+	h.render(w, r, http.StatusOK, "receipt", rv, "'none'")
 }
 
 func paylinksParseID(s string) (paylinks.ID, error) {
@@ -669,7 +675,8 @@ var selfCSPHeader = []string{selfCSP}
 
 // pageCSP is the Content-Security-Policy of a page whose form posts to
 // formAction: styles and scripts from this site's assets only, images
-// only as data: URLs (the favicon), nothing else.
+// from this site (the merchant's logo) and as data: URLs (the favicon),
+// nothing else.
 func pageCSP(formAction string) string {
 	if formAction == "'self'" {
 		return selfCSP
@@ -678,7 +685,7 @@ func pageCSP(formAction string) string {
 }
 
 const (
-	cspBefore = "default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; form-action "
+	cspBefore = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action "
 	cspAfter  = "; frame-ancestors 'none'; base-uri 'none'"
 	selfCSP   = cspBefore + "'self'" + cspAfter
 )

@@ -30,7 +30,7 @@ func testPageHeadersAndContent(t *testing.T, backend string) {
 	}
 	csp := p.header.Get("Content-Security-Policy")
 	for _, want := range []string{"default-src 'none'", "frame-ancestors 'none'", "script-src 'self';", "style-src 'self';",
-		"img-src data:;", "form-action 'self';", "base-uri 'none'"} {
+		"img-src 'self' data:;", "form-action 'self';", "base-uri 'none'"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("CSP %q lacks %q", csp, want)
 		}

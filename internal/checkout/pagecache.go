@@ -28,6 +28,8 @@ type pageKey struct {
 	PageTitle, Merchant, Initial, Title, Description, AmountText, Currency,
 	Action, CancelURL, AmountPlaceholder, Quote string
 	Test, Available, PayerAmount bool
+
+	LogoURL, BrandCSS, SupportEmail, SupportURL string
 }
 
 // cacheKey returns the key of v's checkout page, false when the page shows
@@ -42,12 +44,14 @@ func cacheKey(v *view) (pageKey, bool) {
 	return pageKey{PageTitle: v.PageTitle, Merchant: v.Merchant, Initial: v.Initial, Title: v.Title,
 		Description: v.Description, AmountText: v.AmountText, Currency: v.Currency, Action: v.Action,
 		CancelURL: v.CancelURL, AmountPlaceholder: v.AmountPlaceholder, Quote: v.Quote,
-		Test: v.Test, Available: v.Available, PayerAmount: v.PayerAmount}, true
+		Test: v.Test, Available: v.Available, PayerAmount: v.PayerAmount,
+		LogoURL: v.LogoURL, BrandCSS: v.BrandCSS, SupportEmail: v.SupportEmail, SupportURL: v.SupportURL}, true
 }
 
 func (k *pageKey) size() int {
 	return len(k.PageTitle) + len(k.Merchant) + len(k.Initial) + len(k.Title) + len(k.Description) +
-		len(k.AmountText) + len(k.Currency) + len(k.Action) + len(k.CancelURL) + len(k.AmountPlaceholder) + len(k.Quote)
+		len(k.AmountText) + len(k.Currency) + len(k.Action) + len(k.CancelURL) + len(k.AmountPlaceholder) + len(k.Quote) +
+		len(k.LogoURL) + len(k.BrandCSS) + len(k.SupportEmail) + len(k.SupportURL)
 }
 
 // Default bounds of the page cache: a checkout page is about 5 KB, so
@@ -178,7 +182,7 @@ func (c *pageCache) hash(k *pageKey) uint64 {
 	var h maphash.Hash
 	h.SetSeed(c.seed)
 	for _, s := range [...]string{k.PageTitle, k.Merchant, k.Initial, k.Title, k.Description, k.AmountText,
-		k.Currency, k.Action, k.CancelURL, k.AmountPlaceholder, k.Quote} {
+		k.Currency, k.Action, k.CancelURL, k.AmountPlaceholder, k.Quote, k.LogoURL, k.BrandCSS, k.SupportEmail, k.SupportURL} {
 		h.WriteString(s)
 		h.WriteByte(0)
 	}

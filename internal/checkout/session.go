@@ -59,6 +59,7 @@ func (h *Handler) sessionView(r *http.Request, info *service.SessionInfo) *view 
 		v.Description = info.Link.Description
 	}
 	v.setAmount(s.Amount, s.Currency, lang)
+	setBrand(v, info.Brand)
 	return v
 }
 
@@ -155,7 +156,9 @@ func (h *Handler) SessionReceipt(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, nil, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "receipt", receiptView(r, info.Merchant, info.Title(), c), "'none'")
+	rv := receiptView(r, info.Merchant, info.Title(), c)
+	setBrand(rv, info.Brand)
+	h.render(w, r, http.StatusOK, "receipt", rv, "'none'")
 }
 
 // withSessionID returns the success URL with the session_id query

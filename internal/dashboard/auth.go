@@ -36,6 +36,10 @@ func (h *Handler) SignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, sess, token, err := h.svc.SignIn(r.Context(), email, r.PostFormValue("password"))
+	if ticket, ok := asSecondFactor(err); ok {
+		h.secondFactorPage(w, r, http.StatusOK, ticket, "")
+		return
+	}
 	if err != nil {
 		if paylinks.KindOf(err) != paylinks.KindUnauthenticated {
 			h.fail(w, r, nil, err)

@@ -34,7 +34,7 @@ import (
 	"github.com/paylinks/paylinks/internal/store"
 )
 
-//go:embed templates/*.html templates/dashboard.css
+//go:embed templates/*.html templates/*.css
 var templateFS embed.FS
 
 // Options configure a Handler. Zero values pick safe defaults.
@@ -117,6 +117,7 @@ func New(svc *service.Service, opt Options) *Handler {
 		t := template.New(name).Funcs(funcs)
 		h.pages[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
+	h.parseLanePages(funcs)
 	return h
 }
 

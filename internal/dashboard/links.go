@@ -56,7 +56,7 @@ func (h *Handler) shareURL(l *paylinks.Link) string { return h.publicURL + "/l/"
 func (h *Handler) NewLink(w http.ResponseWriter, r *http.Request, s *session) {
 	v := h.newView(s, "New link")
 	v.Nav = "links"
-	v.Form["currency"] = "THB"
+	v.Form["currency"] = h.defaultCurrency(r, s)
 	h.render(w, r, http.StatusOK, "link_new", v)
 }
 

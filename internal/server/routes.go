@@ -112,6 +112,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /c/{id}", c.PaySession)
 	mux.HandleFunc("GET /c/{id}/complete", c.SessionReceipt)
 	mux.HandleFunc("GET /assets/{name}", c.Asset)
+	mux.HandleFunc("GET /brand/{account}/logo", c.BrandLogo)
+	mux.HandleFunc("GET /assets/brand/{file}", c.BrandCSS)
 
 	// Merchant dashboard (issue #17): HTML pages behind a session cookie;
 	// every POST carries a CSRF token, and every action calls the service
@@ -133,6 +135,29 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /dashboard/payments", d.Authed(d.Payments))
 	mux.HandleFunc("GET /dashboard/payments/{id}", d.Authed(d.Payment))
 	mux.HandleFunc("POST /dashboard/payments/{id}/refund", d.Authed(d.Refund))
+	// Developers (owner-only keys; webhooks and events), Settings
+	// (owner only), Security (two-step sign-in, sign-out everywhere).
+	mux.HandleFunc("POST /dashboard/signin/code", d.SignInCode)
+	mux.HandleFunc("GET /dashboard/developers", d.Authed(d.Developers))
+	mux.HandleFunc("GET /dashboard/developers/keys", d.Authed(d.Keys))
+	mux.HandleFunc("POST /dashboard/developers/keys", d.Authed(d.CreateKey))
+	mux.HandleFunc("POST /dashboard/developers/keys/{id}/revoke", d.Authed(d.RevokeKey))
+	mux.HandleFunc("GET /dashboard/developers/webhooks", d.Authed(d.Webhooks))
+	mux.HandleFunc("POST /dashboard/developers/webhooks", d.Authed(d.CreateWebhook))
+	mux.HandleFunc("GET /dashboard/developers/webhooks/{id}", d.Authed(d.Webhook))
+	mux.HandleFunc("POST /dashboard/developers/webhooks/{id}/{action}", d.Authed(d.WebhookAction))
+	mux.HandleFunc("GET /dashboard/developers/events", d.Authed(d.Events))
+	mux.HandleFunc("GET /dashboard/developers/events/{id}", d.Authed(d.Event))
+	mux.HandleFunc("POST /dashboard/developers/events/{id}/redeliver", d.Authed(d.Redeliver))
+	mux.HandleFunc("GET /dashboard/settings", d.Authed(d.Settings))
+	mux.HandleFunc("POST /dashboard/settings", d.Authed(d.SaveSettings))
+	mux.HandleFunc("POST /dashboard/settings/logo", d.AuthedUpload(d.UploadLogo))
+	mux.HandleFunc("POST /dashboard/settings/logo/remove", d.Authed(d.RemoveLogo))
+	mux.HandleFunc("GET /dashboard/security", d.Authed(d.Security))
+	mux.HandleFunc("POST /dashboard/security/totp", d.Authed(d.BeginTOTP))
+	mux.HandleFunc("POST /dashboard/security/totp/confirm", d.Authed(d.ConfirmTOTP))
+	mux.HandleFunc("POST /dashboard/security/totp/disable", d.Authed(d.DisableTOTP))
+	mux.HandleFunc("POST /dashboard/security/totp/cancel", d.Authed(d.CancelTOTP))
 
 	// Everything else: a 404 or 405 in the path's dialect (fallback.go).
 	mux.HandleFunc(fallbackPattern, s.fallback(mux))

@@ -23,8 +23,11 @@ const (
 // CheckoutInfo is what the hosted page of a link shows.
 type CheckoutInfo struct {
 	Link *paylinks.Link
-	// Merchant is the name of the account that owns the link.
+	// Merchant is the public business name of the account that owns the
+	// link, else the account's name.
 	Merchant string
+	// Brand is the merchant's branding (colour, logo, support contacts).
+	Brand *Branding
 	// Available is false in live mode without a payment processor: the
 	// page says payments are not available.
 	Available bool
@@ -37,11 +40,11 @@ func (s *Service) Checkout(ctx context.Context, slug string) (*CheckoutInfo, err
 	if err != nil {
 		return nil, err
 	}
-	merchant, err := s.accountName(ctx, l.AccountID)
+	brand, err := s.Branding(ctx, l.AccountID)
 	if err != nil {
 		return nil, fmt.Errorf("Checkout(%q): %w", slug, err)
 	}
-	return &CheckoutInfo{Link: l, Merchant: merchant, Available: s.PaymentsAvailable(l.Livemode)}, nil
+	return &CheckoutInfo{Link: l, Merchant: brand.Name, Brand: brand, Available: s.PaymentsAvailable(l.Livemode)}, nil
 }
 
 // PayParams describe one payment of a link from its hosted page.

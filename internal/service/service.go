@@ -27,6 +27,7 @@ type Service struct {
 	log    *slog.Logger
 	keys   *keyCache
 	names  *accountNames // merchant names of the hosted pages
+	brands *brandCache   // merchant branding of the hosted pages
 	secret []byte        // server secret for card fingerprints
 	test   payments.Processor
 	live   payments.Processor
@@ -100,6 +101,7 @@ func New(st store.Store, opt Options) *Service {
 	}
 	s.keys = newKeyCache(ttl)
 	s.names = newAccountNames()
+	s.brands = newBrandCache()
 	return s
 }
 

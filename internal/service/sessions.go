@@ -156,6 +156,7 @@ type SessionInfo struct {
 	// Link is the session's link, deleted or not; nil for an ad-hoc session.
 	Link      *paylinks.Link
 	Merchant  string
+	Brand     *Branding
 	Available bool
 }
 
@@ -185,9 +186,10 @@ func (s *Service) SessionCheckout(ctx context.Context, id paylinks.ID) (*Session
 			return nil, fmt.Errorf("SessionCheckout: link: %w", err)
 		}
 	}
-	if info.Merchant, err = s.accountName(ctx, sess.AccountID); err != nil {
+	if info.Brand, err = s.Branding(ctx, sess.AccountID); err != nil {
 		return nil, fmt.Errorf("SessionCheckout: %w", err)
 	}
+	info.Merchant = info.Brand.Name
 	return info, nil
 }
 

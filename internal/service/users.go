@@ -130,6 +130,9 @@ func checkPassword(pw string) error {
 
 // SignIn checks an email and password and starts a session, returning the
 // user, the session and its token (for the cookie; only its hash is kept).
+// When the user has a second factor, the right password starts no
+// session: the error is a *SecondFactorRequired whose ticket goes to
+// SignInSecondFactor with the code.
 // A wrong email and a wrong password are the same KindUnauthenticated
 // error, and take the same time: an unknown email is checked against a
 // dummy hash.
@@ -151,21 +154,40 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*paylinks
 	if u == nil || u.PasswordHash == "" || !ok {
 		return nil, nil, "", refused
 	}
-	token, err := s.randomToken()
+	if t, err := s.store.UserTOTP(ctx, u.ID); err == nil && t.ConfirmedAt != nil {
+		ticket, err := s.secondFactorTicket(ctx, u)
+		if err != nil {
+			return nil, nil, "", fmt.Errorf("SignIn: %w", err)
+		}
+		return u, nil, "", &SecondFactorRequired{Ticket: ticket}
+	} else if err != nil && !errors.Is(err, paylinks.ErrNotFound) {
+		return nil, nil, "", fmt.Errorf("SignIn: %w", err)
+	}
+	sess, token, err := s.startSession(ctx, u)
 	if err != nil {
 		return nil, nil, "", err
+	}
+	return u, sess, token, nil
+}
+
+// startSession starts a dashboard session of u and returns it with its
+// token.
+func (s *Service) startSession(ctx context.Context, u *paylinks.User) (*paylinks.UserSession, string, error) {
+	token, err := s.randomToken()
+	if err != nil {
+		return nil, "", err
 	}
 	now := s.Now()
 	id, err := s.newID(now)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
 	sess := &paylinks.UserSession{ID: id, UserID: u.ID, TokenHash: tokenHash(token), CreatedAt: now,
 		LastSeenAt: now, ExpiresAt: now.Add(SessionMaxTTL)}
 	if err := s.store.CreateUserSession(ctx, sess); err != nil {
-		return nil, nil, "", fmt.Errorf("SignIn: %w", err)
+		return nil, "", fmt.Errorf("start session: %w", err)
 	}
-	return u, sess, token, nil
+	return sess, token, nil
 }
 
 // UserSession returns the user and session of a session token, moving its

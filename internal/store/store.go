@@ -40,6 +40,8 @@ type Store interface {
 	SearchStore
 	CatalogStore
 	UserStore
+	SettingsStore
+	SecondFactorStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.
