@@ -35,6 +35,8 @@ type Link struct {
 	UpdatedAt     time.Time
 	UsedAt        *time.Time
 	DeletedAt     *time.Time
+	// ExpiresAt, when set, is when the link stops taking payments.
+	ExpiresAt *time.Time
 	// ChargeCount is the number of charges made through the link,
 	// successful or not. Stores compute it when they read a link; it is
 	// ignored when a link is written.
@@ -54,6 +56,18 @@ func (l *Link) Payable() string {
 		return "inactive"
 	case l.Limited() && l.Used:
 		return "used"
+	}
+	return ""
+}
+
+// PayableAt is Payable at now: it also says "expired" once the link's
+// ExpiresAt has come.
+func (l *Link) PayableAt(now time.Time) string {
+	if why := l.Payable(); why != "" {
+		return why
+	}
+	if l.ExpiresAt != nil && !now.Before(*l.ExpiresAt) {
+		return "expired"
 	}
 	return ""
 }

@@ -28,6 +28,10 @@ type CartItemParams struct {
 	PriceRef   string // the price id as the caller wrote it
 	Quantity   int64
 	Adjustable *paylinks.AdjustableQuantity
+	// ProductID and Currency, when set, must be the price's (a link read
+	// back and sent again names them).
+	ProductID *paylinks.ID
+	Currency  string
 }
 
 // CartLinkParams describe a link that sells catalog prices. Title "" is
@@ -63,6 +67,10 @@ type CartLinkParams struct {
 	PaymentLimit int
 	// ManualCapture makes the link's payments authorizations only.
 	ManualCapture bool
+	// Livemode and Currency, when set, must be the key's mode and the
+	// line items' currency (a link read back and sent again names them).
+	Livemode *bool
+	Currency string
 }
 
 // MaxPaymentLimit is the largest completed-payments limit a link may have.
@@ -202,6 +210,9 @@ func (s *Service) CreateCartLink(ctx context.Context, pr paylinks.Principal, p C
 	default:
 		return nil, nil, paylinks.Invalid("parameter_invalid", "mode", "mode must be payment, subscription or setup")
 	}
+	if p.Livemode != nil && *p.Livemode != pr.Livemode {
+		return nil, nil, paylinks.Invalid("parameter_invalid", "livemode", "this key makes links with livemode %v", pr.Livemode)
+	}
 	if len(p.LineItems) == 0 {
 		return nil, nil, paylinks.Invalid("parameter_missing", "line_items", "line_items is required")
 	}
@@ -275,6 +286,12 @@ func (s *Service) CreateCartLink(ctx context.Context, pr paylinks.Principal, p C
 		case price.Currency != currency:
 			return nil, nil, paylinks.Invalid("currency_mismatch", param+".price", "every line item must be in one currency (%s, not %s)", currency, price.Currency)
 		}
+		if it.ProductID != nil && *it.ProductID != price.ProductID {
+			return nil, nil, paylinks.Invalid("parameter_invalid", param+".product", "the price %s is not a price of that product", it.PriceRef)
+		}
+		if it.Currency != "" && it.Currency != price.Currency {
+			return nil, nil, paylinks.Invalid("currency_mismatch", param+".currency", "the price %s is in %s, not %s", it.PriceRef, price.Currency, it.Currency)
+		}
 		item := paylinks.CartItem{PriceID: price.ID, ProductID: price.ProductID, Quantity: it.Quantity}
 		if item.Quantity == 0 {
 			item.Quantity = 1
@@ -305,6 +322,9 @@ func (s *Service) CreateCartLink(ctx context.Context, pr paylinks.Principal, p C
 		}
 		cart.LineItems = append(cart.LineItems, item)
 		lines[i] = CartLine{UnitAmount: price.UnitAmount, Quantity: item.Quantity}
+	}
+	if p.Currency != "" && p.Currency != currency {
+		return nil, nil, paylinks.Invalid("currency_mismatch", "currency", "the line items are in %s, not %s", currency, p.Currency)
 	}
 	var coupon *paylinks.Coupon
 	if p.CouponID != nil {
@@ -368,9 +388,6 @@ func (s *Service) CreateCartLink(ctx context.Context, pr paylinks.Principal, p C
 	case len(cart.ShippingRateIDs) > 0:
 		return nil, nil, paylinks.Invalid("parameter_not_supported", "shipping_options",
 			"shipping options are not supported yet: the hosted page does not charge shipping")
-	case cart.ExpiresAt != nil:
-		return nil, nil, paylinks.Invalid("parameter_not_supported", "expires_at",
-			"expires_at is not supported yet: the hosted page does not stop at it")
 	case coupon != nil && (coupon.MaxRedemptions > 0 || coupon.RedeemBy != nil):
 		return nil, nil, paylinks.Invalid("parameter_not_supported", "discounts[0].coupon",
 			"a coupon with max_redemptions or redeem_by is not supported on links yet: payments do not redeem it")
@@ -416,6 +433,10 @@ func (s *Service) CreateCartLink(ctx context.Context, pr paylinks.Principal, p C
 		CancelURL: p.CancelURL, CreatedAt: now, UpdatedAt: now, ManualCapture: p.ManualCapture}
 	if p.PaymentLimit > 1 {
 		l.PaymentLimit = p.PaymentLimit
+	}
+	if cart.ExpiresAt != nil {
+		at := cart.ExpiresAt.UTC().Truncate(time.Second)
+		l.ExpiresAt, cart.ExpiresAt = &at, &at
 	}
 	for attempt := 0; ; attempt++ {
 		if l.Slug, err = s.generateSlug(title); err != nil {

@@ -211,3 +211,45 @@ func TestPayLimitedLinkConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestCartLinkExpiry: a link with expires_at takes payments until then and
+// none from then on (link_expired), for the hosted page, the pay path and
+// new checkout sessions alike.
+func TestCartLinkExpiry(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		clk := newClock()
+		e := newPayEnv(t, backend, service.Options{Now: clk.now})
+		price, _ := cartCatalog(t, e, 5000)
+		at := clk.now().Add(time.Hour)
+		l, cart, err := e.svc.CreateCartLink(ctx, e.secret, service.CartLinkParams{ExpiresAt: &at,
+			Recovery:  &paylinks.ExpirationRecovery{Enabled: true},
+			LineItems: []service.CartItemParams{{PriceID: price.ID, PriceRef: "p"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.ExpiresAt == nil || !l.ExpiresAt.Equal(at) || !cart.ExpiresAt.Equal(at) {
+			t.Fatalf("expires_at: link %v cart %v, want %v", l.ExpiresAt, cart.ExpiresAt, at)
+		}
+		if got, err := e.svc.GetLink(ctx, e.secret, l.ID, "x"); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(at) {
+			t.Fatalf("GetLink: %+v, %v", got, err)
+		}
+		pay := func() error {
+			_, _, err := e.svc.PayLink(ctx, service.PayParams{Slug: l.Slug, Card: goodCard("4242424242424242"), Email: "a@example.com"})
+			return err
+		}
+		if info, err := e.svc.Checkout(ctx, l.Slug); err != nil || info.Unpayable != "" {
+			t.Fatalf("Checkout before expiry: %+v, %v", info, err)
+		}
+		if err := pay(); err != nil {
+			t.Fatalf("pay before expiry: %v", err)
+		}
+		clk.add(time.Hour)
+		if info, err := e.svc.Checkout(ctx, l.Slug); err != nil || info.Unpayable != "expired" {
+			t.Errorf("Checkout at expiry: %+v, %v; want expired", info, err)
+		}
+		wantKind(t, "pay at expiry", pay(), paylinks.KindGone, "link_expired", "")
+		_, err = e.svc.CreateSession(ctx, e.secret, service.SessionParams{LinkID: &l.ID})
+		wantKind(t, "session of an expired link", err, paylinks.KindConflict, "link_expired", "link_id")
+	})
+}

@@ -28,6 +28,9 @@ type CheckoutInfo struct {
 	// Available is false in live mode without a payment processor: the
 	// page says payments are not available.
 	Available bool
+	// Unpayable is why the link cannot be paid now (Link.PayableAt at the
+	// service's clock), "" when it can.
+	Unpayable string
 }
 
 // Checkout returns the link behind a hosted page slug, deleted or not (the
@@ -41,7 +44,7 @@ func (s *Service) Checkout(ctx context.Context, slug string) (*CheckoutInfo, err
 	if err != nil {
 		return nil, fmt.Errorf("Checkout(%q): %w", slug, err)
 	}
-	return &CheckoutInfo{Link: l, Merchant: merchant, Available: s.PaymentsAvailable(l.Livemode)}, nil
+	return &CheckoutInfo{Link: l, Merchant: merchant, Available: s.PaymentsAvailable(l.Livemode), Unpayable: l.PayableAt(s.Now())}, nil
 }
 
 // PayParams describe one payment of a link from its hosted page.
@@ -68,6 +71,8 @@ func linkUnpayable(l *paylinks.Link, why string) error {
 		return linkNotFound(l.Slug)
 	case "inactive":
 		return &paylinks.Error{Kind: paylinks.KindGone, Code: "link_inactive", Message: "this payment link is no longer active"}
+	case "expired":
+		return &paylinks.Error{Kind: paylinks.KindGone, Code: "link_expired", Message: "this payment link has expired"}
 	}
 	return &paylinks.Error{Kind: paylinks.KindGone, Code: "link_used", Message: "this payment link has already been paid"}
 }
@@ -108,7 +113,7 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 		return nil, nil, linkNotFound(p.Slug)
 	}
 	p.Slug = l.Slug
-	if why := l.Payable(); why != "" {
+	if why := l.PayableAt(s.Now()); why != "" {
 		return nil, l, linkUnpayable(l, why)
 	}
 	if err := checkQuote(p.Quote, l.Amount, l.Currency); err != nil {
@@ -232,7 +237,7 @@ func (s *Service) checkPayer(ctx context.Context, livemode bool, fixed int64, cu
 // or another attempt holds it (conflict, try again).
 func (s *Service) claimRefused(ctx context.Context, l *paylinks.Link) error {
 	if cur, err := s.store.LinkBySlug(ctx, l.Slug); err == nil {
-		if why := cur.Payable(); why != "" {
+		if why := cur.PayableAt(s.Now()); why != "" {
 			return linkUnpayable(cur, why)
 		}
 	}

@@ -71,7 +71,10 @@ func (s *Service) CreateSession(ctx context.Context, pr paylinks.Principal, p Se
 		if err != nil {
 			return nil, fmt.Errorf("CreateSession: %w", err)
 		}
-		switch l.Payable() {
+		switch l.PayableAt(now) {
+		case "expired":
+			return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "link_expired", Param: "link_id",
+				Message: "the link has expired and cannot start new checkout sessions"}
 		case "deleted":
 			return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "link_deleted", Param: "link_id",
 				Message: "the link has been deleted and cannot start new checkout sessions"}

@@ -21,7 +21,7 @@ const linkReadNoCharges = linkColumns + `, 0`
 
 const linkColumns = `id, account_id, livemode, slug, title, description, amount, currency,
 	multiple, active, used, success_url, cancel_url, created_at, updated_at, used_at, deleted_at, capture_manual,
-	payment_limit, payment_count`
+	payment_limit, payment_count, expires_at`
 
 // CreateLink inserts a link and its event in one transaction. ErrConflict
 // when the slug (or id) is taken, by any link, deleted or not.
@@ -50,10 +50,10 @@ func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Eve
 // values, in linkColumns' order, for every kind of link.
 func insertLink(ctx context.Context, tx pgx.Tx, l *paylinks.Link) error {
 	_, err := tx.Exec(ctx, `INSERT INTO links (`+linkColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		l.ID, l.AccountID, l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
 		l.Multiple, l.Active, l.Used, l.SuccessURL, l.CancelURL, ts(l.CreatedAt), ts(l.UpdatedAt), tsp(l.UsedAt), tsp(l.DeletedAt), l.ManualCapture,
-		l.PaymentLimit, l.PaymentCount)
+		l.PaymentLimit, l.PaymentCount, tsp(l.ExpiresAt))
 	return err
 }
 
@@ -231,7 +231,7 @@ func scanLink(row rowScanner) (*paylinks.Link, error) {
 	var l paylinks.Link
 	if err := row.Scan(&l.ID, &l.AccountID, &l.Livemode, &l.Slug, &l.Title, &l.Description, &l.Amount, &l.Currency,
 		&l.Multiple, &l.Active, &l.Used, &l.SuccessURL, &l.CancelURL, &l.CreatedAt, &l.UpdatedAt, &l.UsedAt, &l.DeletedAt,
-		&l.ManualCapture, &l.PaymentLimit, &l.PaymentCount, &l.ChargeCount,
+		&l.ManualCapture, &l.PaymentLimit, &l.PaymentCount, &l.ExpiresAt, &l.ChargeCount,
 	); err != nil {
 		return nil, err
 	}
@@ -239,5 +239,6 @@ func scanLink(row rowScanner) (*paylinks.Link, error) {
 	l.UpdatedAt = l.UpdatedAt.UTC()
 	l.UsedAt = utc(l.UsedAt)
 	l.DeletedAt = utc(l.DeletedAt)
+	l.ExpiresAt = utc(l.ExpiresAt)
 	return &l, nil
 }

@@ -11,7 +11,7 @@ import (
 
 const linkCols = `id, account_id, livemode, slug, title, description, amount, currency,
 	multiple, active, used, used_at, success_url, cancel_url, created_at, updated_at, deleted_at, capture_manual,
-	payment_limit, payment_count`
+	payment_limit, payment_count, expires_at`
 
 // linkRead is linkCols and the link's number of charges, kept on the link
 // by a trigger on charges (migration 00007): what scanLink reads.
@@ -50,7 +50,7 @@ func linkRow(l *paylinks.Link) tableRow {
 	return tableRow{into: linkInsertInto, values: []any{
 		idArg(l.ID), idArg(l.AccountID), l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
 		l.Multiple, l.Active, l.Used, nullMicro(l.UsedAt), l.SuccessURL, l.CancelURL,
-		micro(l.CreatedAt), micro(l.UpdatedAt), nullMicro(l.DeletedAt), l.ManualCapture, l.PaymentLimit, l.PaymentCount}}
+		micro(l.CreatedAt), micro(l.UpdatedAt), nullMicro(l.DeletedAt), l.ManualCapture, l.PaymentLimit, l.PaymentCount, nullMicro(l.ExpiresAt)}}
 }
 
 // GetLink returns a link of the account and mode, deleted ones included.
@@ -235,6 +235,7 @@ type linkScan struct {
 	l                 paylinks.Link
 	created, updated  int64
 	usedAt, deletedAt sql.NullInt64
+	expiresAt         sql.NullInt64
 	dest              []any
 }
 
@@ -243,10 +244,10 @@ func newLinkScan() *linkScan {
 	l := &s.l
 	// Room for the columns a list adds after the link's (listAtOnce), so
 	// that adding them allocates nothing.
-	s.dest = make([]any, 0, 25)
+	s.dest = make([]any, 0, 26)
 	s.dest = append(s.dest, &l.ID, &l.AccountID, &l.Livemode, &l.Slug, &l.Title, &l.Description, &l.Amount, &l.Currency,
 		&l.Multiple, &l.Active, &l.Used, &s.usedAt, &l.SuccessURL, &l.CancelURL, &s.created, &s.updated, &s.deletedAt,
-		&l.ManualCapture, &l.PaymentLimit, &l.PaymentCount, &l.ChargeCount)
+		&l.ManualCapture, &l.PaymentLimit, &l.PaymentCount, &s.expiresAt, &l.ChargeCount)
 	return s
 }
 
@@ -258,5 +259,6 @@ func (s *linkScan) into(row scanner, l *paylinks.Link) error {
 	*l = s.l
 	l.CreatedAt, l.UpdatedAt = fromMicro(s.created), fromMicro(s.updated)
 	l.UsedAt, l.DeletedAt = fromNullMicro(s.usedAt), fromNullMicro(s.deletedAt)
+	l.ExpiresAt = fromNullMicro(s.expiresAt)
 	return nil
 }

@@ -217,16 +217,22 @@ func testCreateChargeClaim(t *testing.T, f *fixture) {
 	})
 }
 
-// testLimitedLinkClaims: a multi-use link with a PaymentLimit is claimed
+// testLimitedLinkClaims: a link's PaymentLimit and ExpiresAt read back; a
+// multi-use link with a PaymentLimit is claimed
 // like a single-use link; each successful charge under the claim counts,
 // and the one that reaches the limit uses the link; a failed one counts
 // nothing.
 func testLimitedLinkClaims(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	a := f.account(t)
-	l := f.newLink(t, a, false, 0, func(l *paylinks.Link) { l.Multiple, l.PaymentLimit = true, 3 })
-	if got, err := f.s.GetLink(ctx, a.ID, false, l.ID); err != nil || got.PaymentLimit != 3 || got.PaymentCount != 0 {
+	expires := at(1000)
+	l := f.newLink(t, a, false, 0, func(l *paylinks.Link) { l.Multiple, l.PaymentLimit, l.ExpiresAt = true, 3, &expires })
+	if got, err := f.s.GetLink(ctx, a.ID, false, l.ID); err != nil || got.PaymentLimit != 3 || got.PaymentCount != 0 ||
+		got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
 		t.Fatalf("GetLink of a limited link: %+v, %v", got, err)
+	}
+	if got, err := f.s.LinkBySlug(ctx, l.Slug); err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
+		t.Fatalf("LinkBySlug of a link with expires_at: %+v, %v", got, err)
 	}
 	pay := func(i int, status paylinks.ChargeStatus) *paylinks.Charge {
 		t.Helper()
