@@ -288,13 +288,61 @@ type linkUpdateBody struct {
 	SuccessURL  *string `json:"success_url"`
 	CancelURL   *string `json:"cancel_url"`
 
-	LineItems       *any `json:"line_items"`
-	PriceData       *any `json:"price_data"`
-	Mode            *any `json:"mode"`
-	Currency        *any `json:"currency"`
-	Discounts       *any `json:"discounts"`
-	ShippingOptions *any `json:"shipping_options"`
-	TaxRates        *any `json:"tax_rates"`
+	// Cart members that may change.
+	CustomFields        *[]customFieldBody `json:"custom_fields"`
+	TaxIDCollection     *enabledBody       `json:"tax_id_collection"`
+	AutomaticTax        *enabledBody       `json:"automatic_tax"`
+	AllowPromotionCodes *bool              `json:"allow_promotion_codes"`
+	AfterExpiration     *recoveryBody      `json:"after_expiration"`
+	Restrictions        *limitBody         `json:"restrictions"`
+
+	LineItems         *any `json:"line_items"`
+	PriceData         *any `json:"price_data"`
+	Mode              *any `json:"mode"`
+	Currency          *any `json:"currency"`
+	Discounts         *any `json:"discounts"`
+	ShippingOptions   *any `json:"shipping_options"`
+	TaxRates          *any `json:"tax_rates"`
+	DynamicTaxRates   *any `json:"dynamic_tax_rates"`
+	ConsentCollection *any `json:"consent_collection"`
+	ExpiresAt         *any `json:"expires_at"`
+}
+
+// cartUpdate translates the cart members of the body; nil when none is
+// given.
+func (b *linkUpdateBody) cartUpdate() (*service.CartUpdate, error) {
+	c := &service.CartUpdate{AllowPromotionCodes: b.AllowPromotionCodes}
+	var err error
+	if b.CustomFields != nil {
+		fields, err := customFields(*b.CustomFields)
+		if err != nil {
+			return nil, err
+		}
+		c.CustomFields = &fields
+	}
+	if c.TaxIDCollection, err = b.TaxIDCollection.enabled("tax_id_collection"); err != nil {
+		return nil, err
+	}
+	if c.AutomaticTax, err = b.AutomaticTax.enabled("automatic_tax"); err != nil {
+		return nil, err
+	}
+	if c.Recovery, err = b.AfterExpiration.recovery(); err != nil {
+		return nil, err
+	}
+	if b.Restrictions != nil {
+		n, err := b.Restrictions.limit()
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, missing("restrictions.completed_sessions")
+		}
+		c.PaymentLimit = &n
+	}
+	if *c == (service.CartUpdate{}) {
+		return nil, nil
+	}
+	return c, nil
 }
 
 // UpdateLink serves PUT /v1/payment-links/{id}: only the given members
@@ -313,13 +361,28 @@ func (h *Handler) UpdateLink(w http.ResponseWriter, q *Request) error {
 		name string
 		v    *any
 	}{{"line_items", b.LineItems}, {"price_data", b.PriceData}, {"mode", b.Mode}, {"currency", b.Currency},
-		{"discounts", b.Discounts}, {"shipping_options", b.ShippingOptions}, {"tax_rates", b.TaxRates}} {
+		{"discounts", b.Discounts}, {"shipping_options", b.ShippingOptions}, {"tax_rates", b.TaxRates},
+		{"dynamic_tax_rates", b.DynamicTaxRates}} {
 		if f.v != nil {
 			return paylinks.Invalid("parameter_not_updatable", f.name,
 				"%s cannot be changed after the link is created (it changes the price or the mode); create a new link", f.name)
 		}
 	}
-	u := service.LinkUpdate{Title: b.Title, Description: b.Description, SuccessURL: b.SuccessURL, CancelURL: b.CancelURL}
+	// Stripe does not update consent collection either (it changes what
+	// payers agreed to); expires_at is fixed at creation here.
+	for _, f := range []struct {
+		name string
+		v    *any
+	}{{"consent_collection", b.ConsentCollection}, {"expires_at", b.ExpiresAt}} {
+		if f.v != nil {
+			return paylinks.Invalid("parameter_not_updatable", f.name, "%s cannot be changed after the link is created; create a new link", f.name)
+		}
+	}
+	cu, err := b.cartUpdate()
+	if err != nil {
+		return err
+	}
+	u := service.LinkUpdate{Title: b.Title, Description: b.Description, SuccessURL: b.SuccessURL, CancelURL: b.CancelURL, Cart: cu}
 	if b.Status != nil {
 		switch *b.Status {
 		case "active", "inactive":
@@ -394,9 +457,7 @@ type linkCreateBody struct {
 	SubmitType      *string           `json:"submit_type"`
 	ExpiresAt       *int64            `json:"expires_at"`
 	Metadata        map[string]string `json:"metadata"`
-	AutomaticTax    *struct {
-		Enabled *bool `json:"enabled"`
-	} `json:"automatic_tax"`
+	AutomaticTax    *enabledBody      `json:"automatic_tax"`
 	TaxIDCollection *struct {
 		Enabled *bool   `json:"enabled"`
 		Type    *string `json:"type"`
@@ -405,33 +466,9 @@ type linkCreateBody struct {
 		Promotions     *string `json:"promotions"`
 		TermsOfService *string `json:"terms_of_service"`
 	} `json:"consent_collection"`
-	AfterExpiration *struct {
-		Recovery *struct {
-			Enabled             *bool `json:"enabled"`
-			AllowPromotionCodes *bool `json:"allow_promotion_codes"`
-		} `json:"recovery"`
-	} `json:"after_expiration"`
-	Restrictions *struct {
-		CompletedSessions *struct {
-			Limit *int64 `json:"limit"`
-			Count *int64 `json:"count"` // read-only, ignored
-		} `json:"completed_sessions"`
-	} `json:"restrictions"`
-	CustomFields []struct {
-		Key   *string `json:"key"`
-		Label *struct {
-			Type   *string `json:"type"`
-			Custom *string `json:"custom"`
-		} `json:"label"`
-		Type     *string `json:"type"`
-		Optional *bool   `json:"optional"`
-		Dropdown *struct {
-			Options []struct {
-				Label *string `json:"label"`
-				Value *string `json:"value"`
-			} `json:"options"`
-		} `json:"dropdown"`
-	} `json:"custom_fields"`
+	AfterExpiration   *recoveryBody     `json:"after_expiration"`
+	Restrictions      *limitBody        `json:"restrictions"`
+	CustomFields      []customFieldBody `json:"custom_fields"`
 	PaymentIntentData *struct {
 		CaptureMethod *string          `json:"capture_method"`
 		TransferData  *json.RawMessage `json:"transfer_data"`
@@ -456,6 +493,129 @@ type linkCreateBody struct {
 	Created     *json.RawMessage `json:"created"`
 	Updated     *json.RawMessage `json:"updated"`
 	AmountTotal *json.RawMessage `json:"amount_total"`
+}
+
+// customFieldBody is a custom field in Stripe's shape.
+type customFieldBody struct {
+	Key   *string `json:"key"`
+	Label *struct {
+		Type   *string `json:"type"`
+		Custom *string `json:"custom"`
+	} `json:"label"`
+	Type     *string `json:"type"`
+	Optional *bool   `json:"optional"`
+	Dropdown *struct {
+		Options []struct {
+			Label *string `json:"label"`
+			Value *string `json:"value"`
+		} `json:"options"`
+	} `json:"dropdown"`
+}
+
+// customFields translates custom_fields.
+func customFields(fields []customFieldBody) ([]paylinks.CustomField, error) {
+	out := []paylinks.CustomField{}
+	for i, f := range fields {
+		param := fmt.Sprintf("custom_fields[%d]", i)
+		cf := paylinks.CustomField{Key: str(f.Key), Type: str(f.Type)}
+		if f.Optional != nil {
+			cf.Optional = *f.Optional
+		}
+		if f.Label == nil {
+			return nil, missing(param + ".label")
+		}
+		if f.Label.Type != nil && *f.Label.Type != "custom" {
+			return nil, paylinks.Invalid("parameter_invalid", param+".label.type", "label.type must be custom")
+		}
+		if f.Label.Custom == nil {
+			return nil, missing(param + ".label.custom")
+		}
+		cf.Label = *f.Label.Custom
+		if f.Dropdown != nil {
+			if f.Dropdown.Options == nil {
+				return nil, missing(param + ".dropdown.options")
+			}
+			for j, o := range f.Dropdown.Options {
+				op := fmt.Sprintf("%s.dropdown.options[%d]", param, j)
+				if o.Value == nil {
+					return nil, missing(op + ".value")
+				}
+				if o.Label == nil {
+					return nil, missing(op + ".label")
+				}
+				cf.Options = append(cf.Options, paylinks.CustomFieldOption{Value: *o.Value, Label: *o.Label})
+			}
+		} else if cf.Type == paylinks.CustomFieldDropdown {
+			return nil, missing(param + ".dropdown")
+		}
+		out = append(out, cf)
+	}
+	return out, nil
+}
+
+// recoveryBody is after_expiration.
+type recoveryBody struct {
+	Recovery *struct {
+		Enabled             *bool `json:"enabled"`
+		AllowPromotionCodes *bool `json:"allow_promotion_codes"`
+	} `json:"recovery"`
+}
+
+// recovery translates after_expiration (nil when absent).
+func (a *recoveryBody) recovery() (*paylinks.ExpirationRecovery, error) {
+	if a == nil || a.Recovery == nil {
+		return nil, nil
+	}
+	r := a.Recovery
+	if r.Enabled == nil {
+		return nil, missing("after_expiration.recovery.enabled")
+	}
+	out := &paylinks.ExpirationRecovery{Enabled: *r.Enabled}
+	if r.AllowPromotionCodes != nil {
+		out.AllowPromotionCodes = *r.AllowPromotionCodes
+	}
+	return out, nil
+}
+
+// limitBody is restrictions.
+type limitBody struct {
+	CompletedSessions *struct {
+		Limit *int64 `json:"limit"`
+		Count *int64 `json:"count"` // read-only, ignored
+	} `json:"completed_sessions"`
+}
+
+// limit translates restrictions (0 when absent).
+func (r *limitBody) limit() (int, error) {
+	if r == nil || r.CompletedSessions == nil {
+		return 0, nil
+	}
+	const param = "restrictions.completed_sessions.limit"
+	l := r.CompletedSessions.Limit
+	if l == nil {
+		return 0, missing(param)
+	}
+	// 0 would be a link that can never be paid: Stripe refuses it, so do
+	// we (leave restrictions out for no limit).
+	if *l < 1 || *l > service.MaxPaymentLimit {
+		return 0, paylinks.Invalid("parameter_invalid", param, "%s must be from 1 to %d", param, service.MaxPaymentLimit)
+	}
+	return int(*l), nil
+}
+
+// enabledBody is a member {enabled}.
+type enabledBody struct {
+	Enabled *bool `json:"enabled"`
+}
+
+func (e *enabledBody) enabled(param string) (*bool, error) {
+	if e == nil {
+		return nil, nil
+	}
+	if e.Enabled == nil {
+		return nil, missing(param + ".enabled")
+	}
+	return e.Enabled, nil
 }
 
 type adjustableBody struct {
@@ -649,11 +809,10 @@ func (b *linkCreateBody) params() (service.CartLinkParams, error) {
 		}
 		p.DynamicTaxRateIDs, p.DynamicTaxRateRefs = append(p.DynamicTaxRateIDs, id), append(p.DynamicTaxRateRefs, raw)
 	}
-	if a := b.AutomaticTax; a != nil {
-		if a.Enabled == nil {
-			return p, missing("automatic_tax.enabled")
-		}
-		p.AutomaticTax = *a.Enabled
+	if on, err := b.AutomaticTax.enabled("automatic_tax"); err != nil {
+		return p, err
+	} else if on != nil {
+		p.AutomaticTax = *on
 	}
 	if t := b.TaxIDCollection; t != nil {
 		if t.Enabled == nil {
@@ -667,63 +826,14 @@ func (b *linkCreateBody) params() (service.CartLinkParams, error) {
 	if c := b.ConsentCollection; c != nil {
 		p.ConsentCollection = &paylinks.ConsentCollection{Promotions: str(c.Promotions), TermsOfService: str(c.TermsOfService)}
 	}
-	if a := b.AfterExpiration; a != nil && a.Recovery != nil {
-		r := a.Recovery
-		if r.Enabled == nil {
-			return p, missing("after_expiration.recovery.enabled")
-		}
-		p.Recovery = &paylinks.ExpirationRecovery{Enabled: *r.Enabled}
-		if r.AllowPromotionCodes != nil {
-			p.Recovery.AllowPromotionCodes = *r.AllowPromotionCodes
-		}
+	if p.Recovery, err = b.AfterExpiration.recovery(); err != nil {
+		return p, err
 	}
-	if r := b.Restrictions; r != nil && r.CompletedSessions != nil {
-		const param = "restrictions.completed_sessions.limit"
-		l := r.CompletedSessions.Limit
-		if l == nil {
-			return p, missing(param)
-		}
-		// 0 would be a link that can never be paid: Stripe refuses it, so
-		// do we (leave restrictions out for no limit).
-		if *l < 1 || *l > service.MaxPaymentLimit {
-			return p, paylinks.Invalid("parameter_invalid", param, "%s must be from 1 to %d", param, service.MaxPaymentLimit)
-		}
-		p.PaymentLimit = int(*l)
+	if p.PaymentLimit, err = b.Restrictions.limit(); err != nil {
+		return p, err
 	}
-	for i, f := range b.CustomFields {
-		param := fmt.Sprintf("custom_fields[%d]", i)
-		cf := paylinks.CustomField{Key: str(f.Key), Type: str(f.Type)}
-		if f.Optional != nil {
-			cf.Optional = *f.Optional
-		}
-		if f.Label == nil {
-			return p, missing(param + ".label")
-		}
-		if f.Label.Type != nil && *f.Label.Type != "custom" {
-			return p, paylinks.Invalid("parameter_invalid", param+".label.type", "label.type must be custom")
-		}
-		if f.Label.Custom == nil {
-			return p, missing(param + ".label.custom")
-		}
-		cf.Label = *f.Label.Custom
-		if f.Dropdown != nil {
-			for j, o := range f.Dropdown.Options {
-				op := fmt.Sprintf("%s.dropdown.options[%d]", param, j)
-				if o.Value == nil {
-					return p, missing(op + ".value")
-				}
-				if o.Label == nil {
-					return p, missing(op + ".label")
-				}
-				cf.Options = append(cf.Options, paylinks.CustomFieldOption{Value: *o.Value, Label: *o.Label})
-			}
-			if f.Dropdown.Options == nil {
-				return p, missing(param + ".dropdown.options")
-			}
-		} else if cf.Type == paylinks.CustomFieldDropdown {
-			return p, missing(param + ".dropdown")
-		}
-		p.CustomFields = append(p.CustomFields, cf)
+	if p.CustomFields, err = customFields(b.CustomFields); err != nil {
+		return p, err
 	}
 	return p, nil
 }

@@ -3,12 +3,15 @@ package priceblocs_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/paylinks/paylinks/internal/service"
 	"github.com/paylinks/paylinks/internal/servertest"
 )
 
@@ -158,5 +161,130 @@ func TestSeedLinkUnserved(t *testing.T) {
 		if l := c.ok("GET", "/v1/payment-links", ""); l["total"] != 0.0 {
 			t.Errorf("refused creates wrote links: %v", l["total"])
 		}
+	})
+}
+
+// TestLinkLimitAndExpiry: restrictions.completed_sessions shows the limit
+// and the count of payments taken; the link stops (inactive) at its limit,
+// and its hosted page is a plain expired page once expires_at has come.
+func TestLinkLimitAndExpiry(t *testing.T) {
+	for _, b := range servertest.Backends() {
+		t.Run(b, func(t *testing.T) {
+			var mu sync.Mutex
+			now := time.Now().UTC().Truncate(time.Second)
+			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+			env := servertest.New(t, b, servertest.Options{Now: clock})
+			c := client{t, env.URL, env.SecretTest}
+			id := func(path, body string) string { return c.ok("POST", path, body)["id"].(string) }
+			prod := id("/v1/products", `{"name": "Ticket"}`)
+			price := id("/v1/prices", `{"product": "`+prod+`", "unit_amount": 1500, "currency": "usd"}`)
+			link := c.ok("POST", "/v1/payment-links", fmt.Sprintf(`{"line_items": [{"price": %q}], "expires_at": %d,
+				"restrictions": {"completed_sessions": {"limit": 2}}}`, price, now.Add(time.Hour).Unix()))
+			want := map[string]any{"completed_sessions": map[string]any{"limit": 2.0, "count": 0.0}}
+			if !reflect.DeepEqual(link["restrictions"], any(want)) || link["expires_at"] != float64(now.Add(time.Hour).Unix()) {
+				t.Fatalf("create: restrictions %v expires_at %v", link["restrictions"], link["expires_at"])
+			}
+			lid, slug := link["id"].(string), link["short_id"].(string)
+			for i := range 2 {
+				ch, _, err := env.Service.PayLink(t.Context(), service.PayParams{Slug: slug, Email: "a@example.com",
+					Card: service.CardInput{Number: "4242424242424242", ExpirationMonth: 12, ExpirationYear: now.Year() + 2, SecurityCode: "123", Name: "A"}})
+				if err != nil || !ch.Paid() {
+					t.Fatalf("payment %d: %v", i, err)
+				}
+			}
+			got := c.ok("GET", "/v1/payment-links/"+lid, "")
+			want["completed_sessions"].(map[string]any)["count"] = 2.0
+			if !reflect.DeepEqual(got["restrictions"], any(want)) || got["status"] != "inactive" {
+				t.Errorf("after 2 payments: restrictions %v status %v", got["restrictions"], got["status"])
+			}
+			page := func() (int, string) {
+				resp, err := http.Get(env.URL + "/l/" + slug)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(b)
+			}
+			if status, body := page(); status != http.StatusGone || !strings.Contains(body, "paid in full") {
+				t.Errorf("page at the limit: %d %q", status, body)
+			}
+
+			open := c.ok("POST", "/v1/payment-links", fmt.Sprintf(`{"line_items": [{"price": %q}], "expires_at": %d}`, price, now.Add(time.Hour).Unix()))
+			slug = open["short_id"].(string)
+			if status, _ := page(); status != http.StatusOK {
+				t.Errorf("page before expiry: %d", status)
+			}
+			mu.Lock()
+			now = now.Add(time.Hour)
+			mu.Unlock()
+			if status, body := page(); status != http.StatusGone || !strings.Contains(body, "This link has expired") {
+				t.Errorf("page at expiry: %d %q", status, body)
+			}
+		})
+	}
+}
+
+// TestCartLinkUpdate: PUT changes the cart members that may change
+// (custom_fields, tax_id_collection, automatic_tax, allow_promotion_codes,
+// after_expiration, restrictions) and only them; lowering the limit to the
+// payments taken makes the link inactive, raising it active again; the
+// members that change the price or what payers agreed to are refused.
+func TestCartLinkUpdate(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, env *servertest.Env) {
+		c := client{t, env.URL, env.SecretTest}
+		id := func(path, body string) string { return c.ok("POST", path, body)["id"].(string) }
+		prod := id("/v1/products", `{"name": "Ticket"}`)
+		price := id("/v1/prices", `{"product": "`+prod+`", "unit_amount": 1500, "currency": "usd"}`)
+		link := c.ok("POST", "/v1/payment-links", `{"line_items": [{"price": "`+price+`"}], "consent_collection": {"terms_of_service": "required"},
+			"restrictions": {"completed_sessions": {"limit": 3}}}`)
+		lid, slug := link["id"].(string), link["short_id"].(string)
+		ch, _, err := env.Service.PayLink(t.Context(), service.PayParams{Slug: slug, Email: "a@example.com",
+			Card: service.CardInput{Number: "4242424242424242", ExpirationMonth: 12, ExpirationYear: time.Now().Year() + 2, SecurityCode: "123", Name: "A"}})
+		if err != nil || !ch.Paid() {
+			t.Fatalf("payment: %v", err)
+		}
+		got := c.ok("PUT", "/v1/payment-links/"+lid, `{"custom_fields": [{"key": "seat", "label": {"type": "custom", "custom": "Seat"},
+			"type": "dropdown", "dropdown": {"options": [{"label": "Front", "value": "front"}]}}], "tax_id_collection": {"enabled": true},
+			"automatic_tax": {"enabled": true}, "allow_promotion_codes": true, "after_expiration": {"recovery": {"enabled": true}},
+			"restrictions": {"completed_sessions": {"limit": 1}}}`)
+		want := map[string]any{"status": "inactive", "allow_promotion_codes": true,
+			"tax_id_collection": map[string]any{"enabled": true, "type": "standard"}, "automatic_tax": map[string]any{"enabled": true},
+			"after_expiration":   map[string]any{"recovery": map[string]any{"enabled": true, "allow_promotion_codes": false}},
+			"restrictions":       map[string]any{"completed_sessions": map[string]any{"limit": 1.0, "count": 1.0}},
+			"consent_collection": map[string]any{"promotions": "none", "terms_of_service": "required"},
+			"custom_fields": []any{map[string]any{"key": "seat", "label": map[string]any{"type": "custom", "custom": "Seat"}, "type": "dropdown",
+				"optional": false, "dropdown": map[string]any{"options": []any{map[string]any{"label": "Front", "value": "front"}}}}},
+			"line_items": link["line_items"], "amount_total": link["amount_total"]}
+		if d := subset(got, want); d != "" {
+			t.Errorf("PUT: %s", d)
+		}
+		if again := c.ok("GET", "/v1/payment-links/"+lid, ""); !reflect.DeepEqual(again, got) {
+			t.Errorf("retrieve after PUT:\n got %v\nwant %v", again, got)
+		}
+		if got := c.ok("PUT", "/v1/payment-links/"+lid, `{"restrictions": {"completed_sessions": {"limit": 2}}}`); got["status"] != "active" ||
+			len(got["custom_fields"].([]any)) != 1 {
+			t.Errorf("PUT limit 2: status %v custom_fields %v", got["status"], got["custom_fields"])
+		}
+		for _, tt := range []struct{ body, code, param string }{
+			{`{"consent_collection": {"promotions": "auto"}}`, "parameter_not_updatable", "consent_collection"},
+			{`{"expires_at": 99999999999}`, "parameter_not_updatable", "expires_at"},
+			{`{"dynamic_tax_rates": []}`, "parameter_not_updatable", "dynamic_tax_rates"},
+			{`{"restrictions": {"completed_sessions": {"limit": 0}}}`, "parameter_invalid", "restrictions.completed_sessions.limit"},
+			{`{"custom_fields": [{"key": "a b", "label": {"type": "custom", "custom": "A"}, "type": "text"}]}`, "parameter_invalid", "custom_fields[0].key"},
+			{`{"automatic_tax": {}}`, "parameter_missing", "automatic_tax.enabled"},
+		} {
+			c.do("PUT", "/v1/payment-links/"+lid, tt.body).wantError(t, http.StatusBadRequest, "invalid_request_error", tt.code, tt.param)
+		}
+		// A link without a cart has none of these members.
+		_, v1slug := v1Link(t, env, env.SecretTest, "Plain")
+		var plain string
+		for _, it := range c.ok("GET", "/v1/payment-links", "")["data"].([]any) {
+			if it.(map[string]any)["short_id"] == v1slug {
+				plain = it.(map[string]any)["id"].(string)
+			}
+		}
+		c.do("PUT", "/v1/payment-links/"+plain, `{"tax_id_collection": {"enabled": true}}`).wantError(t, http.StatusBadRequest,
+			"invalid_request_error", "parameter_invalid", "line_items")
 	})
 }
