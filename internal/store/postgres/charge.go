@@ -23,8 +23,9 @@ const chargeColumns = `id, account_id, livemode, link_id, session_id, amount, cu
 // CreateCharge inserts a charge and its events in one transaction.
 //
 // When w.ClaimID is set and the charge is successful, the same transaction
-// marks the charge's single-use link used (used_at = the charge's
-// CreatedAt) and drops the claim, with one conditional UPDATE on the claim;
+// counts it on the charge's link and marks the link used (used_at = the
+// charge's CreatedAt) when that reaches its limit (1 for a single-use
+// link), and drops the claim, with one conditional UPDATE on the claim;
 // if the link does not hold that claim (or is used already) it returns
 // ErrConflict with nothing written. When w.TokenID is set, the token's
 // charge_status is set to the charge's status (ErrNotFound, nothing written,
