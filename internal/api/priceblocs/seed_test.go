@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paylinks/paylinks/internal/service"
 	"github.com/paylinks/paylinks/internal/servertest"
+	"github.com/paylinks/paylinks/internal/service"
 )
 
 // seedLink is the example object of the seed's list (004_024c9e8fbe887ae5),
