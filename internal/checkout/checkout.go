@@ -227,7 +227,7 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) (*service.Check
 		h.errorPage(w, r, nil, err)
 		return nil, false
 	}
-	switch info.Link.Payable() {
+	switch info.Unpayable {
 	case "deleted":
 		h.notFound(w, r)
 		return nil, false
@@ -236,8 +236,17 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) (*service.Check
 			"The merchant has turned off this payment link, so it cannot take payments. Nothing was charged. Contact "+info.Merchant+" if you still need to pay.", "info")
 		return nil, false
 	case "used":
+		if info.Link.Multiple { // a link with a limit of payments, reached
+			h.message(w, r, http.StatusGone, !info.Link.Livemode, "This link has been paid in full",
+				"This payment link takes a limited number of payments and has had them all, so it cannot be paid again. Nothing was charged.", "ok")
+			return nil, false
+		}
 		h.message(w, r, http.StatusGone, !info.Link.Livemode, "This link has already been paid",
 			"This was a one-time payment link and it has already been used, so it cannot be paid again. Nothing was charged.", "ok")
+		return nil, false
+	case "expired":
+		h.message(w, r, http.StatusGone, !info.Link.Livemode, "This link has expired",
+			"This payment link was open until a set time and has expired, so it cannot be paid. Nothing was charged. Contact "+info.Merchant+" if you still need to pay.", "wait")
 		return nil, false
 	}
 	return info, true

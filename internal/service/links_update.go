@@ -23,6 +23,63 @@ type LinkUpdate struct {
 	SuccessURL *string // "" clears it
 	CancelURL  *string // "" clears it
 	Active     *bool
+	// Cart changes members of a cart link's cart (nil: none). A link
+	// without a cart refuses it.
+	Cart *CartUpdate
+}
+
+// CartUpdate lists the changes to the members of a cart link that may
+// change after it is made; nil fields stay as they are. The line items,
+// currency, discounts, tax and shipping rates and consent collection never
+// change (they change the price, or what the payer agreed to).
+type CartUpdate struct {
+	CustomFields        *[]paylinks.CustomField
+	TaxIDCollection     *bool
+	AutomaticTax        *bool
+	AllowPromotionCodes *bool
+	Recovery            *paylinks.ExpirationRecovery
+	// PaymentLimit is the new completed-payments limit (from 1); the link
+	// is used (inactive) while the payments it took reach it.
+	PaymentLimit *int
+}
+
+// applyCartUpdate returns cart with c's changes, checked as CreateCartLink
+// checks them, and sets l's PaymentLimit.
+func applyCartUpdate(l *paylinks.Link, cur *paylinks.LinkCart, c *CartUpdate) (*paylinks.LinkCart, error) {
+	cart := *cur
+	p := CartLinkParams{CustomFields: cur.CustomFields, ConsentCollection: cur.ConsentCollection, TaxIDCollection: cur.TaxIDCollection,
+		AutomaticTax: cur.AutomaticTax, Recovery: cur.Recovery}
+	if c.CustomFields != nil {
+		p.CustomFields = *c.CustomFields
+	}
+	if c.TaxIDCollection != nil {
+		p.TaxIDCollection = *c.TaxIDCollection
+	}
+	if c.AutomaticTax != nil {
+		p.AutomaticTax = *c.AutomaticTax
+	}
+	if c.AllowPromotionCodes != nil {
+		cart.AllowPromotionCodes = *c.AllowPromotionCodes
+	}
+	if c.Recovery != nil {
+		p.Recovery = c.Recovery
+	}
+	if c.PaymentLimit != nil {
+		const param = "restrictions.completed_sessions.limit"
+		switch n := *c.PaymentLimit; {
+		case n < 1 || n > MaxPaymentLimit:
+			return nil, paylinks.Invalid("parameter_invalid", param, "%s must be from 1 to %d", param, MaxPaymentLimit)
+		case !l.Multiple && n != 1:
+			return nil, paylinks.Invalid("parameter_not_updatable", param, "a single-use link takes one payment; create a new link")
+		case l.Multiple:
+			l.PaymentLimit = n
+		}
+	}
+	cart.CustomFields, cart.ConsentCollection, cart.Recovery = nil, nil, nil
+	if err := checkCartExtras(&cart, &p); err != nil {
+		return nil, err
+	}
+	return &cart, nil
 }
 
 // UpdateLink changes the given fields of a link of the caller's and emits
@@ -107,6 +164,9 @@ func (s *Service) updateLinkOnce(ctx context.Context, pr paylinks.Principal, id 
 	if !l.UpdatedAt.After(cur.UpdatedAt) {
 		l.UpdatedAt = cur.UpdatedAt.Add(time.Microsecond)
 	}
+	if u.Cart != nil {
+		return s.updateCartLinkOnce(ctx, pr, &l, cur, display, u.Cart)
+	}
 	ev, err := s.newEvent(pr, "link.update", "link", l.ID, &l, l.UpdatedAt)
 	if err != nil {
 		return nil, err
@@ -118,4 +178,35 @@ func (s *Service) updateLinkOnce(ctx context.Context, pr paylinks.Principal, id 
 		return nil, fmt.Errorf("UpdateLink(%s): %w", display, err)
 	}
 	return &l, nil
+}
+
+// updateCartLinkOnce writes l (cur as changed by the link's own members)
+// with the cart changes c, and returns the link as the store left it.
+func (s *Service) updateCartLinkOnce(ctx context.Context, pr paylinks.Principal, l, cur *paylinks.Link, display string, c *CartUpdate) (*paylinks.Link, error) {
+	carts, err := s.store.LinkCarts(ctx, pr.AccountID, pr.Livemode, []paylinks.ID{l.ID})
+	if err != nil {
+		return nil, fmt.Errorf("UpdateLink(%s): %w", display, err)
+	}
+	if carts[l.ID] == nil {
+		return nil, paylinks.Invalid("parameter_invalid", "line_items", "this link sells no line items, so it has none of a cart link's members")
+	}
+	cart, err := applyCartUpdate(l, carts[l.ID], c)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := s.newEvent(pr, "link.update", "link", l.ID, l, l.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.UpdateCartLink(ctx, l, cart, cur.UpdatedAt, ev); err != nil {
+		if errors.Is(err, paylinks.ErrNotFound) { // deleted meanwhile
+			return nil, linkNotFound(display)
+		}
+		return nil, fmt.Errorf("UpdateLink(%s): %w", display, err)
+	}
+	got, err := s.store.GetLink(ctx, pr.AccountID, pr.Livemode, l.ID)
+	if err != nil {
+		return nil, fmt.Errorf("UpdateLink(%s): %w", display, err)
+	}
+	return got, nil
 }

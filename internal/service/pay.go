@@ -31,6 +31,9 @@ type CheckoutInfo struct {
 	// Available is false in live mode without a payment processor: the
 	// page says payments are not available.
 	Available bool
+	// Unpayable is why the link cannot be paid now (Link.PayableAt at the
+	// service's clock), "" when it can.
+	Unpayable string
 }
 
 // Checkout returns the link behind a hosted page slug, deleted or not (the
@@ -44,7 +47,7 @@ func (s *Service) Checkout(ctx context.Context, slug string) (*CheckoutInfo, err
 	if err != nil {
 		return nil, fmt.Errorf("Checkout(%q): %w", slug, err)
 	}
-	return &CheckoutInfo{Link: l, Merchant: brand.Name, Brand: brand, Available: s.PaymentsAvailable(l.Livemode)}, nil
+	return &CheckoutInfo{Link: l, Merchant: brand.Name, Brand: brand, Available: s.PaymentsAvailable(l.Livemode), Unpayable: l.PayableAt(s.Now())}, nil
 }
 
 // PayParams describe one payment of a link from its hosted page.
@@ -71,6 +74,8 @@ func linkUnpayable(l *paylinks.Link, why string) error {
 		return linkNotFound(l.Slug)
 	case "inactive":
 		return &paylinks.Error{Kind: paylinks.KindGone, Code: "link_inactive", Message: "this payment link is no longer active"}
+	case "expired":
+		return &paylinks.Error{Kind: paylinks.KindGone, Code: "link_expired", Message: "this payment link has expired"}
 	}
 	return &paylinks.Error{Kind: paylinks.KindGone, Code: "link_used", Message: "this payment link has already been paid"}
 }
@@ -111,7 +116,7 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 		return nil, nil, linkNotFound(p.Slug)
 	}
 	p.Slug = l.Slug
-	if why := l.Payable(); why != "" {
+	if why := l.PayableAt(s.Now()); why != "" {
 		return nil, l, linkUnpayable(l, why)
 	}
 	if err := checkQuote(p.Quote, l.Amount, l.Currency); err != nil {
@@ -131,7 +136,7 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 		return nil, l, err
 	}
 	linkID := l.ID
-	a.LinkID, a.ClaimsLink, a.IP = &linkID, !l.Multiple, payerIP(p.IP)
+	a.LinkID, a.ClaimsLink, a.IP = &linkID, l.Limited(), payerIP(p.IP)
 	// Captured at once, unless the link asks for manual capture.
 	a.Capture = !l.ManualCapture
 	// The attempt is written, with the single-use link's claim, before the
@@ -150,13 +155,28 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 	if err != nil {
 		return nil, l, fmt.Errorf("PayLink(%q): %w", p.Slug, err)
 	}
-	if c.Accepted() && !l.Multiple {
-		u := *l
-		at := c.CreatedAt
-		u.Used, u.UsedAt, u.UpdatedAt = true, &at, at
-		return c, &u, nil
+	if c.Accepted() {
+		if u := paidOnce(l, c.CreatedAt); u != nil {
+			return c, u, nil
+		}
 	}
 	return c, l, nil
+}
+
+// paidOnce is limited link l (read before the payment) as one more
+// successful payment at `at` leaves it: counted, and used when that reaches
+// its limit, as the store's claim has made it. nil for a link without a
+// limit (nil included).
+func paidOnce(l *paylinks.Link, at time.Time) *paylinks.Link {
+	if l == nil || !l.Limited() {
+		return nil
+	}
+	u := *l
+	u.PaymentCount++
+	if u.PaymentCount >= u.CompletedLimit() {
+		u.Used, u.UsedAt, u.UpdatedAt = true, &at, at
+	}
+	return &u
 }
 
 // newAttempt returns a pending payment attempt of a payer's checked input
@@ -220,7 +240,7 @@ func (s *Service) checkPayer(ctx context.Context, livemode bool, fixed int64, cu
 // or another attempt holds it (conflict, try again).
 func (s *Service) claimRefused(ctx context.Context, l *paylinks.Link) error {
 	if cur, err := s.store.LinkBySlug(ctx, l.Slug); err == nil {
-		if why := cur.Payable(); why != "" {
+		if why := cur.PayableAt(s.Now()); why != "" {
 			return linkUnpayable(cur, why)
 		}
 	}

@@ -48,6 +48,13 @@ type CatalogStore interface {
 	// LinkCarts returns the carts of those of the links (of the account and
 	// mode) that have one, by link id.
 	LinkCarts(ctx context.Context, accountID paylinks.ID, livemode bool, linkIDs []paylinks.ID) (map[paylinks.ID]*paylinks.LinkCart, error)
+	// UpdateCartLink is UpdateLink of a link that has a cart, which it
+	// replaces by cart in the same transaction; it also writes the link's
+	// PaymentLimit and, for a multi-use link with a limit, recomputes used
+	// from the payments taken (used when they reach the new limit, used_at
+	// then l.UpdatedAt). ErrNotFound when the link is missing, deleted or
+	// has no cart; ErrConflict when it changed since prev.
+	UpdateCartLink(ctx context.Context, l *paylinks.Link, cart *paylinks.LinkCart, prev time.Time, ev *paylinks.Event) error
 }
 
 // CatalogFilter selects a page of catalog items. Active, when set, keeps

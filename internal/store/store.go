@@ -114,8 +114,9 @@ type Store interface {
 
 	// CreateCharge inserts a charge and its events in one transaction. When
 	// w.ClaimID is set and the charge is successful, the same transaction
-	// marks the single-use link used (used, used_at = charge time) and drops
-	// the claim; ErrConflict, with nothing written, if the link does not hold
+	// counts it on the link (payment_count), marks the link used (used,
+	// used_at = charge time) when that reaches its limit (a single-use
+	// link's is 1, else PaymentLimit) and drops the claim; ErrConflict, with nothing written, if the link does not hold
 	// that claim. A link deleted while its claim was held is still marked
 	// used: the money has moved. A charge that is not successful drops the
 	// claim w.ClaimID if the link still holds it. When w.TokenID is set, the

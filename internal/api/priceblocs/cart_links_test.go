@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/paylinks/paylinks/internal/servertest"
 )
@@ -26,7 +25,6 @@ func TestCartLinkCreate(t *testing.T) {
 		coupon := id("/v1/coupons", `{"percent_off": 10}`)
 		ny := id("/v1/tax-rates", `{"display_name": "NY", "percentage": 8.875, "inclusive": false}`)
 		courier := id("/v1/shipping-rates", `{"display_name": "Courier", "fixed_amount": {"amount": 500, "currency": "usd"}}`)
-		expires := time.Now().Add(48 * time.Hour).Unix()
 
 		body := fmt.Sprintf(`{"line_items": [{"price": %q, "quantity": 2}, {"price": %q, "adjustable_quantity": {"enabled": true, "maximum": 5}}],
 			"discounts": [{"coupon": %q}], "tax_rates": [%q],
@@ -109,7 +107,6 @@ func TestCartLinkCreate(t *testing.T) {
 		limited := id("/v1/coupons", `{"percent_off": 10, "max_redemptions": 5}`)
 		for _, tt := range []struct{ body, param string }{
 			{`{"line_items": [` + item + `], "shipping_options": [{"shipping_rate": "` + courier + `"}]}`, "shipping_options"},
-			{fmt.Sprintf(`{"line_items": [%s], "expires_at": %d}`, item, expires), "expires_at"},
 			{`{"line_items": [` + item + `], "discounts": [{"coupon": "` + limited + `"}]}`, "discounts[0].coupon"},
 		} {
 			c.do("POST", "/v1/payment-links", tt.body).wantError(t, 400, "invalid_request_error", "parameter_not_supported", tt.param)

@@ -291,13 +291,24 @@ func (h *Handler) CreateCoupon(w http.ResponseWriter, q *Request) error {
 	return write(w, q, http.StatusOK, func(b *couponBody) (*paylinks.Coupon, error) {
 		p := service.CouponParams{CatalogCommon: b.params(), Name: str(b.Name), Currency: str(b.Currency), Duration: str(b.Duration),
 			RedeemBy: unixTime(b.RedeemBy)}
+		// The service reads 0 in these four as "not given", so an explicit
+		// 0 must be told apart here, where presence is still known. Each is
+		// refused, as Stripe (whose coupons PriceBlocs fronts) refuses it:
+		//   - percent_off 0 takes nothing off: Stripe requires more than 0
+		//     (and at most 100);
+		//   - amount_off 0 likewise: Stripe requires a positive integer;
+		//   - duration_in_months 0 is a repeating coupon that never
+		//     applies: Stripe requires a positive integer;
+		//   - max_redemptions 0 would be a coupon that can never be
+		//     redeemed: Stripe requires a positive integer, and no limit is
+		//     said by leaving the member out.
 		var err error
 		if b.PercentOff != nil {
 			if p.PercentOff, err = percent("percent_off", b.PercentOff); err != nil {
 				return nil, err
 			}
 			if p.PercentOff == 0 {
-				return nil, paylinks.Invalid("parameter_invalid", "percent_off", "percent_off must be more than 0")
+				return nil, paylinks.Invalid("parameter_invalid", "percent_off", "percent_off must be more than 0 and at most 100")
 			}
 		}
 		if b.AmountOff != nil {
@@ -305,17 +316,17 @@ func (h *Handler) CreateCoupon(w http.ResponseWriter, q *Request) error {
 				return nil, err
 			}
 			if p.AmountOff == 0 {
-				return nil, paylinks.Invalid("invalid_amount", "amount_off", "amount_off must be more than 0")
+				return nil, paylinks.Invalid("invalid_amount", "amount_off", "amount_off must be a positive whole number of the currency's smallest unit")
 			}
 		}
 		if b.DurationInMonths != nil {
 			if p.DurationInMonths = *b.DurationInMonths; p.DurationInMonths < 1 {
-				return nil, paylinks.Invalid("parameter_invalid", "duration_in_months", "duration_in_months must be at least 1")
+				return nil, paylinks.Invalid("parameter_invalid", "duration_in_months", "duration_in_months must be a whole number from 1 (for a repeating coupon)")
 			}
 		}
 		if b.MaxRedemptions != nil {
 			if p.MaxRedemptions = *b.MaxRedemptions; p.MaxRedemptions < 1 {
-				return nil, paylinks.Invalid("parameter_invalid", "max_redemptions", "max_redemptions must be at least 1")
+				return nil, paylinks.Invalid("parameter_invalid", "max_redemptions", "max_redemptions must be at least 1 (leave it out for no limit)")
 			}
 		}
 		return h.svc.CreateCoupon(q.Context(), q.pr, p)
@@ -389,9 +400,11 @@ func (h *Handler) CreatePromotionCode(w http.ResponseWriter, q *Request) error {
 			}
 			p.Code = *b.Code
 		}
+		// As for a coupon (CreateCoupon): an explicit 0 would be a code
+		// that can never be redeemed; Stripe requires a positive integer.
 		if b.MaxRedemptions != nil {
 			if p.MaxRedemptions = *b.MaxRedemptions; p.MaxRedemptions < 1 {
-				return nil, paylinks.Invalid("parameter_invalid", "max_redemptions", "max_redemptions must be at least 1")
+				return nil, paylinks.Invalid("parameter_invalid", "max_redemptions", "max_redemptions must be at least 1 (leave it out for no limit)")
 			}
 		}
 		return h.svc.CreatePromotionCode(q.Context(), q.pr, p)

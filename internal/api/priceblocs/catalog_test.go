@@ -242,6 +242,14 @@ func TestCatalogErrors(t *testing.T) {
 			{c, "POST", "/v1/coupons", `{"percent_off": 1e1}`, 400, "invalid_request_error", "parameter_invalid", "percent_off"},
 			{c, "POST", "/v1/coupons", `{"amount_off": 100}`, 400, "invalid_request_error", "invalid_currency", "currency"},
 			{c, "POST", "/v1/coupons", `{"percent_off": 10, "redeem_by": 1}`, 400, "invalid_request_error", "parameter_invalid", "redeem_by"},
+			// An explicit 0 is refused as Stripe refuses it, not read as absent.
+			{c, "POST", "/v1/coupons", `{"percent_off": 0}`, 400, "invalid_request_error", "parameter_invalid", "percent_off"},
+			{c, "POST", "/v1/coupons", `{"percent_off": 0.0}`, 400, "invalid_request_error", "parameter_invalid", "percent_off"},
+			{c, "POST", "/v1/coupons", `{"amount_off": 0, "currency": "usd"}`, 400, "invalid_request_error", "invalid_amount", "amount_off"},
+			{c, "POST", "/v1/coupons", `{"percent_off": 10, "duration": "repeating", "duration_in_months": 0}`, 400, "invalid_request_error", "parameter_invalid", "duration_in_months"},
+			{c, "POST", "/v1/coupons", `{"percent_off": 10, "duration_in_months": 0}`, 400, "invalid_request_error", "parameter_invalid", "duration_in_months"},
+			{c, "POST", "/v1/coupons", `{"percent_off": 10, "max_redemptions": 0}`, 400, "invalid_request_error", "parameter_invalid", "max_redemptions"},
+			{c, "POST", "/v1/promotion-codes", `{"coupon": "coupon_01JABCDEFGHJKMNPQRSTVWXYZ0", "max_redemptions": 0}`, 400, "invalid_request_error", "parameter_invalid", "max_redemptions"},
 			{c, "POST", "/v1/promotion-codes", `{"code": "X"}`, 400, "invalid_request_error", "parameter_missing", "coupon"},
 			{c, "POST", "/v1/tax-rates", `{"display_name": "VAT", "percentage": 7}`, 400, "invalid_request_error", "parameter_missing", "inclusive"},
 			{c, "POST", "/v1/tax-rates", `{"display_name": "VAT", "percentage": -7, "inclusive": true}`, 400, "invalid_request_error", "parameter_invalid", "percentage"},
@@ -261,6 +269,9 @@ func TestCatalogErrors(t *testing.T) {
 		// Nothing refused was written.
 		if l := c.ok("GET", "/v1/prices", ""); l["total"] != 0.0 {
 			t.Errorf("prices after refusals: %v", l)
+		}
+		if l := c.ok("GET", "/v1/coupons", ""); l["total"] != 0.0 {
+			t.Errorf("coupons after refusals: %v", l)
 		}
 	})
 }

@@ -16,7 +16,13 @@ func FuzzDecode(f *testing.F) {
 		`{"unit_amount": 5.5}`, `{"unit_amount": "5"}`, `{"unit_amount": -5}`, `{"unit_amount": 1e3}`, `{"percent_off": 12.5}`,
 		`{"recurring": {"interval": "month", "interval_count": 1.5}}`, `{"fixed_amount": {"amount": 500, "currency": "usd"}}`,
 		`{"line_items": [{"price": "price_x", "quantity": 2, "adjustable_quantity": {"enabled": true}}]}`, `{"common": {}}`,
-		`{"name": "\ud800"}`, "{\"name\": \"\xff\"}", `{"metadata": {"k": 1}}`, `{"percentage": 100.00001}`, `{"active": "yes"}`} {
+		`{"name": "\ud800"}`, "{\"name\": \"\xff\"}", `{"metadata": {"k": 1}}`, `{"percentage": 100.00001}`, `{"active": "yes"}`,
+		`{"line_items": [{"price": "price_x"}], "custom_fields": [{"key": "a", "label": {"type": "custom", "custom": "A"}, "type": "dropdown",
+			"dropdown": {"options": [{"label": "X", "value": "x"}]}}], "consent_collection": {"promotions": "auto", "terms_of_service": "required"},
+			"restrictions": {"completed_sessions": {"limit": 0}}, "after_expiration": {"recovery": {"enabled": true}},
+			"payment_intent_data": {"capture_method": "manual", "transfer_data": null}, "tax_id_collection": {"enabled": true, "type": "x"},
+			"automatic_tax": {}, "dynamic_tax_rates": ["txr_1"], "adjustable_quantity": {"enabled": true, "maximum": 0}, "customer": null}`,
+		`{"custom_fields": [{"label": null, "dropdown": {}}], "trial_end": 5, "line_items": [{"price": "p", "interval": null, "tax_rates": []}]}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -30,7 +36,17 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		check(new(productBody))
-		check(new(linkCreateBody))
+		var lb linkCreateBody
+		check(&lb)
+		// The body's translation decides nothing, and refuses only with an
+		// invalid-request error naming a member.
+		if p, err := lb.params(); err != nil {
+			if e := paylinks.AsError(err); e == nil || e.Kind != paylinks.KindInvalid || e.Param == "" {
+				t.Fatalf("params(%q): %v, want an invalid-request error naming a member", raw, err)
+			}
+		} else if p.PaymentLimit < 0 || len(p.LineItems) != len(lb.LineItems) {
+			t.Fatalf("params(%q): limit %d, %d line items of %d", raw, p.PaymentLimit, len(p.LineItems), len(lb.LineItems))
+		}
 		check(new(shippingRateBody))
 		var p priceBody
 		check(&p)

@@ -175,6 +175,53 @@ func (db *DB) CreateCartLink(ctx context.Context, l *paylinks.Link, cart *paylin
 	return tx.Commit(ctx)
 }
 
+// UpdateCartLink writes a cart link's mutable fields, limit and cart, and
+// its event, in one transaction. See store.CatalogStore.
+func (db *DB) UpdateCartLink(ctx context.Context, l *paylinks.Link, cart *paylinks.LinkCart, prev time.Time, ev *paylinks.Event) (err error) {
+	defer wrap(&err, "UpdateCartLink")
+	data, err := json.Marshal(cart)
+	if err != nil {
+		return err
+	}
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	tag, err := tx.Exec(ctx, `UPDATE link_carts SET data = $4 WHERE link_id = $1 AND account_id = $2 AND livemode = $3`,
+		l.ID, l.AccountID, l.Livemode, string(data))
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return pgx.ErrNoRows
+	}
+	// used follows the payments taken against the (new) limit; a
+	// single-use link's used is left as it is.
+	tag, err = tx.Exec(ctx, `UPDATE links SET title = $4, description = $5, active = $6, success_url = $7,
+			cancel_url = $8, updated_at = $9, payment_limit = $10,
+			used = CASE WHEN NOT multiple THEN used WHEN $10 > 0 THEN payment_count >= $10 ELSE false END,
+			used_at = CASE WHEN NOT multiple THEN used_at WHEN $10 > 0 AND payment_count >= $10 THEN coalesce(used_at, $9) END
+		WHERE id = $1 AND account_id = $2 AND livemode = $3 AND deleted_at IS NULL AND updated_at = $11`,
+		l.ID, l.AccountID, l.Livemode, l.Title, l.Description, l.Active, l.SuccessURL, l.CancelURL, ts(l.UpdatedAt),
+		l.PaymentLimit, ts(prev))
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM links WHERE id = $1 AND account_id = $2 AND livemode = $3 AND deleted_at IS NULL`,
+			l.ID, l.AccountID, l.Livemode).Scan(&one); err != nil {
+			return err // pgx.ErrNoRows: not found
+		}
+		return fmt.Errorf("%w: the link changed since it was read", paylinks.ErrConflict)
+	}
+	if err := insertEvents(ctx, tx, ev); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
 // LinkCarts returns the carts of those of the links that have one.
 func (db *DB) LinkCarts(ctx context.Context, accountID paylinks.ID, livemode bool, linkIDs []paylinks.ID) (_ map[paylinks.ID]*paylinks.LinkCart, err error) {
 	defer wrap(&err, "LinkCarts")

@@ -23,8 +23,9 @@ const chargeColumns = `id, account_id, livemode, link_id, session_id, amount, cu
 // CreateCharge inserts a charge and its events in one transaction.
 //
 // When w.ClaimID is set and the charge is successful, the same transaction
-// marks the charge's single-use link used (used_at = the charge's
-// CreatedAt) and drops the claim, with one conditional UPDATE on the claim;
+// counts it on the charge's link and marks the link used (used_at = the
+// charge's CreatedAt) when that reaches its limit (1 for a single-use
+// link), and drops the claim, with one conditional UPDATE on the claim;
 // if the link does not hold that claim (or is used already) it returns
 // ErrConflict with nothing written. When w.TokenID is set, the token's
 // charge_status is set to the charge's status (ErrNotFound, nothing written,
@@ -67,7 +68,12 @@ func createCharge(ctx context.Context, tx pgx.Tx, w store.ChargeWrite, metadata 
 		if c.LinkID == nil {
 			return errors.New("a claim without the charge's link id")
 		}
-		tag, err := tx.Exec(ctx, `UPDATE links SET used = true, used_at = $3, claim_id = NULL, claim_until = NULL
+		// The payment counts against the link's limit; the one that
+		// reaches it (the only one of a single-use link) uses the link.
+		tag, err := tx.Exec(ctx, `UPDATE links SET payment_count = payment_count + 1,
+			used = (NOT multiple OR payment_count + 1 >= payment_limit),
+			used_at = CASE WHEN NOT multiple OR payment_count + 1 >= payment_limit THEN $3::timestamptz END,
+			claim_id = NULL, claim_until = NULL
 			WHERE id = $1 AND claim_id = $2 AND used = false`, *c.LinkID, *w.ClaimID, createdAt)
 		if err != nil {
 			return err

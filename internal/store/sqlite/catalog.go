@@ -177,6 +177,51 @@ func (db *DB) CreateCartLink(ctx context.Context, l *paylinks.Link, cart *paylin
 	}))
 }
 
+// UpdateCartLink writes a cart link's mutable fields, limit and cart, and
+// its event, in one transaction. See store.CatalogStore.
+func (db *DB) UpdateCartLink(ctx context.Context, l *paylinks.Link, cart *paylinks.LinkCart, prev time.Time, ev *paylinks.Event) error {
+	data, err := json.Marshal(cart)
+	if err != nil {
+		return fmt.Errorf("sqlite: UpdateCartLink: %w", err)
+	}
+	return wrap("UpdateCartLink", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE link_carts SET data = ?1
+			WHERE link_id = ?2 AND account_id = ?3 AND livemode = ?4`, data, idArg(l.ID), idArg(l.AccountID), l.Livemode)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return sql.ErrNoRows
+		}
+		// used follows the payments taken against the (new) limit; a
+		// single-use link's used is left as it is.
+		res, err = tx.ExecContext(ctx, `UPDATE links SET title = ?1, description = ?2, active = ?3, success_url = ?4,
+				cancel_url = ?5, updated_at = ?6, payment_limit = ?7,
+				used = CASE WHEN multiple = 0 THEN used WHEN ?7 > 0 THEN payment_count >= ?7 ELSE 0 END,
+				used_at = CASE WHEN multiple = 0 THEN used_at WHEN ?7 > 0 AND payment_count >= ?7 THEN coalesce(used_at, ?6) END
+			WHERE id = ?8 AND account_id = ?9 AND livemode = ?10 AND deleted_at IS NULL AND updated_at = ?11`,
+			l.Title, l.Description, l.Active, l.SuccessURL, l.CancelURL, micro(l.UpdatedAt), l.PaymentLimit,
+			idArg(l.ID), idArg(l.AccountID), l.Livemode, micro(prev))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM links WHERE id = ? AND account_id = ? AND livemode = ? AND deleted_at IS NULL`,
+				idArg(l.ID), idArg(l.AccountID), l.Livemode).Scan(&one)
+			if err != nil {
+				return err // sql.ErrNoRows: not found
+			}
+			return fmt.Errorf("%w: the link changed since it was read", paylinks.ErrConflict)
+		}
+		return insertEvent(ctx, tx, ev)
+	}))
+}
+
 // linkCartsQuery reads the carts of a list of links given as one JSON
 // array of hex ids: one statement for any number of links, prepared once.
 const linkCartsQuery = `SELECT link_id, data FROM link_carts WHERE account_id = ? AND livemode = ?

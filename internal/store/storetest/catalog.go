@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/store"
@@ -328,6 +329,75 @@ func testRedeemConcurrent(t *testing.T, f *fixture) {
 	}
 }
 
+// testUpdateCartLink: UpdateCartLink replaces the cart and the link's
+// mutable fields and limit in one write, recomputes used from the payments
+// taken, refuses a stale prev (nothing written), and does not find a link
+// without a cart, of another account, or deleted.
+func testUpdateCartLink(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	a, b := f.account(t), f.account(t)
+	cart := &paylinks.LinkCart{LineItems: []paylinks.CartItem{{PriceID: f.id(t), ProductID: f.id(t), Quantity: 1}},
+		BillingAddressCollection: "auto", SubmitType: "auto"}
+	l := f.link(t, a, false, 1, func(l *paylinks.Link) { l.Multiple, l.PaymentLimit = true, 2 })
+	if err := f.s.CreateCartLink(ctx, l, cart, nil, nil); err != nil {
+		t.Fatalf("CreateCartLink: %v", err)
+	}
+	// One payment taken under the limit.
+	claimID := f.claim(0, 5)(t, l)
+	c := f.charge(t, a, false, 2, func(c *paylinks.Charge) { c.LinkID = &l.ID })
+	if err := f.s.CreateCharge(ctx, store.ChargeWrite{Charge: c, ClaimID: &claimID}); err != nil {
+		t.Fatalf("CreateCharge: %v", err)
+	}
+	cur, err := f.s.GetLink(ctx, a.ID, false, l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	update := func(limit int, prev time.Time, sec int) (*paylinks.Link, *paylinks.LinkCart, error) {
+		t.Helper()
+		u := *cur
+		u.Title, u.PaymentLimit, u.UpdatedAt = fmt.Sprint("limit ", limit), limit, at(sec)
+		nc := *cart
+		nc.CustomFields = []paylinks.CustomField{{Key: "k", Label: fmt.Sprint("L", limit), Type: "text"}}
+		ev := f.event(t, a.ID, false, "link.update", l.ID, sec)
+		err := f.s.UpdateCartLink(ctx, &u, &nc, prev, ev)
+		return &u, &nc, err
+	}
+	// The limit lowered to the payments taken: used.
+	u, nc, err := update(1, cur.UpdatedAt, 10)
+	if err != nil {
+		t.Fatalf("UpdateCartLink: %v", err)
+	}
+	got, err := f.s.GetLink(ctx, a.ID, false, l.ID)
+	if err != nil || got.Title != "limit 1" || got.PaymentLimit != 1 || !got.Used || got.UsedAt == nil || !got.UpdatedAt.Equal(at(10)) {
+		t.Fatalf("after limit 1: %+v, %v", got, err)
+	}
+	if carts, err := f.s.LinkCarts(ctx, a.ID, false, []paylinks.ID{l.ID}); err != nil || !reflect.DeepEqual(carts[l.ID], nc) {
+		t.Errorf("cart after UpdateCartLink: %+v, %v; want %+v", carts[l.ID], err, nc)
+	}
+	// A stale prev writes nothing.
+	_, _, err = update(5, cur.UpdatedAt, 11)
+	wantErr(t, "UpdateCartLink with a stale prev", err, paylinks.ErrConflict)
+	if got, _ := f.s.GetLink(ctx, a.ID, false, l.ID); got.PaymentLimit != 1 {
+		t.Errorf("a refused update changed the limit to %d", got.PaymentLimit)
+	}
+	// Raised again: payable.
+	cur = u
+	if _, _, err := update(3, at(10), 12); err != nil {
+		t.Fatalf("UpdateCartLink: %v", err)
+	}
+	if got, err := f.s.GetLink(ctx, a.ID, false, l.ID); err != nil || got.Used || got.UsedAt != nil || got.PaymentCount != 1 || got.Payable() != "" {
+		t.Errorf("after limit 3: %+v, %v", got, err)
+	}
+	// Not found: a link without a cart, another account's.
+	plain := f.newLink(t, a, false, 20, nil)
+	ev := f.event(t, a.ID, false, "link.update", plain.ID, 21)
+	wantErr(t, "UpdateCartLink of a link without a cart", f.s.UpdateCartLink(ctx, plain, cart, plain.UpdatedAt, ev), paylinks.ErrNotFound)
+	other := *l
+	other.AccountID = b.ID
+	ev = f.event(t, b.ID, false, "link.update", l.ID, 22)
+	wantErr(t, "UpdateCartLink of another account's link", f.s.UpdateCartLink(ctx, &other, cart, at(12), ev), paylinks.ErrNotFound)
+}
+
 func testCartLinks(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	a, b := f.account(t), f.account(t)
@@ -337,7 +407,13 @@ func testCartLinks(t *testing.T, f *fixture) {
 		Adjustable: &paylinks.AdjustableQuantity{Enabled: true, Minimum: 1, Maximum: 9}}, {PriceID: f.id(t), ProductID: f.id(t), Quantity: 1}},
 		CouponID: &coupon, AllowPromotionCodes: true, TaxRateIDs: []paylinks.ID{f.id(t)}, ShippingRateIDs: []paylinks.ID{f.id(t), f.id(t)},
 		BillingAddressCollection: "required", ShippingCountries: []string{"TH", "US"}, CustomerEmail: "a@example.com",
-		SubmitType: "book", ExpiresAt: &until, Metadata: map[string]string{"k": "v"}}
+		SubmitType: "book", ExpiresAt: &until, Metadata: map[string]string{"k": "v"},
+		DynamicTaxRateIDs: []paylinks.ID{f.id(t)}, AutomaticTax: true, TaxIDCollection: true,
+		ConsentCollection: &paylinks.ConsentCollection{Promotions: "auto", TermsOfService: "required"},
+		CustomFields: []paylinks.CustomField{{Key: "size", Label: "Size", Type: "dropdown", Optional: true,
+			Options: []paylinks.CustomFieldOption{{Value: "s", Label: "Small"}, {Value: "l", Label: "Large"}}},
+			{Key: "note", Label: "Note", Type: "text"}},
+		Recovery: &paylinks.ExpirationRecovery{Enabled: true, AllowPromotionCodes: true}}
 	l := f.link(t, a, false, 1, nil)
 	ev := f.event(t, a.ID, false, "link.create", l.ID, 1)
 	if err := f.s.CreateCartLink(ctx, l, cart, ev, nil); err != nil {
