@@ -71,7 +71,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExpireCharge", testExpireCharge},
 		{"Refunds", testRefunds},
 		{"Search", testSearch},
-		{"CatalogItems", testCatalogItems}, {"CatalogKeys", testCatalogKeys}, {"ListCatalogItems", testListCatalogItems}, {"UpdateCatalogItem", testUpdateCatalogItem}, {"RedeemCatalogItems", testRedeemCatalogItems}, {"RedeemConcurrent", testRedeemConcurrent}, {"CartLinks", testCartLinks}, {"CatalogIdempotency", testCatalogIdempotency},
+		{"CatalogItems", testCatalogItems}, {"CatalogKeys", testCatalogKeys}, {"ListCatalogItems", testListCatalogItems}, {"UpdateCatalogItem", testUpdateCatalogItem}, {"RedeemCatalogItems", testRedeemCatalogItems}, {"RedeemConcurrent", testRedeemConcurrent}, {"CartLinks", testCartLinks}, {"AttemptCart", testAttemptCart}, {"AttemptRedeemConcurrent", testAttemptRedeemConcurrent}, {"CatalogIdempotency", testCatalogIdempotency},
 		{"Users", testUsers},
 		{"UserSessions", testUserSessions},
 	}
