@@ -28,6 +28,9 @@ type CheckoutInfo struct {
 	// Available is false in live mode without a payment processor: the
 	// page says payments are not available.
 	Available bool
+	// Cart is what the link sells when it sells a cart (the page then
+	// prices it with PriceCart and pays it with PayCart); nil otherwise.
+	Cart *paylinks.LinkCart
 }
 
 // Checkout returns the link behind a hosted page slug, deleted or not (the
@@ -41,7 +44,11 @@ func (s *Service) Checkout(ctx context.Context, slug string) (*CheckoutInfo, err
 	if err != nil {
 		return nil, fmt.Errorf("Checkout(%q): %w", slug, err)
 	}
-	return &CheckoutInfo{Link: l, Merchant: merchant, Available: s.PaymentsAvailable(l.Livemode)}, nil
+	cart, err := s.linkCart(ctx, l)
+	if err != nil {
+		return nil, fmt.Errorf("Checkout(%q): %w", slug, err)
+	}
+	return &CheckoutInfo{Link: l, Merchant: merchant, Available: s.PaymentsAvailable(l.Livemode), Cart: cart}, nil
 }
 
 // PayParams describe one payment of a link from its hosted page.

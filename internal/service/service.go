@@ -27,6 +27,7 @@ type Service struct {
 	log    *slog.Logger
 	keys   *keyCache
 	names  *accountNames // merchant names of the hosted pages
+	carts  cartCache     // carts of the links of the hosted pages
 	secret []byte        // server secret for card fingerprints
 	test   payments.Processor
 	live   payments.Processor
