@@ -41,8 +41,8 @@ type cartView struct {
 	Bill          addressView
 
 	Subtotal, Discount, ShippingAmount, Tax, InclusiveTax, Total string
-	HasDiscount, HasShipping, HasTax, HasInclusive              bool
-	TaxLabel                                                    string
+	HasDiscount, HasShipping, HasTax, HasInclusive               bool
+	TaxLabel                                                     string
 
 	PinnedEmail       string
 	ClientReferenceID string
