@@ -15,7 +15,15 @@ type Link struct {
 	Amount      int64  // minor units; 0 = payer chooses
 	Currency    string // uppercase ISO 4217
 	Multiple    bool
-	Active      bool
+	// PaymentLimit, when above 0, is the most successful payments a
+	// multi-use link takes (Stripe's restrictions.completed_sessions.limit):
+	// the link is Used when PaymentCount reaches it. A single-use link
+	// (Multiple false) has the limit 1 whatever PaymentLimit says.
+	PaymentLimit int
+	// PaymentCount is the number of successful (or authorized) payments
+	// that counted against the link's limit; the store keeps it.
+	PaymentCount int
+	Active       bool
 	// ManualCapture makes the link's payments authorizations only: the
 	// merchant captures (or reverses) each charge later. By default a
 	// link's payments are captured at once.
@@ -44,10 +52,25 @@ func (l *Link) Payable() string {
 		return "deleted"
 	case !l.Active:
 		return "inactive"
-	case !l.Multiple && l.Used:
+	case l.Limited() && l.Used:
 		return "used"
 	}
 	return ""
+}
+
+// Limited reports whether the link takes a bounded number of payments (a
+// single-use link, or one with a PaymentLimit): each payment of it claims
+// the link in the store, so that no more than the limit succeed whatever
+// the concurrency.
+func (l *Link) Limited() bool { return !l.Multiple || l.PaymentLimit > 0 }
+
+// CompletedLimit is the most successful payments the link takes, 0 when
+// unbounded.
+func (l *Link) CompletedLimit() int {
+	if !l.Multiple {
+		return 1
+	}
+	return l.PaymentLimit
 }
 
 // Order is the direction of a time-ordered list.

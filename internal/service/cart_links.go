@@ -51,10 +51,142 @@ type CartLinkParams struct {
 	SubmitType               string
 	ExpiresAt                *time.Time
 	Metadata                 map[string]string
+	DynamicTaxRateIDs        []paylinks.ID
+	DynamicTaxRateRefs       []string
+	AutomaticTax             bool
+	TaxIDCollection          bool
+	ConsentCollection        *paylinks.ConsentCollection
+	CustomFields             []paylinks.CustomField
+	Recovery                 *paylinks.ExpirationRecovery
+	// PaymentLimit, when above 0, is the most successful payments the
+	// link takes (1 makes it single-use).
+	PaymentLimit int
+	// ManualCapture makes the link's payments authorizations only.
+	ManualCapture bool
+}
+
+// MaxPaymentLimit is the largest completed-payments limit a link may have.
+const MaxPaymentLimit = 1_000_000
+
+// checkCartExtras validates and copies onto cart the members of p that need
+// no catalog: custom fields, consent collection, tax ID collection,
+// automatic tax and expiry recovery.
+func checkCartExtras(cart *paylinks.LinkCart, p *CartLinkParams) error {
+	if len(p.CustomFields) > paylinks.MaxCustomFields {
+		return paylinks.Invalid("parameter_invalid", "custom_fields", "a link has at most %d custom fields", paylinks.MaxCustomFields)
+	}
+	keys := map[string]bool{}
+	for i, f := range p.CustomFields {
+		param := fmt.Sprintf("custom_fields[%d]", i)
+		if err := checkCustomKey(param+".key", f.Key); err != nil {
+			return err
+		}
+		if keys[f.Key] {
+			return paylinks.Invalid("parameter_invalid", param+".key", "custom field key %q is used twice", f.Key)
+		}
+		keys[f.Key] = true
+		if f.Label == "" {
+			return paylinks.Invalid("parameter_missing", param+".label", "%s.label is required", param)
+		}
+		if err := checkText(textField{code: "parameter_invalid", param: param + ".label", max: MaxCustomLabelLen}, f.Label); err != nil {
+			return err
+		}
+		switch f.Type {
+		case paylinks.CustomFieldText, paylinks.CustomFieldNumeric:
+			if len(f.Options) > 0 {
+				return paylinks.Invalid("parameter_invalid", param+".dropdown", "only a dropdown custom field has options")
+			}
+		case paylinks.CustomFieldDropdown:
+			if len(f.Options) == 0 || len(f.Options) > MaxDropdownOptions {
+				return paylinks.Invalid("parameter_invalid", param+".dropdown.options", "a dropdown has 1 to %d options", MaxDropdownOptions)
+			}
+			values := map[string]bool{}
+			for j, o := range f.Options {
+				op := fmt.Sprintf("%s.dropdown.options[%d]", param, j)
+				if err := checkCustomKey(op+".value", o.Value); err != nil {
+					return err
+				}
+				if values[o.Value] {
+					return paylinks.Invalid("parameter_invalid", op+".value", "option value %q is used twice", o.Value)
+				}
+				values[o.Value] = true
+				if o.Label == "" {
+					return paylinks.Invalid("parameter_missing", op+".label", "%s.label is required", op)
+				}
+				if err := checkText(textField{code: "parameter_invalid", param: op + ".label", max: MaxCustomLabelLen}, o.Label); err != nil {
+					return err
+				}
+			}
+		case "":
+			return paylinks.Invalid("parameter_missing", param+".type", "%s.type is required", param)
+		default:
+			return paylinks.Invalid("parameter_invalid", param+".type", "%s.type must be text, numeric or dropdown", param)
+		}
+		cart.CustomFields = append(cart.CustomFields, f)
+	}
+	if c := p.ConsentCollection; c != nil {
+		cc := *c
+		switch cc.Promotions {
+		case "none":
+			cc.Promotions = ""
+		case "", "auto":
+		default:
+			return paylinks.Invalid("parameter_invalid", "consent_collection.promotions", "consent_collection.promotions must be auto or none")
+		}
+		switch cc.TermsOfService {
+		case "none":
+			cc.TermsOfService = ""
+		case "", "required":
+		default:
+			return paylinks.Invalid("parameter_invalid", "consent_collection.terms_of_service", "consent_collection.terms_of_service must be required or none")
+		}
+		if cc != (paylinks.ConsentCollection{}) {
+			cart.ConsentCollection = &cc
+		}
+	}
+	cart.TaxIDCollection, cart.AutomaticTax = p.TaxIDCollection, p.AutomaticTax
+	if r := p.Recovery; r != nil && r.Enabled {
+		rc := *r
+		cart.Recovery = &rc
+	} else if r != nil && r.AllowPromotionCodes {
+		return paylinks.Invalid("parameter_invalid", "after_expiration.recovery.allow_promotion_codes",
+			"allow_promotion_codes needs after_expiration.recovery.enabled")
+	}
+	if p.PaymentLimit < 0 || p.PaymentLimit > MaxPaymentLimit {
+		return paylinks.Invalid("parameter_invalid", "restrictions.completed_sessions.limit",
+			"restrictions.completed_sessions.limit must be from 1 to %d", MaxPaymentLimit)
+	}
+	return nil
+}
+
+// Limits of custom fields.
+const (
+	MaxCustomKeyLen    = 200
+	MaxCustomLabelLen  = 50
+	MaxDropdownOptions = 200
+)
+
+// checkCustomKey checks a custom field's key or a dropdown option's value:
+// 1 to MaxCustomKeyLen ASCII letters, digits, '_' or '-' (Stripe's rule:
+// alphanumeric), so that it can name a form field and a JSON member.
+func checkCustomKey(param, k string) error {
+	if k == "" {
+		return paylinks.Invalid("parameter_missing", param, "%s is required", param)
+	}
+	if len(k) > MaxCustomKeyLen {
+		return paylinks.Invalid("parameter_invalid", param, "%s is longer than %d characters", param, MaxCustomKeyLen)
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return paylinks.Invalid("parameter_invalid", param, "%s may hold only letters, digits, '_' and '-'", param)
+		}
+	}
+	return nil
 }
 
 // CreateCartLink validates p against the caller's catalog and creates a
-// multi-use link that sells its line items, with its cart, in one write.
+// link (multi-use unless p.PaymentLimit is 1) that sells its line items, with its cart, in one write.
 // The link's amount (what every dialect shows, and what its page charges
 // until the page sells carts) is Totals of the line items at their default
 // quantities with the link's coupon and tax rates, before shipping and
@@ -110,6 +242,9 @@ func (s *Service) CreateCartLink(ctx context.Context, pr paylinks.Principal, p C
 				"allowed countries are two-letter ISO 3166-1 codes")
 		}
 		cart.ShippingCountries = append(cart.ShippingCountries, c)
+	}
+	if err := checkCartExtras(cart, &p); err != nil {
+		return nil, nil, err
 	}
 	if p.Metadata != nil {
 		if err := checkMetadata(p.Metadata); err != nil {
@@ -195,6 +330,21 @@ func (s *Service) CreateCartLink(ctx context.Context, pr paylinks.Principal, p C
 		rates = append(rates, *r)
 		cart.TaxRateIDs = append(cart.TaxRateIDs, id)
 	}
+	for i, id := range p.DynamicTaxRateIDs {
+		param := fmt.Sprintf("dynamic_tax_rates[%d]", i)
+		r, err := getCatalog[paylinks.TaxRate](ctx, s, pr, id, param, p.DynamicTaxRateRefs[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		if !r.Active {
+			return nil, nil, paylinks.Invalid("resource_inactive", param, "the tax rate %s is not active", p.DynamicTaxRateRefs[i])
+		}
+		if r.Country == "" {
+			return nil, nil, paylinks.Invalid("parameter_invalid", param,
+				"the tax rate %s has no country, so the page could never choose it by the payer's address", p.DynamicTaxRateRefs[i])
+		}
+		cart.DynamicTaxRateIDs = append(cart.DynamicTaxRateIDs, id)
+	}
 	if len(p.ShippingRateIDs) > MaxShippingOptions {
 		return nil, nil, paylinks.Invalid("parameter_invalid", "shipping_options", "a link has at most %d shipping options", MaxShippingOptions)
 	}
@@ -255,8 +405,11 @@ func (s *Service) CreateCartLink(ctx context.Context, pr paylinks.Principal, p C
 		return nil, nil, err
 	}
 	l := &paylinks.Link{ID: id, AccountID: pr.AccountID, Livemode: pr.Livemode, Title: title, Description: p.Description,
-		Amount: totals.Total, Currency: currency, Multiple: true, Active: !p.Inactive, SuccessURL: p.SuccessURL,
-		CancelURL: p.CancelURL, CreatedAt: now, UpdatedAt: now}
+		Amount: totals.Total, Currency: currency, Multiple: p.PaymentLimit != 1, Active: !p.Inactive, SuccessURL: p.SuccessURL,
+		CancelURL: p.CancelURL, CreatedAt: now, UpdatedAt: now, ManualCapture: p.ManualCapture}
+	if p.PaymentLimit > 1 {
+		l.PaymentLimit = p.PaymentLimit
+	}
 	for attempt := 0; ; attempt++ {
 		if l.Slug, err = s.generateSlug(title); err != nil {
 			return nil, nil, err

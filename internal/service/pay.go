@@ -135,7 +135,7 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 		return nil, l, err
 	}
 	linkID := l.ID
-	a.LinkID, a.ClaimsLink, a.IP = &linkID, !l.Multiple, payerIP(p.IP)
+	a.LinkID, a.ClaimsLink, a.IP = &linkID, l.Limited(), payerIP(p.IP)
 	// Captured at once, unless the link asks for manual capture.
 	a.Capture = !l.ManualCapture
 	// The attempt is written, with the single-use link's claim, before the
@@ -154,13 +154,28 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 	if err != nil {
 		return nil, l, fmt.Errorf("PayLink(%q): %w", p.Slug, err)
 	}
-	if c.Accepted() && !l.Multiple {
-		u := *l
-		at := c.CreatedAt
-		u.Used, u.UsedAt, u.UpdatedAt = true, &at, at
-		return c, &u, nil
+	if c.Accepted() {
+		if u := paidOnce(l, c.CreatedAt); u != nil {
+			return c, u, nil
+		}
 	}
 	return c, l, nil
+}
+
+// paidOnce is limited link l (read before the payment) as one more
+// successful payment at `at` leaves it: counted, and used when that reaches
+// its limit, as the store's claim has made it. nil for a link without a
+// limit (nil included).
+func paidOnce(l *paylinks.Link, at time.Time) *paylinks.Link {
+	if l == nil || !l.Limited() {
+		return nil
+	}
+	u := *l
+	u.PaymentCount++
+	if u.PaymentCount >= u.CompletedLimit() {
+		u.Used, u.UsedAt, u.UpdatedAt = true, &at, at
+	}
+	return &u
 }
 
 // newAttempt returns a pending payment attempt of a payer's checked input

@@ -262,7 +262,7 @@ func (s *Service) PaySession(ctx context.Context, p PaySessionParams) (*paylinks
 	a.IP = payerIP(p.IP)
 	sid := sess.ID
 	a.SessionID, a.LinkID, a.ClaimsSession, a.Metadata = &sid, sess.LinkID, true, sess.Metadata
-	a.ClaimsLink = l != nil && !l.Multiple
+	a.ClaimsLink = l != nil && l.Limited()
 	a.Capture = l == nil || !l.ManualCapture // a manual-capture link's sessions authorize only
 	// The attempt is written, with the session's claim (and its single-use
 	// link's), before the processor is asked.
@@ -316,10 +316,8 @@ func (s *Service) paymentEvents(pr paylinks.Principal, c *paylinks.Charge, l *pa
 		return nil, err
 	}
 	events = append(events, *sev)
-	if l != nil && !l.Multiple {
-		u := *l
-		u.Used, u.UsedAt, u.UpdatedAt = true, &now, now
-		lev, err := s.newEvent(pr, "link.update", "link", l.ID, &u, now)
+	if u := paidOnce(l, now); u != nil && u.Used {
+		lev, err := s.newEvent(pr, "link.update", "link", l.ID, u, now)
 		if err != nil {
 			return nil, err
 		}

@@ -61,7 +61,7 @@ func (db *DB) BeginAttempt(ctx context.Context, a *store.PaymentAttempt, idem *p
 			return errors.New("a link claim without a link")
 		}
 		tag, err := tx.Exec(ctx, `UPDATE links SET claim_id = $1, claim_until = $2
-			WHERE id = $3 AND multiple = false AND used = false AND deleted_at IS NULL
+			WHERE id = $3 AND (multiple = false OR payment_limit > 0) AND used = false AND deleted_at IS NULL
 			AND (claim_id IS NULL OR claim_id = $1 OR `+claimFree+`)`, a.ID, ts(until), *a.LinkID, ts(now))
 		if err := claimed(tag, err, "link"); err != nil {
 			return err

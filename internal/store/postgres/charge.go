@@ -67,7 +67,12 @@ func createCharge(ctx context.Context, tx pgx.Tx, w store.ChargeWrite, metadata 
 		if c.LinkID == nil {
 			return errors.New("a claim without the charge's link id")
 		}
-		tag, err := tx.Exec(ctx, `UPDATE links SET used = true, used_at = $3, claim_id = NULL, claim_until = NULL
+		// The payment counts against the link's limit; the one that
+		// reaches it (the only one of a single-use link) uses the link.
+		tag, err := tx.Exec(ctx, `UPDATE links SET payment_count = payment_count + 1,
+			used = (NOT multiple OR payment_count + 1 >= payment_limit),
+			used_at = CASE WHEN NOT multiple OR payment_count + 1 >= payment_limit THEN $3::timestamptz END,
+			claim_id = NULL, claim_until = NULL
 			WHERE id = $1 AND claim_id = $2 AND used = false`, *c.LinkID, *w.ClaimID, createdAt)
 		if err != nil {
 			return err

@@ -20,7 +20,8 @@ const linkRead = linkColumns + `, (SELECT count(*) FROM charges WHERE charges.ac
 const linkReadNoCharges = linkColumns + `, 0`
 
 const linkColumns = `id, account_id, livemode, slug, title, description, amount, currency,
-	multiple, active, used, success_url, cancel_url, created_at, updated_at, used_at, deleted_at, capture_manual`
+	multiple, active, used, success_url, cancel_url, created_at, updated_at, used_at, deleted_at, capture_manual,
+	payment_limit, payment_count`
 
 // CreateLink inserts a link and its event in one transaction. ErrConflict
 // when the slug (or id) is taken, by any link, deleted or not.
@@ -49,9 +50,10 @@ func (db *DB) CreateLink(ctx context.Context, l *paylinks.Link, ev *paylinks.Eve
 // values, in linkColumns' order, for every kind of link.
 func insertLink(ctx context.Context, tx pgx.Tx, l *paylinks.Link) error {
 	_, err := tx.Exec(ctx, `INSERT INTO links (`+linkColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
 		l.ID, l.AccountID, l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
-		l.Multiple, l.Active, l.Used, l.SuccessURL, l.CancelURL, ts(l.CreatedAt), ts(l.UpdatedAt), tsp(l.UsedAt), tsp(l.DeletedAt), l.ManualCapture)
+		l.Multiple, l.Active, l.Used, l.SuccessURL, l.CancelURL, ts(l.CreatedAt), ts(l.UpdatedAt), tsp(l.UsedAt), tsp(l.DeletedAt), l.ManualCapture,
+		l.PaymentLimit, l.PaymentCount)
 	return err
 }
 
@@ -171,7 +173,7 @@ func (db *DB) DeleteLink(ctx context.Context, accountID paylinks.ID, livemode bo
 	return l, tx.Commit(ctx)
 }
 
-// ClaimLink reserves a single-use link for the payment attempt claimID until
+// ClaimLink reserves a single-use (or limited, payment_limit > 0) link for the payment attempt claimID until
 // `until`; the attempt holding the claim may claim again (extending it). The
 // claim is one conditional UPDATE, so that across any number of processes at
 // most one attempt holds an unexpired claim. ErrConflict when the link is
@@ -181,7 +183,7 @@ func (db *DB) DeleteLink(ctx context.Context, accountID paylinks.ID, livemode bo
 func (db *DB) ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, until time.Time) (err error) {
 	defer wrap(&err, "ClaimLink")
 	tag, err := db.pool.Exec(ctx, `UPDATE links SET claim_id = $2, claim_until = $4
-		WHERE id = $1 AND multiple = false AND used = false AND deleted_at IS NULL
+		WHERE id = $1 AND (multiple = false OR payment_limit > 0) AND used = false AND deleted_at IS NULL
 		AND (claim_id IS NULL OR claim_id = $2 OR claim_until < $3)`, linkID, claimID, ts(now), ts(until))
 	if err != nil {
 		return err
@@ -191,7 +193,7 @@ func (db *DB) ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, u
 	}
 	// Not claimed: say why. This read decides only the error, never a write.
 	var multiple, used, deleted bool
-	err = db.pool.QueryRow(ctx, `SELECT multiple, used, deleted_at IS NOT NULL FROM links WHERE id = $1`,
+	err = db.pool.QueryRow(ctx, `SELECT multiple AND payment_limit = 0, used, deleted_at IS NOT NULL FROM links WHERE id = $1`,
 		linkID).Scan(&multiple, &used, &deleted)
 	switch {
 	case err != nil:
@@ -229,7 +231,7 @@ func scanLink(row rowScanner) (*paylinks.Link, error) {
 	var l paylinks.Link
 	if err := row.Scan(&l.ID, &l.AccountID, &l.Livemode, &l.Slug, &l.Title, &l.Description, &l.Amount, &l.Currency,
 		&l.Multiple, &l.Active, &l.Used, &l.SuccessURL, &l.CancelURL, &l.CreatedAt, &l.UpdatedAt, &l.UsedAt, &l.DeletedAt,
-		&l.ManualCapture, &l.ChargeCount,
+		&l.ManualCapture, &l.PaymentLimit, &l.PaymentCount, &l.ChargeCount,
 	); err != nil {
 		return nil, err
 	}

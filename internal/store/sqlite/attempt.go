@@ -66,7 +66,7 @@ func (db *DB) BeginAttempt(ctx context.Context, a *store.PaymentAttempt, idem *p
 				return errors.New("a link claim without a link")
 			}
 			res, err := tx.ExecContext(ctx, `UPDATE links SET claim_id = ?, claim_until = ?
-				WHERE id = ? AND multiple = 0 AND used = 0 AND deleted_at IS NULL
+				WHERE id = ? AND (multiple = 0 OR payment_limit > 0) AND used = 0 AND deleted_at IS NULL
 				AND (claim_id IS NULL OR claim_id = ? OR `+claimFree+`)`,
 				idArg(a.ID), micro(until), idArg(*a.LinkID), idArg(a.ID), micro(now))
 			if err := claimed(res, err, "link"); err != nil {

@@ -20,8 +20,9 @@ const chargeCols = `id, account_id, livemode, link_id, session_id, amount, curre
 	authorized_amount, captured_amount, refunded_amount, expires_at, reversed_at, expired_at, pending_op, ip`
 
 // CreateCharge inserts a charge and its events in one transaction. A
-// successful charge with w.ClaimID marks its link used (used_at = the
-// charge's CreatedAt) and drops the claim, or, when the link does not hold
+// successful charge with w.ClaimID counts against its link's limit, marks
+// it used when that reaches the limit (used_at = the charge's CreatedAt;
+// a single-use link's limit is 1) and drops the claim, or, when the link does not hold
 // that claim, writes nothing and returns ErrConflict. With w.TokenID the
 // token's charge_status becomes the charge's status (ErrNotFound, nothing
 // written, when the account and mode have no such token).
@@ -66,8 +67,13 @@ func createCharge(ctx context.Context, tx *writeTx, w store.ChargeWrite, metadat
 		}
 		// A link deleted while the payment ran still holds the claim:
 		// the money moved, so the charge is recorded.
-		res, err := tx.ExecContext(ctx, `UPDATE links SET used = 1, used_at = ?, claim_id = NULL, claim_until = NULL
-			WHERE id = ? AND account_id = ? AND livemode = ? AND used = 0 AND claim_id = ?`,
+		// The payment counts against the link's limit; the one that
+		// reaches it (the only one of a single-use link) uses the link.
+		res, err := tx.ExecContext(ctx, `UPDATE links SET payment_count = payment_count + 1,
+			used = (multiple = 0 OR payment_count + 1 >= payment_limit),
+			used_at = CASE WHEN multiple = 0 OR payment_count + 1 >= payment_limit THEN ?1 END,
+			claim_id = NULL, claim_until = NULL
+			WHERE id = ?2 AND account_id = ?3 AND livemode = ?4 AND used = 0 AND claim_id = ?5`,
 			micro(c.CreatedAt), idArg(*c.LinkID), idArg(c.AccountID), c.Livemode, idArg(*w.ClaimID))
 		if err != nil {
 			return err

@@ -10,7 +10,8 @@ import (
 )
 
 const linkCols = `id, account_id, livemode, slug, title, description, amount, currency,
-	multiple, active, used, used_at, success_url, cancel_url, created_at, updated_at, deleted_at, capture_manual`
+	multiple, active, used, used_at, success_url, cancel_url, created_at, updated_at, deleted_at, capture_manual,
+	payment_limit, payment_count`
 
 // linkRead is linkCols and the link's number of charges, kept on the link
 // by a trigger on charges (migration 00007): what scanLink reads.
@@ -49,7 +50,7 @@ func linkRow(l *paylinks.Link) tableRow {
 	return tableRow{into: linkInsertInto, values: []any{
 		idArg(l.ID), idArg(l.AccountID), l.Livemode, l.Slug, l.Title, l.Description, l.Amount, l.Currency,
 		l.Multiple, l.Active, l.Used, nullMicro(l.UsedAt), l.SuccessURL, l.CancelURL,
-		micro(l.CreatedAt), micro(l.UpdatedAt), nullMicro(l.DeletedAt), l.ManualCapture}}
+		micro(l.CreatedAt), micro(l.UpdatedAt), nullMicro(l.DeletedAt), l.ManualCapture, l.PaymentLimit, l.PaymentCount}}
 }
 
 // GetLink returns a link of the account and mode, deleted ones included.
@@ -162,7 +163,7 @@ func (db *DB) DeleteLink(ctx context.Context, accountID paylinks.ID, livemode bo
 	return l, nil
 }
 
-// ClaimLink reserves a single-use link for the payment attempt claimID until
+// ClaimLink reserves a single-use (or limited, payment_limit > 0) link for the payment attempt claimID until
 // until. ErrConflict when the link is used, deleted, or held by another
 // attempt whose claim is still valid at now; ErrNotFound when it is missing.
 // A multi-use link is not claimed (nil). The same attempt may claim again,
@@ -170,7 +171,7 @@ func (db *DB) DeleteLink(ctx context.Context, accountID paylinks.ID, livemode bo
 func (db *DB) ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, until time.Time) error {
 	return wrap("ClaimLink", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE links SET claim_id = ?, claim_until = ?
-			WHERE id = ? AND multiple = 0 AND used = 0 AND deleted_at IS NULL
+			WHERE id = ? AND (multiple = 0 OR payment_limit > 0) AND used = 0 AND deleted_at IS NULL
 			AND (claim_id IS NULL OR claim_id = ? OR claim_until <= ?)`,
 			idArg(claimID), micro(until), idArg(linkID), idArg(claimID), micro(now))
 		if err != nil {
@@ -183,7 +184,7 @@ func (db *DB) ClaimLink(ctx context.Context, linkID, claimID paylinks.ID, now, u
 		}
 		// Not claimed: say why.
 		var multiple, used, deleted bool
-		err = tx.QueryRowContext(ctx, `SELECT multiple, used, deleted_at IS NOT NULL FROM links WHERE id = ?`,
+		err = tx.QueryRowContext(ctx, `SELECT multiple AND payment_limit = 0, used, deleted_at IS NOT NULL FROM links WHERE id = ?`,
 			idArg(linkID)).Scan(&multiple, &used, &deleted)
 		switch {
 		case err != nil:
@@ -242,10 +243,10 @@ func newLinkScan() *linkScan {
 	l := &s.l
 	// Room for the columns a list adds after the link's (listAtOnce), so
 	// that adding them allocates nothing.
-	s.dest = make([]any, 0, 23)
+	s.dest = make([]any, 0, 25)
 	s.dest = append(s.dest, &l.ID, &l.AccountID, &l.Livemode, &l.Slug, &l.Title, &l.Description, &l.Amount, &l.Currency,
 		&l.Multiple, &l.Active, &l.Used, &s.usedAt, &l.SuccessURL, &l.CancelURL, &s.created, &s.updated, &s.deletedAt,
-		&l.ManualCapture, &l.ChargeCount)
+		&l.ManualCapture, &l.PaymentLimit, &l.PaymentCount, &l.ChargeCount)
 	return s
 }
 

@@ -22,7 +22,7 @@ func bulkLinks(tb testing.TB, db *DB, a *paylinks.Account, n int) {
 		_, err := tx.ExecContext(ctx, `WITH RECURSIVE seq(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM seq WHERE x + 1 < ?)
 			INSERT INTO links (`+linkCols+`)
 			SELECT randomblob(16), ?, 0, 'bulk-' || x, 'Link ' || x, 'bulk', (x % 1000 + 1) * 100, 'THB',
-				x % 2, 1, x % 100 = 0, NULL, '', '', ? + x * 1000000, ? + x * 1000000, NULL, 0 FROM seq`,
+				x % 2, 1, x % 100 = 0, NULL, '', '', ? + x * 1000000, ? + x * 1000000, NULL, 0, 0, 0 FROM seq`,
 			n, idArg(a.ID), base, base)
 		return err
 	})

@@ -337,7 +337,13 @@ func testCartLinks(t *testing.T, f *fixture) {
 		Adjustable: &paylinks.AdjustableQuantity{Enabled: true, Minimum: 1, Maximum: 9}}, {PriceID: f.id(t), ProductID: f.id(t), Quantity: 1}},
 		CouponID: &coupon, AllowPromotionCodes: true, TaxRateIDs: []paylinks.ID{f.id(t)}, ShippingRateIDs: []paylinks.ID{f.id(t), f.id(t)},
 		BillingAddressCollection: "required", ShippingCountries: []string{"TH", "US"}, CustomerEmail: "a@example.com",
-		SubmitType: "book", ExpiresAt: &until, Metadata: map[string]string{"k": "v"}}
+		SubmitType: "book", ExpiresAt: &until, Metadata: map[string]string{"k": "v"},
+		DynamicTaxRateIDs: []paylinks.ID{f.id(t)}, AutomaticTax: true, TaxIDCollection: true,
+		ConsentCollection: &paylinks.ConsentCollection{Promotions: "auto", TermsOfService: "required"},
+		CustomFields: []paylinks.CustomField{{Key: "size", Label: "Size", Type: "dropdown", Optional: true,
+			Options: []paylinks.CustomFieldOption{{Value: "s", Label: "Small"}, {Value: "l", Label: "Large"}}},
+			{Key: "note", Label: "Note", Type: "text"}},
+		Recovery: &paylinks.ExpirationRecovery{Enabled: true, AllowPromotionCodes: true}}
 	l := f.link(t, a, false, 1, nil)
 	ev := f.event(t, a.ID, false, "link.create", l.ID, 1)
 	if err := f.s.CreateCartLink(ctx, l, cart, ev, nil); err != nil {

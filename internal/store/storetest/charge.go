@@ -193,7 +193,7 @@ func testCreateChargeClaim(t *testing.T, f *fixture) {
 		wantCharge(t, f, "CreateCharge("+tt.name+")", w, tt.want.written)
 		want := *l
 		if tt.want.used {
-			want.Used, want.UsedAt = true, &c.CreatedAt
+			want.Used, want.UsedAt, want.PaymentCount = true, &c.CreatedAt, 1
 		}
 		if tt.want.written {
 			want.ChargeCount = 1 // a failed charge counts too
@@ -215,6 +215,54 @@ func testCreateChargeClaim(t *testing.T, f *fixture) {
 			wantErr(t, fmt.Sprintf("CreateCharge %d", i+1), err, want)
 		}
 	})
+}
+
+// testLimitedLinkClaims: a multi-use link with a PaymentLimit is claimed
+// like a single-use link; each successful charge under the claim counts,
+// and the one that reaches the limit uses the link; a failed one counts
+// nothing.
+func testLimitedLinkClaims(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	a := f.account(t)
+	l := f.newLink(t, a, false, 0, func(l *paylinks.Link) { l.Multiple, l.PaymentLimit = true, 3 })
+	if got, err := f.s.GetLink(ctx, a.ID, false, l.ID); err != nil || got.PaymentLimit != 3 || got.PaymentCount != 0 {
+		t.Fatalf("GetLink of a limited link: %+v, %v", got, err)
+	}
+	pay := func(i int, status paylinks.ChargeStatus) *paylinks.Charge {
+		t.Helper()
+		claimID := f.claim(10*i, 10*i+5)(t, l)
+		c := f.charge(t, a, false, 10*i+1, func(c *paylinks.Charge) {
+			c.LinkID, c.Status = &l.ID, status
+			if status != paylinks.ChargeSuccessful {
+				c.PaidAt, c.FailureCode = nil, "failed_processing"
+			}
+		})
+		if err := f.s.CreateCharge(ctx, store.ChargeWrite{Charge: c, ClaimID: &claimID}); err != nil {
+			t.Fatalf("CreateCharge %d: %v", i, err)
+		}
+		if status != paylinks.ChargeSuccessful {
+			if err := f.s.ReleaseClaim(ctx, l.ID, claimID); err != nil {
+				t.Fatalf("ReleaseClaim: %v", err)
+			}
+		}
+		return c
+	}
+	pay(1, paylinks.ChargeSuccessful)
+	pay(2, paylinks.ChargeFailed)
+	pay(3, paylinks.ChargeSuccessful)
+	got, err := f.s.GetLink(ctx, a.ID, false, l.ID)
+	if err != nil || got.PaymentCount != 2 || got.Used || got.UsedAt != nil || got.ChargeCount != 3 {
+		t.Fatalf("after 2 of 3 payments and a failure: %+v, %v", got, err)
+	}
+	last := pay(4, paylinks.ChargeSuccessful)
+	got, err = f.s.GetLink(ctx, a.ID, false, l.ID)
+	if err != nil || got.PaymentCount != 3 || !got.Used || got.UsedAt == nil || !got.UsedAt.Equal(last.CreatedAt) {
+		t.Fatalf("after 3 of 3 payments: %+v, %v", got, err)
+	}
+	wantErr(t, "ClaimLink of a link at its limit", f.s.ClaimLink(ctx, l.ID, f.id(t), at(100), at(110)), paylinks.ErrConflict)
+	if got.Payable() != "used" {
+		t.Errorf("Payable at the limit: got %q, want used", got.Payable())
+	}
 }
 
 // claim returns a setup that claims the link with a new attempt from now to

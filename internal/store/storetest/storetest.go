@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClaimLinkConcurrent", testClaimLinkConcurrent},
 		{"CreateCharge", testCreateCharge},
 		{"CreateChargeClaim", testCreateChargeClaim},
+		{"LimitedLinkClaims", testLimitedLinkClaims},
 		{"CreateChargeToken", testCreateChargeToken},
 		{"ListCharges", testListCharges},
 		{"LinkCharges", testLinkCharges},
