@@ -47,6 +47,19 @@ type cartView struct {
 	PinnedEmail       string
 	ClientReferenceID string
 	SubmitVerb        string // Pay, Book, Donate
+
+	TaxIDCollection         bool
+	TaxID, TaxIDErr         string
+	AskPromotions, AskTerms bool
+	Promotions, Terms       bool
+	TermsErr                string
+	CustomFields            []customFieldView
+}
+
+type customFieldView struct {
+	Name, Label, Type, Value, Err string
+	Optional                      bool
+	Options                       []countryView // Code is the value, Name the label
 }
 
 type cartLineView struct {
@@ -143,6 +156,16 @@ func decodeCartForm(form url.Values, cart *paylinks.LinkCart) cartForm {
 		ch.BillingAddress = address("billing_")
 	}
 	ch.ClientReferenceID = get("client_reference_id")
+	ch.TaxID = get("tax_id")
+	ch.Promotions, ch.Terms = form.Get("consent_promotions") != "", form.Get("consent_terms") != ""
+	for _, cf := range cart.CustomFields {
+		if v, ok := form["custom_"+cf.Key]; ok && len(v) > 0 {
+			if ch.CustomFields == nil {
+				ch.CustomFields = map[string]string{}
+			}
+			ch.CustomFields[cf.Key] = strings.TrimSpace(v[0])
+		}
+	}
 	return f
 }
 
@@ -207,6 +230,19 @@ func cartViewOf(o *service.CartOffer, lang string, errs map[string]string) *cart
 		c.Shipping = true
 		c.Ship = addressViewOf(o.Choice.ShippingAddress)
 		c.ShipCountries = countries(o.Cart.ShippingCountries, c.Ship.Country)
+	}
+	c.TaxIDCollection, c.TaxID, c.TaxIDErr = o.Cart.TaxIDCollection, o.Choice.TaxID, errs["tax_id"]
+	if cc := o.Cart.ConsentCollection; cc != nil {
+		c.AskPromotions, c.AskTerms = cc.Promotions == "auto", cc.TermsOfService == "required"
+		c.Promotions, c.Terms, c.TermsErr = o.Choice.Promotions, o.Choice.Terms, errs["terms"]
+	}
+	for _, f := range o.Cart.CustomFields {
+		fv := customFieldView{Name: "custom_" + f.Key, Label: f.Label, Type: f.Type, Value: o.Choice.CustomFields[f.Key],
+			Err: errs["custom_"+f.Key], Optional: f.Optional}
+		for _, opt := range f.Options {
+			fv.Options = append(fv.Options, countryView{Code: opt.Value, Name: opt.Label, Selected: opt.Value == fv.Value})
+		}
+		c.CustomFields = append(c.CustomFields, fv)
 	}
 	if o.Cart.BillingAddressCollection == "required" {
 		c.Billing = true

@@ -301,3 +301,95 @@ func testCartPromoLimitConcurrent(t *testing.T, backend string) {
 		t.Errorf("times redeemed %d, want %d", promo.TimesRedeemed, limit)
 	}
 }
+
+// TestCartExtras: a link with required terms, custom fields, a tax ID
+// field, a pinned email, a required billing address and dynamic tax rates:
+// the page asks for each, the tax follows the country typed, payment is
+// refused (nothing charged) until the terms are agreed, and the session
+// records the answers.
+func TestCartExtras(t *testing.T) {
+	e := newEnv(t, "sqlite", roomy, service.Options{})
+	ctx := context.Background()
+	pr := e.test
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	prod, err := e.svc.CreateProduct(ctx, pr, service.ProductParams{Name: "Workshop seat"})
+	must(err)
+	price, err := e.svc.CreatePrice(ctx, pr, service.PriceParams{ProductID: prod.ID, UnitAmount: 10000, Currency: "EUR",
+		Type: paylinks.PriceOneTime, TaxBehavior: paylinks.TaxExclusive})
+	must(err)
+	de, err := e.svc.CreateTaxRate(ctx, pr, service.TaxRateParams{DisplayName: "MwSt", Percentage: 19 * 10000, Country: "DE"})
+	must(err)
+	fr, err := e.svc.CreateTaxRate(ctx, pr, service.TaxRateParams{DisplayName: "TVA", Percentage: 20 * 10000, Country: "FR"})
+	must(err)
+	l, _, err := e.svc.CreateCartLink(ctx, pr, service.CartLinkParams{
+		LineItems:                []service.CartItemParams{{PriceID: price.ID, Quantity: 1}},
+		BillingAddressCollection: "required", CustomerEmail: "buyer@example.com", SubmitType: "book",
+		DynamicTaxRateIDs: []paylinks.ID{de.ID, fr.ID}, DynamicTaxRateRefs: []string{"de", "fr"},
+		TaxIDCollection:   true,
+		ConsentCollection: &paylinks.ConsentCollection{TermsOfService: "required", Promotions: "auto"},
+		CustomFields: []paylinks.CustomField{{Key: "company", Label: "Company", Type: paylinks.CustomFieldText},
+			{Key: "size", Label: "T-shirt size", Type: paylinks.CustomFieldDropdown, Optional: true,
+				Options: []paylinks.CustomFieldOption{{Value: "m", Label: "Medium"}, {Value: "l", Label: "Large"}}}},
+	})
+	must(err)
+	c := browser(t)
+	u := e.url + "/l/" + l.Slug
+	p := get(t, c, u)
+	wantIn(t, "GET", p, "Workshop seat", "€100.00", `value="buyer@example.com" readonly`, `name="tax_id"`, `name="consent_terms"`,
+		`name="consent_promotions"`, `name="custom_company"`, `<option value="m">Medium</option>`, `name="billing_country"`, "Book €100.00")
+
+	form := func(csrf, country string, terms bool) url.Values {
+		v := payForm(csrf, "4242424242424242")
+		v.Del("email")
+		v.Set("billing_name", "Anna Schmidt")
+		v.Set("billing_line1", "Hauptstr. 1")
+		v.Set("billing_city", "Berlin")
+		v.Set("billing_country", country)
+		v.Set("tax_id", "DE123456789")
+		v.Set("custom_company", "Acme GmbH")
+		v.Set("custom_size", "l")
+		if terms {
+			v.Set("consent_terms", "1")
+		}
+		return v
+	}
+	up := form(csrfOf(t, p), "DE", false)
+	up.Set("op", "update")
+	p = post(t, c, u, up)
+	wantIn(t, "billing in Germany", p, "MwSt 19%", "€19.00", "€119.00")
+
+	p = post(t, c, u, form(csrfOf(t, p), "DE", false))
+	if p.status != http.StatusUnprocessableEntity {
+		t.Fatalf("pay without the terms: %d", p.status)
+	}
+	wantIn(t, "without the terms", p, "Agree to the terms of service to continue.")
+
+	p = post(t, c, u, form(csrfOf(t, p), "FR", true))
+	if p.status != http.StatusConflict {
+		t.Fatalf("pay in France with the German total: %d", p.status)
+	}
+	wantIn(t, "France", p, "from €119.00 to €120.00", "TVA 20%")
+	p = post(t, c, u, form(csrfOf(t, p), "FR", true))
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("pay: %d %s", p.status, p.body)
+	}
+	list, err := e.svc.SessionPage(ctx, pr, service.CursorPage{Limit: 5})
+	must(err)
+	if len(list.Items) != 1 {
+		t.Fatalf("%d sessions", len(list.Items))
+	}
+	s := list.Items[0]
+	sc := s.Cart
+	if s.Amount != 12000 || s.Email != "buyer@example.com" || sc == nil || sc.Breakdown.Tax != 2000 ||
+		len(sc.TaxIDs) != 1 || sc.TaxIDs[0].Value != "DE123456789" ||
+		sc.Consent == nil || !sc.Consent.TermsOfService || sc.Consent.Promotions ||
+		len(sc.CustomFields) != 2 || sc.CustomFields[0].Value != "Acme GmbH" || sc.CustomFields[1].Value != "l" ||
+		sc.BillingAddress == nil || sc.BillingAddress.Country != "FR" {
+		t.Errorf("session %+v, cart %+v", s, sc)
+	}
+}

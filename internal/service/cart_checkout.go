@@ -18,9 +18,10 @@ import (
 // page showed, and pays exactly that total, redeeming the coupon and the
 // promotion code in the transaction that writes the payment attempt.
 //
-// Tax: the link's tax rates apply to every line. Shipping is taxed by the
-// same rates when its shipping rate's tax_behavior is inclusive or
-// exclusive, and not taxed when it is unspecified.
+// Tax: the link's tax rates, and those the payer's address chooses
+// (cart_tax.go), apply to every line. Shipping is taxed by the same rates
+// when its shipping rate's tax_behavior is inclusive or exclusive, and not
+// taxed when it is unspecified.
 
 // CartChoice is what the payer chose on a cart link's page.
 type CartChoice struct {
@@ -36,6 +37,12 @@ type CartChoice struct {
 	ShippingAddress, BillingAddress *paylinks.Address
 	// ClientReferenceID is the merchant's reference from the page's URL.
 	ClientReferenceID string
+	// TaxID is the tax ID the payer typed (links with tax_id_collection).
+	TaxID string
+	// Promotions and Terms are the consent checkboxes ticked.
+	Promotions, Terms bool
+	// CustomFields are the answers to the link's custom fields, by key.
+	CustomFields map[string]string
 }
 
 // CartOfferLine is one line of a priced cart.
@@ -171,6 +178,11 @@ func (s *Service) PriceCart(ctx context.Context, l *paylinks.Link, cart *paylink
 		}
 		o.TaxRates = append(o.TaxRates, *r)
 	}
+	byAddress, err := s.addressTaxRates(ctx, l, cart, ch)
+	if err != nil {
+		return nil, err
+	}
+	o.TaxRates = append(o.TaxRates, byAddress...)
 	for i := range lines {
 		lines[i].TaxRates = o.TaxRates
 	}
@@ -278,10 +290,6 @@ type CartPayParams struct {
 	IP     string
 	// Quote is the total the page showed (nil: no page).
 	Quote *Quote
-	// Extra is what the payer gave beyond the cart (tax ids, consents,
-	// custom fields), recorded on the session as given; the caller
-	// checked it.
-	Extra func(*paylinks.SessionCart)
 }
 
 // CodeRedemptionRefused is the code of the error of a payment whose
@@ -307,6 +315,8 @@ func (s *Service) PayCart(ctx context.Context, l *paylinks.Link, cart *paylinks.
 	}
 	fe := append(FieldErrors(nil), o.Problems...)
 	fe = append(fe, checkAddresses(o)...)
+	answers, answerErrs := checkAnswers(o)
+	fe = append(fe, answerErrs...)
 	if len(fe) > 0 {
 		return nil, o, fe
 	}
@@ -331,11 +341,9 @@ func (s *Service) PayCart(ctx context.Context, l *paylinks.Link, cart *paylinks.
 		return nil, o, err
 	}
 	linkID := l.ID
-	a.LinkID, a.ClaimsLink, a.IP, a.Capture = &linkID, !l.Multiple, payerIP(p.IP), !l.ManualCapture
+	a.LinkID, a.ClaimsLink, a.IP, a.Capture = &linkID, l.Limited(), payerIP(p.IP), !l.ManualCapture
 	a.Cart = sessionCart(o)
-	if p.Extra != nil {
-		p.Extra(a.Cart)
-	}
+	answers(a.Cart)
 	if o.Promotion != nil {
 		a.Redeems = append(a.Redeems, o.Promotion.ID)
 	}
@@ -453,4 +461,76 @@ func sessionCart(o *CartOffer) *paylinks.SessionCart {
 // the link sells one amount.
 func (s *Service) CheckoutCart(ctx context.Context, l *paylinks.Link) (*paylinks.LinkCart, error) {
 	return s.linkCart(ctx, l)
+}
+
+// Limits of what a payer types beyond the cart.
+const (
+	maxTaxIDLen       = 40
+	maxCustomTextLen  = 255
+	maxCustomNumerals = 255
+)
+
+// checkAnswers checks what the payer gave beyond the cart against what the
+// link asks for (tax ID, consents, custom fields): the terms of service, a
+// required field, a numeric field's digits, a dropdown's options. It
+// returns the function that records the answers on a session's cart.
+func checkAnswers(o *CartOffer) (func(*paylinks.SessionCart), FieldErrors) {
+	var fe FieldErrors
+	bad := func(param, msg string) { fe = append(fe, paylinks.Invalid("parameter_invalid", param, "%s", msg)) }
+	ch, cart := o.Choice, o.Cart
+	var taxIDs []paylinks.TaxID
+	if cart.TaxIDCollection {
+		if id := strings.TrimSpace(ch.TaxID); id != "" {
+			if len(id) > maxTaxIDLen || strings.ContainsAny(id, "\x00\r\n<>") {
+				bad("tax_id", fmt.Sprintf("Enter a tax ID of at most %d characters.", maxTaxIDLen))
+			} else {
+				taxIDs = append(taxIDs, paylinks.TaxID{Type: "unknown", Value: id})
+			}
+		}
+	}
+	var consent *paylinks.Consent
+	if cc := cart.ConsentCollection; cc != nil {
+		if cc.TermsOfService == "required" && !ch.Terms {
+			bad("terms", "Agree to the terms of service to continue.")
+		}
+		c := paylinks.Consent{Promotions: cc.Promotions == "auto" && ch.Promotions, TermsOfService: cc.TermsOfService == "required" && ch.Terms}
+		if c != (paylinks.Consent{}) {
+			consent = &c
+		}
+	}
+	var values []paylinks.CustomFieldValue
+	for _, f := range cart.CustomFields {
+		v := strings.TrimSpace(ch.CustomFields[f.Key])
+		param := "custom_" + f.Key
+		switch {
+		case v == "" && !f.Optional:
+			bad(param, "Fill in "+f.Label+".")
+			continue
+		case v == "":
+			continue
+		case f.Type == paylinks.CustomFieldNumeric:
+			if len(v) > maxCustomNumerals || strings.Trim(v, "0123456789") != "" {
+				bad(param, f.Label+" takes digits only.")
+				continue
+			}
+		case f.Type == paylinks.CustomFieldDropdown:
+			ok := false
+			for _, opt := range f.Options {
+				ok = ok || opt.Value == v
+			}
+			if !ok {
+				bad(param, "Choose one of the options of "+f.Label+".")
+				continue
+			}
+		default:
+			if len(v) > maxCustomTextLen || strings.ContainsAny(v, "\x00") {
+				bad(param, fmt.Sprintf("%s is at most %d characters.", f.Label, maxCustomTextLen))
+				continue
+			}
+		}
+		values = append(values, paylinks.CustomFieldValue{Key: f.Key, Label: f.Label, Type: f.Type, Value: v})
+	}
+	return func(sc *paylinks.SessionCart) {
+		sc.TaxIDs, sc.Consent, sc.CustomFields = taxIDs, consent, values
+	}, fe
 }
