@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/paylinks/paylinks"
-	"github.com/paylinks/paylinks/internal/service"
 	"github.com/paylinks/paylinks/internal/servertest"
+	"github.com/paylinks/paylinks/internal/service"
 )
 
 func TestRatesForAddress(t *testing.T) {
