@@ -1,12 +1,10 @@
 package service_test
 
 import (
-	"context"
 	"slices"
 	"testing"
 
 	"github.com/paylinks/paylinks"
-	"github.com/paylinks/paylinks/internal/servertest"
 	"github.com/paylinks/paylinks/internal/service"
 )
 
@@ -51,38 +49,5 @@ func TestRatesForAddress(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
-	}
-}
-
-// TestPayLinkRefusesCart: a cart link is not paid by PayLink (which would
-// charge the default cart's total, ignoring the payer's choices).
-func TestPayLinkRefusesCart(t *testing.T) {
-	st := servertest.OpenStore(t, "sqlite")
-	svc := service.New(st, service.Options{})
-	ctx := context.Background()
-	a, err := svc.EnsureAccount(ctx, "Shop")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pr, err := svc.Authenticate(ctx, servertest.MustKey(t, svc, a.ID, false, paylinks.KeySecret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	prod, err := svc.CreateProduct(ctx, pr, service.ProductParams{Name: "Mug"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	price, err := svc.CreatePrice(ctx, pr, service.PriceParams{ProductID: prod.ID, UnitAmount: 1500, Currency: "USD", Type: paylinks.PriceOneTime})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, _, err := svc.CreateCartLink(ctx, pr, service.CartLinkParams{LineItems: []service.CartItemParams{{PriceID: price.ID, Quantity: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = svc.PayLink(ctx, service.PayParams{Slug: l.Slug, Email: "p@example.com",
-		Card: service.CardInput{Number: "4242424242424242", ExpirationMonth: 12, ExpirationYear: 2040, SecurityCode: "123", Name: "P"}})
-	if e := paylinks.AsError(err); e == nil || e.Code != "cart_link" {
-		t.Errorf("PayLink of a cart link: %v, want cart_link", err)
 	}
 }

@@ -121,13 +121,6 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 	if err := checkQuote(p.Quote, l.Amount, l.Currency); err != nil {
 		return nil, l, err
 	}
-	// A link that sells a cart is paid by PayCart, which prices the
-	// payer's choice: its Amount is only the default cart's total.
-	if cart, err := s.linkCart(ctx, l); err != nil {
-		return nil, l, fmt.Errorf("PayLink(%q): %w", p.Slug, err)
-	} else if cart != nil {
-		return nil, l, paylinks.Invalid("cart_link", "line_items", "this link sells a cart: pay it from its page, which prices the cart")
-	}
 	now := s.Now()
 	in, err := s.checkPayer(ctx, l.Livemode, l.Amount, l.Currency, p.Amount, p.Card, p.Email, now)
 	if err != nil {
