@@ -95,3 +95,80 @@ type ExpirationRecovery struct {
 	Enabled             bool `json:"enabled"`
 	AllowPromotionCodes bool `json:"allow_promotion_codes,omitempty"`
 }
+
+// Address is a postal address a payer typed on a hosted page. Country is
+// an ISO 3166-1 alpha-2 code.
+type Address struct {
+	Name       string `json:"name,omitempty"`
+	Line1      string `json:"line1,omitempty"`
+	Line2      string `json:"line2,omitempty"`
+	City       string `json:"city,omitempty"`
+	PostalCode string `json:"postal_code,omitempty"`
+	State      string `json:"state,omitempty"`
+	Country    string `json:"country"`
+}
+
+// SessionLine is one line a payer bought: the price, its product's name as
+// the page showed it, the quantity, and its amounts in minor units.
+type SessionLine struct {
+	PriceID     ID     `json:"price_id"`
+	ProductID   ID     `json:"product_id"`
+	ProductName string `json:"product_name"`
+	UnitAmount  int64  `json:"unit_amount"`
+	Quantity    int64  `json:"quantity"`
+	Amount      int64  `json:"amount"`   // unit_amount × quantity
+	Discount    int64  `json:"discount"` // its share of the discount
+	Tax         int64  `json:"tax"`      // exclusive tax added
+	Total       int64  `json:"total"`    // amount − discount + tax
+}
+
+// CartBreakdown is a cart's totals in minor units: Total = Subtotal −
+// Discount + Shipping + Tax; InclusiveTax is included in the amounts and
+// adds nothing.
+type CartBreakdown struct {
+	Subtotal     int64 `json:"subtotal"`
+	Discount     int64 `json:"discount"`
+	Shipping     int64 `json:"shipping"`
+	Tax          int64 `json:"tax"`
+	InclusiveTax int64 `json:"inclusive_tax"`
+	Total        int64 `json:"total"`
+}
+
+// TaxID is a tax identifier a payer gave (type e.g. "eu_vat").
+type TaxID struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// CustomFieldValue is a payer's answer to one of a link's custom fields.
+type CustomFieldValue struct {
+	Key   string `json:"key"`
+	Label string `json:"label,omitempty"`
+	Type  string `json:"type"` // text | numeric | dropdown
+	Value string `json:"value"`
+}
+
+// Consent is what a payer agreed to on the page.
+type Consent struct {
+	Promotions     bool `json:"promotions,omitempty"`
+	TermsOfService bool `json:"terms_of_service,omitempty"`
+}
+
+// SessionCart is what a payer bought through a link that sells a cart, as
+// the payment records it on its checkout session: the lines, the totals,
+// the discount and shipping chosen, the addresses and the payer's answers.
+type SessionCart struct {
+	Lines             []SessionLine      `json:"lines"`
+	Breakdown         CartBreakdown      `json:"breakdown"`
+	CouponID          *ID                `json:"coupon_id,omitempty"`
+	PromotionCodeID   *ID                `json:"promotion_code_id,omitempty"`
+	PromotionCode     string             `json:"promotion_code,omitempty"`
+	ShippingRateID    *ID                `json:"shipping_rate_id,omitempty"`
+	ShippingName      string             `json:"shipping_name,omitempty"`
+	ShippingAddress   *Address           `json:"shipping_address,omitempty"`
+	BillingAddress    *Address           `json:"billing_address,omitempty"`
+	TaxIDs            []TaxID            `json:"tax_ids,omitempty"`
+	Consent           *Consent           `json:"consent,omitempty"`
+	CustomFields      []CustomFieldValue `json:"custom_fields,omitempty"`
+	ClientReferenceID string             `json:"client_reference_id,omitempty"`
+}

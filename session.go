@@ -57,6 +57,9 @@ type CheckoutSession struct {
 	ExpiresAt  time.Time
 	// CompletedAt is when the session was paid.
 	CompletedAt *time.Time
+	// Cart is what the payer bought, when the session was paid through a
+	// link that sells a cart; nil otherwise.
+	Cart *SessionCart `json:",omitempty"`
 }
 
 // StatusAt returns the session's status at now: an open session whose

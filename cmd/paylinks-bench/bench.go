@@ -112,6 +112,9 @@ type env struct {
 	nLinks     int       // links in the database when the run started
 	maxOffset  int
 	proxied    bool // the server believes X-Forwarded-For from the harness
+	// cartSlug is the 5-item cart link of cart-page and cart-pay, made by
+	// cartReady.
+	cartSlug string
 }
 
 // linkRef is one preloaded link.

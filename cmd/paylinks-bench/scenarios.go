@@ -47,6 +47,9 @@ var scenarios = []scenario{
 	{name: "create", op: "POST /links (durable)", bar: 0.30, do: create},
 	{name: "pay", op: "GET /l/{slug} + POST /l/{slug}, test card, new payer", bar: 0.15, ready: payReady, do: pay,
 		client: payerClient, perWorkerClient: true},
+	{name: "cart-page", op: "GET /l/{slug} of a 5-item cart link (priced by the service)", ready: cartReady, do: cartPage},
+	{name: "cart-pay", op: "GET /l/{slug} + POST /l/{slug} of the 5-item cart link, shipping address, test card, new payer",
+		ready: cartReady, do: cartPay, client: payerClient, perWorkerClient: true},
 	{name: "pay-proxied", op: "pay behind a proxy: kept-alive connections, payer in X-Forwarded-For", ready: payProxiedReady, do: payProxied},
 	{name: "charge", op: "POST /tokens + POST /charges, test card", ready: chargeReady, do: charge},
 	{name: "refund", op: "POST /tokens + POST /charges (capture=false) + POST /charges/{id}/capture + POST /charges/{id}/refunds",
@@ -459,6 +462,120 @@ func captureRefund(ctx context.Context, w *worker, e *env) error {
 	}
 	if !bytes.Contains(b, []byte(`"object":"refund"`)) {
 		return fmt.Errorf("POST /charges/{id}/refunds: no refund: %.160q", b)
+	}
+	return nil
+}
+
+// cartReady makes, once per run, the link cart-page and cart-pay use: five
+// catalog prices (the first adjustable), a tax rate and a shipping rate,
+// through the PriceBlocs API.
+func cartReady(ctx context.Context, c *http.Client, e *env) string {
+	if e.cartSlug != "" {
+		return ""
+	}
+	create := func(path, body string) (map[string]any, string) {
+		req, err := http.NewRequestWithContext(ctx, "POST", e.base+path, strings.NewReader(body))
+		if err != nil {
+			return nil, err.Error()
+		}
+		req.Header.Set("Authorization", e.secretAuth)
+		req.Header.Set("Content-Type", "application/json")
+		b, err := send(c, req, http.StatusOK)
+		if err != nil {
+			return nil, "POST " + path + ": " + err.Error() + " (a server without the PriceBlocs catalog?)"
+		}
+		var obj map[string]any
+		if err := json.Unmarshal(b, &obj); err != nil {
+			return nil, "POST " + path + ": " + err.Error()
+		}
+		return obj, ""
+	}
+	var items []string
+	for i := range 5 {
+		prod, why := create("/v1/products", fmt.Sprintf(`{"name": "Bench item %d"}`, i+1))
+		if why != "" {
+			return why
+		}
+		price, why := create("/v1/prices", fmt.Sprintf(`{"product": %q, "unit_amount": %d, "currency": "usd"}`, prod["id"], 500+100*i))
+		if why != "" {
+			return why
+		}
+		item := fmt.Sprintf(`{"price": %q, "quantity": %d}`, price["id"], 1+i%2)
+		if i == 0 {
+			item = fmt.Sprintf(`{"price": %q, "quantity": 1, "adjustable_quantity": {"enabled": true, "maximum": 9}}`, price["id"])
+		}
+		items = append(items, item)
+	}
+	tax, why := create("/v1/tax-rates", `{"display_name": "Sales tax", "percentage": 8.875, "inclusive": false}`)
+	if why != "" {
+		return why
+	}
+	ship, why := create("/v1/shipping-rates", `{"display_name": "Courier", "fixed_amount": {"amount": 500, "currency": "usd"}}`)
+	if why != "" {
+		return why
+	}
+	link, why := create("/v1/payment-links", fmt.Sprintf(`{"line_items": [%s], "tax_rates": [%q],
+		"shipping_options": [{"shipping_rate": %q}], "shipping_address_collection": {"allowed_countries": ["US"]},
+		"allow_promotion_codes": true}`, strings.Join(items, ", "), tax["id"], ship["id"]))
+	if why != "" {
+		return why
+	}
+	slug, _ := link["short_id"].(string)
+	if slug == "" {
+		return "the payment link has no short_id"
+	}
+	b, why := fetchPage(ctx, c, e, slug)
+	if why != "" {
+		return why
+	}
+	if _, ok := csrfField(b); !ok {
+		return "the cart page has no csrf field"
+	}
+	e.cartSlug = slug
+	return ""
+}
+
+func cartPage(ctx context.Context, w *worker, e *env) error {
+	return w.get(ctx, e.base+"/l/"+e.cartSlug, "", http.StatusOK, nil)
+}
+
+// cartPay is one payer of the cart link: a new connection opens its page
+// and pays the total it shows, with a shipping address; the answer is the
+// 303 to the receipt.
+func cartPay(ctx context.Context, w *worker, e *env) error {
+	defer w.client.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, "GET", e.base+"/l/"+e.cartSlug, nil)
+	if err != nil {
+		return err
+	}
+	b, resp, err := sendResp(w.client, req, http.StatusOK, &w.buf)
+	if err != nil {
+		return err
+	}
+	token, ok := csrfField(b)
+	if !ok {
+		return fmt.Errorf("GET /l/%s: no csrf field", e.cartSlug)
+	}
+	var cookie *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "pl_csrf" {
+			cookie = c
+		}
+	}
+	if cookie == nil {
+		return fmt.Errorf("GET /l/%s: no pl_csrf cookie", e.cartSlug)
+	}
+	form := url.Values{"csrf": {token}, "op": {"pay"}, "email": {"payer@example.com"}, "number": {"4242 4242 4242 4242"},
+		"exp": {payExpiry}, "csc": {"123"}, "name": {"Bench Payer"}, "shipping_name": {"Bench Payer"},
+		"shipping_line1": {"1 Main St"}, "shipping_city": {"Austin"}, "shipping_postal_code": {"78701"},
+		"shipping_state": {"TX"}, "shipping_country": {"US"}}
+	_, resp, err = w.post(ctx, e.base+"/l/"+e.cartSlug, "", "application/x-www-form-urlencoded", form.Encode(), http.StatusSeeOther,
+		http.Header{"Cookie": {cookie.Name + "=" + cookie.Value}})
+	if err != nil {
+		return err
+	}
+	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "/complete?") {
+		return fmt.Errorf("POST /l/%s: redirected to %q, not the receipt", e.cartSlug, loc)
 	}
 	return nil
 }

@@ -117,12 +117,29 @@ func New(svc *service.Service, opt Options) *Handler {
 		h.cache = newPageCache(pageCacheEntries, opt.PageCacheBytes)
 	}
 	h.pages = make(map[string]*template.Template)
-	for _, name := range []string{"checkout", "receipt", "message"} {
-		t := template.New(name).Funcs(template.FuncMap{"fields": h.fields})
+	for _, name := range []string{"checkout", "cart", "receipt", "message"} {
+		t := template.New(name).Funcs(template.FuncMap{"fields": h.fields, "dict": dict})
 		h.assets.define(t)
 		h.pages[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/brand.html", "templates/"+name+".html"))
 	}
 	return h
+}
+
+// dict makes a map of its key, value arguments, for a template to call
+// another with several values.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, errors.New("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, errors.New("dict: a key is not a string")
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
 }
 
 func remoteIP(r *http.Request) string {
@@ -167,6 +184,9 @@ type view struct {
 	Errors            map[string]string
 	FormError         *formError
 
+	// Cart is the cart of a link that sells one (the "cart" page).
+	Cart *cartView
+
 	// receipt
 	CardBrand, Last4, Date, ChargeRef string
 
@@ -199,6 +219,10 @@ func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if info.Cart != nil {
+		h.cartPage(w, r, info)
+		return
+	}
 	h.page(w, r, info)
 }
 
@@ -216,7 +240,11 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request, v *view, 
 	if !available {
 		status = http.StatusServiceUnavailable
 	}
-	h.render(w, r, status, "checkout", v, formAction)
+	page := "checkout"
+	if v.Cart != nil {
+		page = "cart"
+	}
+	h.render(w, r, status, page, v, formAction)
 }
 
 // lookup finds the link of the request's slug and writes the 404 or 410
@@ -292,6 +320,10 @@ func initial(name string) string {
 func (h *Handler) Pay(w http.ResponseWriter, r *http.Request) {
 	info, ok := h.lookup(w, r)
 	if !ok {
+		return
+	}
+	if info.Cart != nil {
+		h.payCart(w, r, info)
 		return
 	}
 	l := info.Link
@@ -582,9 +614,13 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	for _, kv := range pageHeaders {
 		hd[kv.key] = kv.value
 	}
-	if formAction == "'self'" {
+	switch {
+	case name == "cart":
+		// The cart page's script asks this site for quotes (cart.go).
+		hd.Set("Content-Security-Policy", "connect-src 'self'; "+pageCSP(formAction))
+	case formAction == "'self'":
 		hd["Content-Security-Policy"] = selfCSPHeader
-	} else {
+	default:
 		hd.Set("Content-Security-Policy", pageCSP(formAction))
 	}
 	b := pageBuffers.Get().(*bytes.Buffer)

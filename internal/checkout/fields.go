@@ -14,6 +14,9 @@ import (
 
 // fieldsView is what the "fields" template reads.
 type fieldsView struct {
+	// PinnedEmail is the email the link pins (the payer cannot change
+	// it), "" when the payer types one.
+	PinnedEmail       string
 	PayerAmount       bool
 	Currency          string
 	AmountPlaceholder string
@@ -25,6 +28,7 @@ type fieldsView struct {
 // fieldsKey is the part of a fieldsView that a form without typed values
 // or errors shows. TestFieldsKeyCoversView keeps it complete.
 type fieldsKey struct {
+	PinnedEmail       string
 	PayerAmount       bool
 	Currency          string
 	AmountPlaceholder string
@@ -36,7 +40,7 @@ func (f *fieldsView) key() (fieldsKey, bool) {
 	if f.Form != (formValues{}) || len(f.Errors) > 0 || f.FormError != nil {
 		return fieldsKey{}, false
 	}
-	return fieldsKey{PayerAmount: f.PayerAmount, Currency: f.Currency, AmountPlaceholder: f.AmountPlaceholder}, true
+	return fieldsKey{PinnedEmail: f.PinnedEmail, PayerAmount: f.PayerAmount, Currency: f.Currency, AmountPlaceholder: f.AmountPlaceholder}, true
 }
 
 // fields renders the form inputs of v, as {{fields .}} in the checkout
@@ -45,6 +49,9 @@ func (f *fieldsView) key() (fieldsKey, bool) {
 func (h *Handler) fields(v *view) (template.HTML, error) {
 	f := fieldsView{PayerAmount: v.PayerAmount, Currency: v.Currency, AmountPlaceholder: v.AmountPlaceholder,
 		Form: v.Form, Errors: v.Errors, FormError: v.FormError}
+	if v.Cart != nil {
+		f.PinnedEmail = v.Cart.PinnedEmail
+	}
 	k, cacheable := f.key()
 	if cacheable {
 		if html, ok := h.fieldsCache.get(k); ok {

@@ -36,7 +36,7 @@ type pageKey struct {
 // state of the request beyond the CSRF token (a form typed in, errors) or v
 // has fields another page shows.
 func cacheKey(v *view) (pageKey, bool) {
-	if v.Form != (formValues{}) || len(v.Errors) > 0 || v.FormError != nil ||
+	if v.Cart != nil || v.Form != (formValues{}) || len(v.Errors) > 0 || v.FormError != nil ||
 		v.CardBrand != "" || v.Last4 != "" || v.Date != "" || v.ChargeRef != "" ||
 		v.Heading != "" || v.Text != "" || v.Icon != "" || v.IsError {
 		return pageKey{}, false

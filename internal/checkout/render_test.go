@@ -193,7 +193,7 @@ func TestFieldsKeyCoversView(t *testing.T) {
 		}
 	}
 	fv := fieldsView{PayerAmount: true, Currency: "JPY", AmountPlaceholder: "100"}
-	if k, ok := fv.key(); !ok || k != (fieldsKey{true, "JPY", "100"}) {
+	if k, ok := fv.key(); !ok || k != (fieldsKey{PayerAmount: true, Currency: "JPY", AmountPlaceholder: "100"}) {
 		t.Errorf("key() = %+v, %v", k, ok)
 	}
 }

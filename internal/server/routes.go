@@ -107,6 +107,7 @@ func (s *Server) routes() http.Handler {
 	c := s.checkout
 	mux.HandleFunc("GET /l/{slug}", c.Page)
 	mux.HandleFunc("POST /l/{slug}", c.Pay)
+	mux.HandleFunc("POST /l/{slug}/quote", c.Quote)
 	mux.HandleFunc("GET /l/{slug}/complete", c.Receipt)
 	mux.HandleFunc("GET /c/{id}", c.SessionPage)
 	mux.HandleFunc("POST /c/{id}", c.PaySession)

@@ -104,6 +104,7 @@ func (s *Service) recordAttempt(ctx context.Context, a *store.PaymentAttempt, ou
 		if sErr != nil {
 			return nil, sErr
 		}
+		sess.Cart = a.Cart
 		events, evErr := s.paymentEvents(pr, c, t.link, sess, now)
 		if evErr != nil {
 			return nil, evErr

@@ -382,16 +382,6 @@ func (s *Service) CreateCartLink(ctx context.Context, pr paylinks.Principal, p C
 		}
 		cart.ShippingRateIDs = append(cart.ShippingRateIDs, id)
 	}
-	// What the hosted page cannot honour yet is refused rather than
-	// stored and ignored: it would change what is charged, or when.
-	switch {
-	case len(cart.ShippingRateIDs) > 0:
-		return nil, nil, paylinks.Invalid("parameter_not_supported", "shipping_options",
-			"shipping options are not supported yet: the hosted page does not charge shipping")
-	case coupon != nil && (coupon.MaxRedemptions > 0 || coupon.RedeemBy != nil):
-		return nil, nil, paylinks.Invalid("parameter_not_supported", "discounts[0].coupon",
-			"a coupon with max_redemptions or redeem_by is not supported on links yet: payments do not redeem it")
-	}
 	for i := range lines {
 		lines[i].TaxRates = rates
 	}

@@ -34,6 +34,9 @@ type CheckoutInfo struct {
 	// Unpayable is why the link cannot be paid now (Link.PayableAt at the
 	// service's clock), "" when it can.
 	Unpayable string
+	// Cart is what the link sells when it sells a cart (the page then
+	// prices it with PriceCart and pays it with PayCart); nil otherwise.
+	Cart *paylinks.LinkCart
 }
 
 // Checkout returns the link behind a hosted page slug, deleted or not (the
@@ -47,7 +50,11 @@ func (s *Service) Checkout(ctx context.Context, slug string) (*CheckoutInfo, err
 	if err != nil {
 		return nil, fmt.Errorf("Checkout(%q): %w", slug, err)
 	}
-	return &CheckoutInfo{Link: l, Merchant: brand.Name, Brand: brand, Available: s.PaymentsAvailable(l.Livemode), Unpayable: l.PayableAt(s.Now())}, nil
+	cart, err := s.linkCart(ctx, l)
+	if err != nil {
+		return nil, fmt.Errorf("Checkout(%q): %w", slug, err)
+	}
+	return &CheckoutInfo{Link: l, Merchant: brand.Name, Brand: brand, Available: s.PaymentsAvailable(l.Livemode), Unpayable: l.PayableAt(s.Now()), Cart: cart}, nil
 }
 
 // PayParams describe one payment of a link from its hosted page.

@@ -28,6 +28,7 @@ type Service struct {
 	keys   *keyCache
 	names  *accountNames // merchant names of the hosted pages
 	brands *brandCache   // merchant branding of the hosted pages
+	carts  cartCache     // carts of the links of the hosted pages
 	secret []byte        // server secret for card fingerprints
 	test   payments.Processor
 	live   payments.Processor

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/paylinks/paylinks"
@@ -35,6 +36,10 @@ const (
 // settled it first): nothing is written.
 var ErrAttemptSettled = errors.New("the payment attempt is no longer pending")
 
+// ErrRedemptionRefused is BeginAttempt's error when one of the attempt's
+// Redeems is inactive, used up or past its end: nothing is written.
+var ErrRedemptionRefused = fmt.Errorf("%w: a coupon or promotion code may no longer be redeemed", paylinks.ErrConflict)
+
 // PaymentAttempt is a payment written durably before the processor is asked
 // to move money: what the processor is asked for, and all that recording
 // the charge afterwards needs, without any card secret. Its ID is the
@@ -64,6 +69,13 @@ type PaymentAttempt struct {
 	// IP is the payer's address; it becomes the charge's.
 	IP       string
 	Metadata map[string]string
+	// Cart is what the payer buys when the attempt pays a link that sells
+	// a cart; it becomes the session's Cart. nil otherwise.
+	Cart *paylinks.SessionCart
+	// Redeems are the catalog items (a coupon, a promotion code) the
+	// attempt redeems: BeginAttempt redeems them, and a declined or voided
+	// attempt gives them back, in the transaction that settles it.
+	Redeems []paylinks.ID
 	// IdempotencyKey is the Idempotency-Key of the API request that made
 	// the attempt, "" when none; its record's ObjectID is the attempt's ID.
 	IdempotencyKey string
@@ -86,15 +98,18 @@ type AttemptStore interface {
 	//   - TokenID: marks the token used (as UseToken) and copies its card,
 	//     card id and processor reference into a;
 	//   - idem: records a.ID as the record's ObjectID (the charge will have
-	//     that id), ErrKeyLost when the record lost its key.
+	//     that id), ErrKeyLost when the record lost its key;
+	//   - Redeems: redeems each item once, as RedeemCatalogItems does (the
+	//     database decides each limit with a conditional update);
+	//     ErrRedemptionRefused when one may not be redeemed.
 	// A refused claim or a used token is ErrConflict, a missing token or
 	// session ErrNotFound; nothing is written then.
 	BeginAttempt(ctx context.Context, a *PaymentAttempt, idem *paylinks.IdempotencyRecord, now, until time.Time) error
 	// GetAttempt returns an attempt by id.
 	GetAttempt(ctx context.Context, id paylinks.ID) (*PaymentAttempt, error)
 	// VoidAttempt marks a pending attempt voided and, in the same
-	// transaction, drops the link and session claims it holds and marks its
-	// token unused. ErrAttemptSettled when it is not pending (nothing
+	// transaction, drops the link and session claims it holds, marks its
+	// token unused and gives back its redemptions. ErrAttemptSettled when it is not pending (nothing
 	// written), ErrNotFound when missing.
 	VoidAttempt(ctx context.Context, id paylinks.ID) error
 	// LeaseAttempts leases up to limit pending attempts created at or

@@ -164,7 +164,8 @@ type ChargeWrite struct {
 	Idem *paylinks.IdempotencyRecord
 	// AttemptID is the payment attempt the charge records: the write
 	// marks it succeeded (a successful or authorized charge) or failed,
-	// with the charge's id, only if it is still pending; otherwise
+	// with the charge's id, only if it is still pending (a failed one gives
+	// back the attempt's redemptions); otherwise
 	// (another process or the reconciler settled it) nothing is written
 	// and the error is ErrAttemptSettled, so a charge is never recorded
 	// twice.

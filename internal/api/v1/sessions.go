@@ -22,6 +22,113 @@ type sessionView struct {
 	CompletedAt *string           `json:"completedAt"`
 	CreatedAt   string            `json:"createdAt"`
 	Metadata    map[string]string `json:"metadata"`
+	// Cart is what the payer bought through a link that sells a cart,
+	// null otherwise. Amounts are decimal strings in fiat.currency.
+	Cart *sessionCartView `json:"cart"`
+}
+
+type sessionCartView struct {
+	LineItems         []sessionLineView `json:"lineItems"`
+	Breakdown         breakdownView     `json:"breakdown"`
+	PromotionCode     *string           `json:"promotionCode"`
+	Shipping          *shippingView     `json:"shipping"`
+	ShippingAddress   *addressView      `json:"shippingAddress"`
+	BillingAddress    *addressView      `json:"billingAddress"`
+	TaxIDs            []taxIDView       `json:"taxIds"`
+	Consent           consentView       `json:"consent"`
+	CustomFields      []customFieldView `json:"customFields"`
+	ClientReferenceID *string           `json:"clientReferenceId"`
+}
+
+type sessionLineView struct {
+	PriceID     string `json:"priceId"`
+	ProductID   string `json:"productId"`
+	ProductName string `json:"productName"`
+	Quantity    int64  `json:"quantity"`
+	UnitAmount  string `json:"unitAmount"`
+	Amount      string `json:"amount"`
+	Discount    string `json:"discount"`
+	Tax         string `json:"tax"`
+	Total       string `json:"total"`
+}
+
+type breakdownView struct {
+	Subtotal     string `json:"subtotal"`
+	Discount     string `json:"discount"`
+	Shipping     string `json:"shipping"`
+	Tax          string `json:"tax"`
+	InclusiveTax string `json:"inclusiveTax"`
+	Total        string `json:"total"`
+}
+
+type shippingView struct {
+	Name   string `json:"name"`
+	Amount string `json:"amount"`
+}
+
+type addressView struct {
+	Name       string `json:"name"`
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2"`
+	City       string `json:"city"`
+	PostalCode string `json:"postalCode"`
+	State      string `json:"state"`
+	Country    string `json:"country"`
+}
+
+type taxIDView struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+type consentView struct {
+	Promotions     bool `json:"promotions"`
+	TermsOfService bool `json:"termsOfService"`
+}
+
+type customFieldView struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// renderSessionCart renders a session's cart in currency, nil for none.
+func renderSessionCart(c *paylinks.SessionCart, currency string) *sessionCartView {
+	if c == nil {
+		return nil
+	}
+	dec := func(n int64) string { return paylinks.FormatDecimal(n, currency) }
+	b := c.Breakdown
+	v := &sessionCartView{LineItems: []sessionLineView{}, TaxIDs: []taxIDView{}, CustomFields: []customFieldView{},
+		Breakdown: breakdownView{Subtotal: dec(b.Subtotal), Discount: dec(b.Discount), Shipping: dec(b.Shipping), Tax: dec(b.Tax),
+			InclusiveTax: dec(b.InclusiveTax), Total: dec(b.Total)},
+		PromotionCode: nullable(c.PromotionCode), ClientReferenceID: nullable(c.ClientReferenceID)}
+	for _, l := range c.Lines {
+		v.LineItems = append(v.LineItems, sessionLineView{PriceID: l.PriceID.String(), ProductID: l.ProductID.String(),
+			ProductName: l.ProductName, Quantity: l.Quantity, UnitAmount: dec(l.UnitAmount), Amount: dec(l.Amount),
+			Discount: dec(l.Discount), Tax: dec(l.Tax), Total: dec(l.Total)})
+	}
+	if c.ShippingRateID != nil {
+		v.Shipping = &shippingView{Name: c.ShippingName, Amount: dec(b.Shipping)}
+	}
+	address := func(a *paylinks.Address) *addressView {
+		if a == nil {
+			return nil
+		}
+		return &addressView{Name: a.Name, Line1: a.Line1, Line2: a.Line2, City: a.City, PostalCode: a.PostalCode, State: a.State, Country: a.Country}
+	}
+	v.ShippingAddress, v.BillingAddress = address(c.ShippingAddress), address(c.BillingAddress)
+	for _, t := range c.TaxIDs {
+		v.TaxIDs = append(v.TaxIDs, taxIDView{Type: t.Type, Value: t.Value})
+	}
+	if c.Consent != nil {
+		v.Consent = consentView{Promotions: c.Consent.Promotions, TermsOfService: c.Consent.TermsOfService}
+	}
+	for _, f := range c.CustomFields {
+		v.CustomFields = append(v.CustomFields, customFieldView{Key: f.Key, Label: f.Label, Type: f.Type, Value: f.Value})
+	}
+	return v
 }
 
 type fiatView struct {
@@ -39,7 +146,7 @@ func (h *Handler) renderSession(s *paylinks.CheckoutSession) sessionView {
 		Fiat: fiatView{Amount: paylinks.FormatDecimal(s.Amount, s.Currency), Currency: s.Currency},
 		URL:  h.publicURL + "/c/" + id, SuccessURL: nullable(s.SuccessURL), CancelURL: nullable(s.CancelURL),
 		ExpiresAt: formatTime(s.ExpiresAt), CompletedAt: formatTimePtr(s.CompletedAt), CreatedAt: formatTime(s.CreatedAt),
-		Metadata: meta}
+		Metadata: meta, Cart: renderSessionCart(s.Cart, s.Currency)}
 }
 
 // CreateSession serves POST /api/v1/checkout_sessions: link mode (linkId)

@@ -18,7 +18,7 @@ import (
 
 const attemptColumns = `id, account_id, livemode, kind, link_id, session_id, token_id, claims_link, claims_session,
 	amount, currency, description, capture, processor_ref, card_id, ` + cardColumns + `,
-	email, metadata, idempotency_key, status, charge_id, created_at, lease_until, ip`
+	email, metadata, idempotency_key, status, charge_id, created_at, lease_until, ip, cart, redeems`
 
 // claimFree is the condition under which a link's or session's claim may be
 // taken by another attempt ($4 is now): it has ended and no pending attempt
@@ -35,7 +35,7 @@ func (db *DB) BeginAttempt(ctx context.Context, a *store.PaymentAttempt, idem *p
 	if err != nil {
 		return err
 	}
-	if !a.ClaimsSession && !a.ClaimsLink && a.TokenID == nil && idem == nil {
+	if !a.ClaimsSession && !a.ClaimsLink && a.TokenID == nil && idem == nil && len(a.Redeems) == 0 {
 		// Only the row (a multi-use link's payment): one statement, its
 		// own transaction.
 		return insertAttempt(ctx, db.pool, a, meta)
@@ -89,6 +89,20 @@ func (db *DB) BeginAttempt(ctx context.Context, a *store.PaymentAttempt, idem *p
 			return err
 		}
 	}
+	for _, id := range a.Redeems {
+		// Under concurrency the row lock orders the updates, and each
+		// re-reads times_redeemed before it counts: no limit is exceeded.
+		tag, err := tx.Exec(ctx, `UPDATE catalog_items SET times_redeemed = times_redeemed + 1
+			WHERE id = $1 AND account_id = $2 AND livemode = $3 AND active
+			AND (max_redemptions = 0 OR times_redeemed < max_redemptions)
+			AND (redeem_until IS NULL OR redeem_until > $4)`, id, a.AccountID, a.Livemode, ts(now))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrRedemptionRefused
+		}
+	}
 	if err := insertAttempt(ctx, tx, a, meta); err != nil {
 		return err
 	}
@@ -109,14 +123,61 @@ type execer interface {
 // jsonMap made it.
 func insertAttempt(ctx context.Context, q execer, a *store.PaymentAttempt, meta any) error {
 	k := &a.Card
-	_, err := q.Exec(ctx, `INSERT INTO payment_attempts (`+attemptColumns+`)
+	cart, err := jsonValue(a.Cart)
+	if err != nil {
+		return err
+	}
+	redeems, err := jsonValue(a.Redeems)
+	if err != nil {
+		return err
+	}
+	_, err = q.Exec(ctx, `INSERT INTO payment_attempts (`+attemptColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-		$22, $23, $24, $25, $26, 'pending', NULL, $27, NULL, $28)`,
+		$22, $23, $24, $25, $26, 'pending', NULL, $27, NULL, $28, $29, $30)`,
 		a.ID, a.AccountID, a.Livemode, string(a.Kind), a.LinkID, a.SessionID, a.TokenID, a.ClaimsLink, a.ClaimsSession,
 		a.Amount, a.Currency, a.Description, a.Capture, a.ProcessorRef, a.CardID,
 		k.Brand, k.FirstDigits, k.LastDigits, k.ExpirationMonth, k.ExpirationYear, k.Name, k.Fingerprint, k.SecurityCodeCheck,
-		a.Email, meta, a.IdempotencyKey, ts(a.CreatedAt), a.IP)
+		a.Email, meta, a.IdempotencyKey, ts(a.CreatedAt), a.IP, cart, redeems)
 	return err
+}
+
+// jsonValue is v as JSON for a jsonb column; a nil pointer or an empty
+// slice is NULL.
+func jsonValue[T any](v T) (any, error) {
+	switch x := any(v).(type) {
+	case *paylinks.SessionCart:
+		if x == nil {
+			return nil, nil
+		}
+	case []paylinks.ID:
+		if len(x) == 0 {
+			return nil, nil
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// giveBackRedemptions undoes the redemptions of a declined or voided
+// attempt, whose redeems column is redeems.
+func giveBackRedemptions(ctx context.Context, tx pgx.Tx, redeems []byte) error {
+	if redeems == nil {
+		return nil
+	}
+	var ids []paylinks.ID
+	if err := json.Unmarshal(redeems, &ids); err != nil {
+		return fmt.Errorf("redeems: %w", err)
+	}
+	for _, id := range ids {
+		if _, err := tx.Exec(ctx, `UPDATE catalog_items SET times_redeemed = times_redeemed - 1
+			WHERE id = $1 AND times_redeemed > 0`, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // claimed turns the result of a claim's UPDATE into nil (claimed) or
@@ -138,15 +199,16 @@ func finishAttempt(ctx context.Context, tx pgx.Tx, id paylinks.ID, c *paylinks.C
 	if c.Status == paylinks.ChargeSuccessful || c.Status == paylinks.ChargePending {
 		status = store.AttemptSucceeded
 	}
-	tag, err := tx.Exec(ctx, `UPDATE payment_attempts SET status = $1, charge_id = $2, lease_until = NULL
-		WHERE id = $3 AND status = 'pending'`, string(status), c.ID, id)
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
+	var redeems []byte
+	err := tx.QueryRow(ctx, `UPDATE payment_attempts SET status = $1, charge_id = $2, lease_until = NULL
+		WHERE id = $3 AND status = 'pending' RETURNING redeems`, string(status), c.ID, id).Scan(&redeems)
+	if errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrAttemptSettled
 	}
-	return nil
+	if err != nil || status == store.AttemptSucceeded {
+		return err
+	}
+	return giveBackRedemptions(ctx, tx, redeems)
 }
 
 // GetAttempt returns a payment attempt by id.
@@ -171,10 +233,11 @@ func (db *DB) VoidAttempt(ctx context.Context, id paylinks.ID) (err error) {
 	var account paylinks.ID
 	var livemode, claimsLink, claimsSession bool
 	var link, session, token *paylinks.ID
+	var redeems []byte
 	err = tx.QueryRow(ctx, `UPDATE payment_attempts SET status = 'voided', lease_until = NULL
 		WHERE id = $1 AND status = 'pending'
-		RETURNING account_id, livemode, link_id, session_id, token_id, claims_link, claims_session`, id).Scan(
-		&account, &livemode, &link, &session, &token, &claimsLink, &claimsSession)
+		RETURNING account_id, livemode, link_id, session_id, token_id, claims_link, claims_session, redeems`, id).Scan(
+		&account, &livemode, &link, &session, &token, &claimsLink, &claimsSession, &redeems)
 	if errors.Is(err, pgx.ErrNoRows) {
 		var exists bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE id = $1)`, id).Scan(&exists); err != nil {
@@ -205,6 +268,9 @@ func (db *DB) VoidAttempt(ctx context.Context, id paylinks.ID) (err error) {
 			*token, account, livemode); err != nil {
 			return err
 		}
+	}
+	if err := giveBackRedemptions(ctx, tx, redeems); err != nil {
+		return err
 	}
 	return tx.Commit(ctx)
 }
@@ -255,14 +321,24 @@ func sortAttempts(as []store.PaymentAttempt) {
 
 func scanAttempt(row rowScanner, a *store.PaymentAttempt) error {
 	var kind, status string
-	var meta []byte
+	var meta, cart, redeems []byte
 	k := &a.Card
 	if err := row.Scan(&a.ID, &a.AccountID, &a.Livemode, &kind, &a.LinkID, &a.SessionID, &a.TokenID, &a.ClaimsLink,
 		&a.ClaimsSession, &a.Amount, &a.Currency, &a.Description, &a.Capture, &a.ProcessorRef, &a.CardID,
 		&k.Brand, &k.FirstDigits, &k.LastDigits, &k.ExpirationMonth, &k.ExpirationYear, &k.Name, &k.Fingerprint,
 		&k.SecurityCodeCheck, &a.Email, &meta, &a.IdempotencyKey, &status, &a.ChargeID, &a.CreatedAt,
-		&a.LeaseUntil, &a.IP); err != nil {
+		&a.LeaseUntil, &a.IP, &cart, &redeems); err != nil {
 		return err
+	}
+	if cart != nil {
+		if err := json.Unmarshal(cart, &a.Cart); err != nil {
+			return fmt.Errorf("attempt %s cart: %w", a.ID, err)
+		}
+	}
+	if redeems != nil {
+		if err := json.Unmarshal(redeems, &a.Redeems); err != nil {
+			return fmt.Errorf("attempt %s redeems: %w", a.ID, err)
+		}
 	}
 	a.Kind, a.Status = store.AttemptKind(kind), store.AttemptStatus(status)
 	if meta != nil {

@@ -14,7 +14,7 @@ import (
 )
 
 const sessionColumns = `id, account_id, livemode, link_id, status, amount, currency, email, success_url, cancel_url,
-	metadata, charge_id, created_at, expires_at, completed_at`
+	metadata, charge_id, created_at, expires_at, completed_at, cart`
 
 // CreateSession inserts a checkout session and its event in one transaction.
 func (db *DB) CreateSession(ctx context.Context, s *paylinks.CheckoutSession, ev *paylinks.Event, idem *paylinks.IdempotencyRecord) (err error) {
@@ -43,10 +43,14 @@ func insertSession(ctx context.Context, tx pgx.Tx, s *paylinks.CheckoutSession) 
 	if err != nil {
 		return err
 	}
+	cart, err := jsonValue(s.Cart)
+	if err != nil {
+		return err
+	}
 	_, err = tx.Exec(ctx, `INSERT INTO checkout_sessions (`+sessionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		s.ID, s.AccountID, s.Livemode, s.LinkID, string(s.Status), s.Amount, s.Currency, s.Email,
-		s.SuccessURL, s.CancelURL, meta, s.ChargeID, ts(s.CreatedAt), ts(s.ExpiresAt), tsp(s.CompletedAt))
+		s.SuccessURL, s.CancelURL, meta, s.ChargeID, ts(s.CreatedAt), ts(s.ExpiresAt), tsp(s.CompletedAt), cart)
 	return err
 }
 
@@ -199,10 +203,15 @@ func (db *DB) PaySession(ctx context.Context, w store.SessionChargeWrite) (err e
 func scanSession(row rowScanner) (*paylinks.CheckoutSession, error) {
 	var s paylinks.CheckoutSession
 	var status string
-	var meta []byte
+	var meta, cart []byte
 	if err := row.Scan(&s.ID, &s.AccountID, &s.Livemode, &s.LinkID, &status, &s.Amount, &s.Currency, &s.Email,
-		&s.SuccessURL, &s.CancelURL, &meta, &s.ChargeID, &s.CreatedAt, &s.ExpiresAt, &s.CompletedAt); err != nil {
+		&s.SuccessURL, &s.CancelURL, &meta, &s.ChargeID, &s.CreatedAt, &s.ExpiresAt, &s.CompletedAt, &cart); err != nil {
 		return nil, err
+	}
+	if cart != nil {
+		if err := json.Unmarshal(cart, &s.Cart); err != nil {
+			return nil, fmt.Errorf("session %s cart: %w", s.ID, err)
+		}
 	}
 	s.Status = paylinks.SessionStatus(status)
 	if meta != nil {

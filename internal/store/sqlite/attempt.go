@@ -19,7 +19,7 @@ const attemptCols = `id, account_id, livemode, kind, link_id, session_id, token_
 	amount, currency, description, capture, processor_ref,
 	card_id, card_brand, card_first6, card_last4, card_exp_month, card_exp_year, card_name,
 	card_fingerprint, card_security_code_check, email, metadata, idempotency_key, status, charge_id,
-	created_at, lease_until, ip`
+	created_at, lease_until, ip, cart, redeems`
 
 // claimFree is the condition under which a link's or session's claim may be
 // taken by another attempt (its argument is now): it has ended and no
@@ -35,10 +35,18 @@ func (db *DB) BeginAttempt(ctx context.Context, a *store.PaymentAttempt, idem *p
 	if err != nil {
 		return wrap("BeginAttempt", err)
 	}
-	if !a.ClaimsSession && !a.ClaimsLink && a.TokenID == nil && idem == nil {
+	cart, err := jsonValue(a.Cart)
+	if err != nil {
+		return wrap("BeginAttempt", err)
+	}
+	redeems, err := jsonValue(a.Redeems)
+	if err != nil {
+		return wrap("BeginAttempt", err)
+	}
+	if !a.ClaimsSession && !a.ClaimsLink && a.TokenID == nil && idem == nil && len(a.Redeems) == 0 {
 		// Only a row to insert (a multi-use link's payment): grouped with
 		// the batch's other such rows in one statement.
-		return wrap("BeginAttempt", db.execRows(ctx, []tableRow{attemptRow(a, meta)}))
+		return wrap("BeginAttempt", db.execRows(ctx, []tableRow{attemptRow(a, meta, cart, redeems)}))
 	}
 	return wrap("BeginAttempt", db.exec(ctx, func(ctx context.Context, tx *writeTx) error {
 		if a.ClaimsSession {
@@ -86,7 +94,21 @@ func (db *DB) BeginAttempt(ctx context.Context, a *store.PaymentAttempt, idem *p
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, tx.w.cachedInsertSQL(attemptInsertInto, attemptNumCols, 1), attemptRow(a, meta).values...); err != nil {
+		for _, id := range a.Redeems {
+			res, err := tx.ExecContext(ctx, `UPDATE catalog_items SET times_redeemed = times_redeemed + 1
+				WHERE id = ? AND account_id = ? AND livemode = ? AND active = 1
+				AND (max_redemptions = 0 OR times_redeemed < max_redemptions)
+				AND (redeem_until IS NULL OR redeem_until > ?)`, idArg(id), idArg(a.AccountID), a.Livemode, micro(now))
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				return store.ErrRedemptionRefused
+			}
+		}
+		if _, err := tx.ExecContext(ctx, tx.w.cachedInsertSQL(attemptInsertInto, attemptNumCols, 1), attemptRow(a, meta, cart, redeems).values...); err != nil {
 			return err
 		}
 		if idem != nil {
@@ -98,18 +120,18 @@ func (db *DB) BeginAttempt(ctx context.Context, a *store.PaymentAttempt, idem *p
 
 const (
 	attemptInsertInto = `payment_attempts (` + attemptCols + `)`
-	attemptNumCols    = 31
+	attemptNumCols    = 33
 )
 
 // attemptRow is the row of the pending attempt a; meta is its metadata as
-// jsonText made it.
-func attemptRow(a *store.PaymentAttempt, meta any) tableRow {
+// jsonText made it, cart and redeems its Cart and Redeems as jsonValue did.
+func attemptRow(a *store.PaymentAttempt, meta, cart, redeems any) tableRow {
 	k := &a.Card
 	return tableRow{into: attemptInsertInto, values: []any{idArg(a.ID), idArg(a.AccountID), a.Livemode, string(a.Kind),
 		nullIDArg(a.LinkID), nullIDArg(a.SessionID), nullIDArg(a.TokenID), a.ClaimsLink, a.ClaimsSession, a.Amount,
 		a.Currency, a.Description, a.Capture, a.ProcessorRef, idArg(a.CardID), k.Brand, k.FirstDigits, k.LastDigits,
 		k.ExpirationMonth, k.ExpirationYear, k.Name, k.Fingerprint, k.SecurityCodeCheck, a.Email, meta,
-		a.IdempotencyKey, string(store.AttemptPending), nil, micro(a.CreatedAt), nil, a.IP}}
+		a.IdempotencyKey, string(store.AttemptPending), nil, micro(a.CreatedAt), nil, a.IP, cart, redeems}}
 }
 
 // claimed turns the result of a claim's UPDATE into nil (claimed) or
@@ -135,17 +157,55 @@ func finishAttempt(ctx context.Context, tx *writeTx, id paylinks.ID, c *paylinks
 	if c.Status == paylinks.ChargeSuccessful || c.Status == paylinks.ChargePending {
 		status = store.AttemptSucceeded
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE payment_attempts SET status = ?, charge_id = ?, lease_until = NULL
-		WHERE id = ? AND status = 'pending'`, string(status), idArg(c.ID), idArg(id))
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
+	var redeems sql.NullString
+	err := tx.QueryRowContext(ctx, `UPDATE payment_attempts SET status = ?, charge_id = ?, lease_until = NULL
+		WHERE id = ? AND status = 'pending' RETURNING redeems`, string(status), idArg(c.ID), idArg(id)).Scan(&redeems)
+	if errors.Is(err, sql.ErrNoRows) {
 		return store.ErrAttemptSettled
 	}
+	if err != nil || status == store.AttemptSucceeded {
+		return err
+	}
+	return giveBackRedemptions(ctx, tx, redeems)
+}
+
+// giveBackRedemptions undoes the redemptions of a declined or voided
+// attempt, whose redeems column is redeems.
+func giveBackRedemptions(ctx context.Context, tx *writeTx, redeems sql.NullString) error {
+	if !redeems.Valid {
+		return nil
+	}
+	var ids []paylinks.ID
+	if err := json.Unmarshal([]byte(redeems.String), &ids); err != nil {
+		return fmt.Errorf("redeems: %w", err)
+	}
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE catalog_items SET times_redeemed = times_redeemed - 1
+			WHERE id = ? AND times_redeemed > 0`, idArg(id)); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// jsonValue is v as JSON text for a TEXT column; a nil pointer or an empty
+// slice is NULL.
+func jsonValue[T any](v T) (any, error) {
+	switch x := any(v).(type) {
+	case *paylinks.SessionCart:
+		if x == nil {
+			return nil, nil
+		}
+	case []paylinks.ID:
+		if len(x) == 0 {
+			return nil, nil
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
 }
 
 // GetAttempt returns a payment attempt by id.
@@ -161,10 +221,11 @@ func (db *DB) VoidAttempt(ctx context.Context, id paylinks.ID) error {
 		var account paylinks.ID
 		var livemode, claimsLink, claimsSession bool
 		var link, session, token uuid.NullUUID
+		var redeems sql.NullString
 		err := tx.QueryRowContext(ctx, `UPDATE payment_attempts SET status = 'voided', lease_until = NULL
 			WHERE id = ? AND status = 'pending'
-			RETURNING account_id, livemode, link_id, session_id, token_id, claims_link, claims_session`,
-			idArg(id)).Scan(&account, &livemode, &link, &session, &token, &claimsLink, &claimsSession)
+			RETURNING account_id, livemode, link_id, session_id, token_id, claims_link, claims_session, redeems`,
+			idArg(id)).Scan(&account, &livemode, &link, &session, &token, &claimsLink, &claimsSession, &redeems)
 		if errors.Is(err, sql.ErrNoRows) {
 			var one int
 			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM payment_attempts WHERE id = ?`, idArg(id)).Scan(&one); err != nil {
@@ -193,7 +254,7 @@ func (db *DB) VoidAttempt(ctx context.Context, id paylinks.ID) error {
 				return err
 			}
 		}
-		return nil
+		return giveBackRedemptions(ctx, tx, redeems)
 	}))
 }
 
@@ -234,16 +295,26 @@ func (db *DB) LeaseAttempts(ctx context.Context, id *paylinks.ID, createdBefore,
 func scanAttemptInto(row scanner, a *store.PaymentAttempt) error {
 	var link, session, token, charge uuid.NullUUID
 	var kind, status string
-	var meta sql.NullString
+	var meta, cart, redeems sql.NullString
 	var created int64
 	var lease sql.NullInt64
 	k := &a.Card
 	err := row.Scan(&a.ID, &a.AccountID, &a.Livemode, &kind, &link, &session, &token, &a.ClaimsLink, &a.ClaimsSession,
 		&a.Amount, &a.Currency, &a.Description, &a.Capture, &a.ProcessorRef,
 		&a.CardID, &k.Brand, &k.FirstDigits, &k.LastDigits, &k.ExpirationMonth, &k.ExpirationYear, &k.Name,
-		&k.Fingerprint, &k.SecurityCodeCheck, &a.Email, &meta, &a.IdempotencyKey, &status, &charge, &created, &lease, &a.IP)
+		&k.Fingerprint, &k.SecurityCodeCheck, &a.Email, &meta, &a.IdempotencyKey, &status, &charge, &created, &lease, &a.IP, &cart, &redeems)
 	if err != nil {
 		return err
+	}
+	if cart.Valid {
+		if err := json.Unmarshal([]byte(cart.String), &a.Cart); err != nil {
+			return fmt.Errorf("attempt %s: cart: %w", a.ID, err)
+		}
+	}
+	if redeems.Valid {
+		if err := json.Unmarshal([]byte(redeems.String), &a.Redeems); err != nil {
+			return fmt.Errorf("attempt %s: redeems: %w", a.ID, err)
+		}
 	}
 	a.Kind, a.Status = store.AttemptKind(kind), store.AttemptStatus(status)
 	a.LinkID, a.SessionID, a.TokenID, a.ChargeID = fromNullID(link), fromNullID(session), fromNullID(token), fromNullID(charge)

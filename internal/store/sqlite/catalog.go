@@ -227,10 +227,35 @@ func (db *DB) UpdateCartLink(ctx context.Context, l *paylinks.Link, cart *paylin
 const linkCartsQuery = `SELECT link_id, data FROM link_carts WHERE account_id = ? AND livemode = ?
 	AND link_id IN (SELECT unhex(value) FROM json_each(?))`
 
+// linkCartQuery reads the cart of one link.
+const linkCartQuery = `SELECT data FROM link_carts WHERE link_id = ? AND account_id = ? AND livemode = ?`
+
 // LinkCarts returns the carts of those of the links that have one.
 func (db *DB) LinkCarts(ctx context.Context, accountID paylinks.ID, livemode bool, linkIDs []paylinks.ID) (map[paylinks.ID]*paylinks.LinkCart, error) {
 	out := map[paylinks.ID]*paylinks.LinkCart{}
 	if len(linkIDs) == 0 {
+		return out, nil
+	}
+	if len(linkIDs) == 1 {
+		// One link (a hosted page asks for its link's): a primary-key
+		// lookup, which most links answer with no row.
+		stmt, err := db.rstmts.prepare(ctx, linkCartQuery)
+		if err != nil {
+			return nil, wrap("LinkCarts", err)
+		}
+		var data []byte
+		err = stmt.QueryRowContext(ctx, idArg(linkIDs[0]), idArg(accountID), livemode).Scan(&data)
+		if errors.Is(err, sql.ErrNoRows) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, wrap("LinkCarts", err)
+		}
+		c := new(paylinks.LinkCart)
+		if err := json.Unmarshal(data, c); err != nil {
+			return nil, wrap("LinkCarts", err)
+		}
+		out[linkIDs[0]] = c
 		return out, nil
 	}
 	ids := make([]byte, 0, len(linkIDs)*35+2)

@@ -15,7 +15,7 @@ import (
 )
 
 const sessionCols = `id, account_id, livemode, link_id, status, amount, currency, email, success_url, cancel_url,
-	metadata, charge_id, created_at, expires_at, completed_at`
+	metadata, charge_id, created_at, expires_at, completed_at, cart`
 
 // CreateSession inserts a checkout session and its event.
 func (db *DB) CreateSession(ctx context.Context, s *paylinks.CheckoutSession, ev *paylinks.Event, idem *paylinks.IdempotencyRecord) error {
@@ -37,11 +37,15 @@ func (db *DB) CreateSession(ctx context.Context, s *paylinks.CheckoutSession, ev
 }
 
 func insertSession(ctx context.Context, tx *writeTx, s *paylinks.CheckoutSession, meta any) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO checkout_sessions (`+sessionCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	cart, err := jsonValue(s.Cart)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO checkout_sessions (`+sessionCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		idArg(s.ID), idArg(s.AccountID), s.Livemode, nullIDArg(s.LinkID), string(s.Status), s.Amount, s.Currency,
 		s.Email, s.SuccessURL, s.CancelURL, meta, nullIDArg(s.ChargeID), micro(s.CreatedAt), micro(s.ExpiresAt),
-		nullMicro(s.CompletedAt))
+		nullMicro(s.CompletedAt), cart)
 	return err
 }
 
@@ -192,13 +196,18 @@ func scanSession(row scanner) (*paylinks.CheckoutSession, error) {
 func scanSessionInto(row scanner, s *paylinks.CheckoutSession) error {
 	var linkID, chargeID uuid.NullUUID
 	var status string
-	var meta sql.NullString
+	var meta, cart sql.NullString
 	var created, expires int64
 	var completed sql.NullInt64
 	err := row.Scan(&s.ID, &s.AccountID, &s.Livemode, &linkID, &status, &s.Amount, &s.Currency, &s.Email,
-		&s.SuccessURL, &s.CancelURL, &meta, &chargeID, &created, &expires, &completed)
+		&s.SuccessURL, &s.CancelURL, &meta, &chargeID, &created, &expires, &completed, &cart)
 	if err != nil {
 		return err
+	}
+	if cart.Valid {
+		if err := json.Unmarshal([]byte(cart.String), &s.Cart); err != nil {
+			return fmt.Errorf("session %s: cart: %w", s.ID, err)
+		}
 	}
 	s.LinkID, s.ChargeID = fromNullID(linkID), fromNullID(chargeID)
 	s.Status = paylinks.SessionStatus(status)

@@ -72,7 +72,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExpireCharge", testExpireCharge},
 		{"Refunds", testRefunds},
 		{"Search", testSearch},
-		{"CatalogItems", testCatalogItems}, {"CatalogKeys", testCatalogKeys}, {"ListCatalogItems", testListCatalogItems}, {"UpdateCatalogItem", testUpdateCatalogItem}, {"RedeemCatalogItems", testRedeemCatalogItems}, {"RedeemConcurrent", testRedeemConcurrent}, {"CartLinks", testCartLinks}, {"UpdateCartLink", testUpdateCartLink}, {"CatalogIdempotency", testCatalogIdempotency},
+		{"CatalogItems", testCatalogItems}, {"CatalogKeys", testCatalogKeys}, {"ListCatalogItems", testListCatalogItems}, {"UpdateCatalogItem", testUpdateCatalogItem}, {"RedeemCatalogItems", testRedeemCatalogItems}, {"RedeemConcurrent", testRedeemConcurrent}, {"CartLinks", testCartLinks}, {"AttemptCart", testAttemptCart}, {"AttemptRedeemConcurrent", testAttemptRedeemConcurrent}, {"UpdateCartLink", testUpdateCartLink}, {"CatalogIdempotency", testCatalogIdempotency},
 		{"Users", testUsers},
 		{"UserSessions", testUserSessions},
 		{"AccountSettings", testAccountSettings}, {"AccountKeys", testAccountKeys}, {"UserTOTP", testUserTOTP},
