@@ -57,6 +57,9 @@ type CheckoutSession struct {
 	ExpiresAt  time.Time
 	// CompletedAt is when the session was paid.
 	CompletedAt *time.Time
+	// Crypto is the session's ETH quote and on-chain state; nil when the
+	// session offers no ETH payment.
+	Crypto *SessionCrypto
 }
 
 // StatusAt returns the session's status at now: an open session whose
