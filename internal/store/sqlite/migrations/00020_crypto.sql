@@ -47,6 +47,11 @@ CREATE TABLE session_crypto (
 CREATE UNIQUE INDEX session_crypto_index ON session_crypto (account_id, livemode, deposit_index);
 CREATE INDEX session_crypto_address ON session_crypto (chain_id, address_key, watch_until);
 
+-- A checkout session paid in ETH is recorded as a charge whose source is
+-- of type crypto (no card).
+ALTER TABLE charges ADD COLUMN source_type TEXT NOT NULL DEFAULT '';
+
 -- +goose Down
+ALTER TABLE charges DROP COLUMN source_type;
 DROP TABLE session_crypto;
 DROP TABLE crypto_configs;
