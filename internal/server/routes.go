@@ -63,6 +63,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api/v1/checkout_sessions", s.idempotent(sessionsWrite, v.Error, v.Route(paylinks.ScopeSessionsWrite, v1.SessionParams, v.CreateSession)))
 	mux.Handle("GET /api/v1/checkout_sessions", v.Route(paylinks.ScopeSessionsRead, v1.SessionParams, v.ListSessions))
 	mux.Handle("GET /api/v1/checkout_sessions/{id}", v.Route(paylinks.ScopeSessionsRead, v1.SessionParams, v.GetSession))
+	mux.Handle("POST /api/v1/test_helpers/checkout_sessions/{id}/crypto_payment", s.idempotent(sessionsWrite, v.Error, v.Route(paylinks.ScopeSessionsWrite, v1.SessionParams, v.SimulateCryptoPayment)))
 	ep := v1.EndpointParams
 	mux.Handle("POST /api/v1/webhook_endpoints", s.idempotent(webhooksWrite, v.Error, v.Route(paylinks.ScopeWebhooksWrite, ep, v.CreateEndpoint)))
 	mux.Handle("GET /api/v1/webhook_endpoints", v.Route(paylinks.ScopeWebhooksRead, ep, v.ListEndpoints))

@@ -79,6 +79,8 @@ type Options struct {
 	// Store, when set, is used instead of a fresh store of the backend
 	// (several servers on one database, or a store wrapped by a test).
 	Store store.Store
+	// EthTestRate is test mode's fixed ETH price (service.Options).
+	EthTestRate string
 }
 
 // New starts a server on the backend with two accounts and their keys.
@@ -95,7 +97,7 @@ func New(tb testing.TB, backend string, opts ...Options) *Env {
 	if st == nil {
 		st = OpenStore(tb, backend)
 	}
-	svc := service.New(st, service.Options{Now: o.Now, Logger: o.Logger})
+	svc := service.New(st, service.Options{Now: o.Now, Logger: o.Logger, EthTestRate: o.EthTestRate})
 	ctx := context.Background()
 	env := &Env{Service: svc, Store: st, Backend: backend}
 	var err error

@@ -258,3 +258,9 @@ func (s *Service) quoteCrypto(ctx context.Context, sess *paylinks.CheckoutSessio
 		WatchUntil: sess.ExpiresAt.Add(c.LateGrace + paylinks.CryptoMonitoring), UpdatedAt: now}
 	return nil
 }
+
+// PaymentURI is the EIP-681 URI of a session's payment, for wallets and
+// QR codes: ethereum:<address>@<chainId>?value=<wei>.
+func PaymentURI(c *paylinks.SessionCrypto) string {
+	return fmt.Sprintf("ethereum:%s@%d?value=%s", c.Address, c.ChainID, c.QuoteWei)
+}

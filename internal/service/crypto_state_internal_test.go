@@ -31,16 +31,16 @@ func TestDeriveCryptoState(t *testing.T) {
 		{"within tolerance above", []paylinks.CryptoTransfer{tr("1010", 5, -time.Minute)}, paylinks.CryptoPaid, "1010", -time.Minute},
 		{"underpaid", []paylinks.CryptoTransfer{tr("989", 3, -time.Minute)}, paylinks.CryptoUnderpaid, "989", 0},
 		{"overpaid", []paylinks.CryptoTransfer{tr("1011", 3, -time.Minute)}, paylinks.CryptoOverpaid, "1011", -time.Minute},
-		{"two summing to the quote", []paylinks.CryptoTransfer{tr("400", 9, -5 * time.Minute), tr("600", 3, -time.Minute)},
+		{"two summing to the quote", []paylinks.CryptoTransfer{tr("400", 9, -5*time.Minute), tr("600", 3, -time.Minute)},
 			paylinks.CryptoPaid, "1000", -time.Minute},
-		{"two, the second unconfirmed", []paylinks.CryptoTransfer{tr("400", 9, -5 * time.Minute), tr("600", 1, -time.Minute)},
+		{"two, the second unconfirmed", []paylinks.CryptoTransfer{tr("400", 9, -5*time.Minute), tr("600", 1, -time.Minute)},
 			paylinks.CryptoDetected, "1000", 0},
 		{"paid late", []paylinks.CryptoTransfer{tr("1000", 3, time.Minute)}, paylinks.CryptoPaidLate, "1000", time.Minute},
-		{"paid at the grace's end", []paylinks.CryptoTransfer{tr("1000", 3, 10 * time.Minute)}, paylinks.CryptoPaidLate, "1000", 10 * time.Minute},
-		{"paid after the grace", []paylinks.CryptoTransfer{tr("1000", 3, 11 * time.Minute)}, paylinks.CryptoFailed, "1000", 0},
-		{"completed late by a second", []paylinks.CryptoTransfer{tr("500", 3, -time.Minute), tr("500", 3, 2 * time.Minute)},
+		{"paid at the grace's end", []paylinks.CryptoTransfer{tr("1000", 3, 10*time.Minute)}, paylinks.CryptoPaidLate, "1000", 10 * time.Minute},
+		{"paid after the grace", []paylinks.CryptoTransfer{tr("1000", 3, 11*time.Minute)}, paylinks.CryptoFailed, "1000", 0},
+		{"completed late by a second", []paylinks.CryptoTransfer{tr("500", 3, -time.Minute), tr("500", 3, 2*time.Minute)},
 			paylinks.CryptoPaidLate, "1000", 2 * time.Minute},
-		{"overpaid late", []paylinks.CryptoTransfer{tr("2000", 3, 2 * time.Minute)}, paylinks.CryptoOverpaid, "2000", 2 * time.Minute},
+		{"overpaid late", []paylinks.CryptoTransfer{tr("2000", 3, 2*time.Minute)}, paylinks.CryptoOverpaid, "2000", 2 * time.Minute},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, sum, paidAt := deriveCryptoState(c, T, tt.transfers)

@@ -174,7 +174,8 @@ func (s *Service) GetSession(ctx context.Context, pr paylinks.Principal, id payl
 }
 
 // attachCrypto reads the session's crypto state into sess.Crypto (nil
-// for a card-only session).
+// for a card-only session), its status as shown at the service clock's
+// now (see CryptoStatusAt).
 func (s *Service) attachCrypto(ctx context.Context, sess *paylinks.CheckoutSession) error {
 	c, err := s.store.SessionCrypto(ctx, sess.ID)
 	if errors.Is(err, paylinks.ErrNotFound) {
@@ -185,6 +186,7 @@ func (s *Service) attachCrypto(ctx context.Context, sess *paylinks.CheckoutSessi
 		return err
 	}
 	sess.Crypto = c
+	c.Status = CryptoStatusAt(sess, s.Now())
 	return nil
 }
 

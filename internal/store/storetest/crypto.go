@@ -13,7 +13,7 @@ import (
 // cryptoConfig returns an account's crypto settings for the mode.
 func cryptoConfig(a *paylinks.Account, livemode bool, sec int) *paylinks.CryptoConfig {
 	return &paylinks.CryptoConfig{AccountID: a.ID, Livemode: livemode,
-		XPub: "xpub6BosfCnifzxcFwrSzQiqu2DBVTshkCXacvNsWGYJVVhhawA7d4R5WSWGFNbi8Aw6ZRc1brxMyWMzG3DSSSSoekkudhUd9yLb6qx39T9nMdj",
+		XPub:    "xpub6BosfCnifzxcFwrSzQiqu2DBVTshkCXacvNsWGYJVVhhawA7d4R5WSWGFNbi8Aw6ZRc1brxMyWMzG3DSSSSoekkudhUd9yLb6qx39T9nMdj",
 		ChainID: 1337, Confirmations: 3, SpreadBps: 150, ToleranceBps: 10, QuoteWindow: 15 * time.Minute,
 		LateGrace: 10 * time.Minute, Methods: []paylinks.PaymentMethod{paylinks.MethodCard, paylinks.MethodETH},
 		UpdatedAt: at(sec)}

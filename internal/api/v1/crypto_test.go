@@ -1,0 +1,88 @@
+package v1_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/paylinks/paylinks/internal/servertest"
+	"github.com/paylinks/paylinks/internal/service"
+)
+
+// The BIP39 test mnemonic's account xpub and its first address.
+const (
+	testXPub    = "xpub6DCoCpSuQZB2jawqnGMEPS63ePKWkwWPH4TU45Q7LPXWuNd8TMtVxRrgjtEshuqpK3mdhaWHPFsBngh5GFZaM6si3yZdUsT8ddYM3PwnATt"
+	testAddress = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
+)
+
+// TestCryptoSessionAPI creates an ETH session through the API, pays it
+// through the test helper (detected, then confirmed) and reads it back,
+// every response checked against openapi.json.
+func TestCryptoSessionAPI(t *testing.T) {
+	for _, b := range servertest.Backends() {
+		t.Run(b, func(t *testing.T) {
+			t.Parallel()
+			env := servertest.New(t, b, servertest.Options{EthTestRate: "3000"})
+			if _, err := env.Service.ConfigureCrypto(context.Background(), service.CryptoSettings{AccountID: env.Account.ID,
+				XPub: testXPub, ChainID: 1337, SpreadBps: 150}); err != nil {
+				t.Fatal(err)
+			}
+			c := client{t: t, base: env.URL, key: env.SecretTest}
+			s := c.json("POST", "/api/v1/checkout_sessions", map[string]any{"amount": map[string]any{"value": "99.00", "currency": "USD"}})
+			amount, _ := s.body["amount"].(map[string]any)
+			if s.status != 201 || s.str("status") != "pending" || s.str("address") != testAddress || s.body["chainId"] != float64(1337) ||
+				amount["wei"] != "33495000000000000" || amount["eth"] != "0.033495" || s.str("ethPriceUsd") != "3000" ||
+				s.str("spread") != "1.5" || s.str("paymentUri") != "ethereum:"+testAddress+"@1337?value=33495000000000000" {
+				t.Fatalf("create: %d %s", s.status, s.raw)
+			}
+			if rate, _ := s.body["rate"].(map[string]any); rate["fixed"] != true {
+				t.Errorf("rate: %v", s.body["rate"])
+			}
+			helper := "/api/v1/test_helpers/checkout_sessions/" + s.str("id") + "/crypto_payment"
+			r := c.do("POST", helper, `{"confirmations": 1}`)
+			if r.status != 200 || r.str("status") != "detected" || r.str("receivedWei") != "33495000000000000" || r.str("txHash") == "" {
+				t.Fatalf("detected: %d %s", r.status, r.raw)
+			}
+			r = c.do("POST", helper, `{"wei": "0", "confirmations": 3}`)
+			if r.status != 200 || r.str("status") != "paid" || !timeRe.MatchString(r.str("paidAt")) || !timeRe.MatchString(r.str("completedAt")) {
+				t.Fatalf("paid: %d %s", r.status, r.raw)
+			}
+			got := c.do("GET", "/api/v1/checkout_sessions/"+s.str("id"), "")
+			if got.str("status") != "paid" || got.str("txHash") != r.str("txHash") {
+				t.Errorf("GET after payment: %s", got.raw)
+			}
+			// The payment's events, as webhooks deliver them.
+			evs := c.do("GET", "/api/v1/events?limit=100", "")
+			seen := map[string]bool{}
+			for _, e := range evs.body["data"].([]any) {
+				seen[e.(map[string]any)["type"].(string)] = true
+			}
+			for _, k := range []string{"session.detected", "session.paid"} {
+				if !seen[k] {
+					t.Errorf("no %s event in %s", k, evs.raw)
+				}
+			}
+
+			// Bad input names the field; live keys are refused.
+			c.do("POST", helper, `{"wei": "-1"}`).wantError(t, 400, "invalid_request", "parameter_invalid", "wei")
+			c.do("POST", helper, `{"wei": 5}`).wantError(t, 400, "invalid_request", "parameter_invalid", "wei")
+			c.do("POST", helper, `{"confirmations": "x"}`).wantError(t, 400, "invalid_request", "parameter_invalid", "confirmations")
+			c.do("POST", helper, `{"bogus": 1}`).wantError(t, 400, "invalid_request", "parameter_unknown", "bogus")
+			live := client{t: t, base: env.URL, key: env.SecretLive}
+			live.do("POST", helper, `{}`).wantError(t, 403, "permission", "test_mode_only", "")
+			other := client{t: t, base: env.URL, key: env.OtherSecretTest}
+			other.do("POST", helper, `{}`).wantError(t, 404, "not_found", "not_found", "id")
+		})
+	}
+}
+
+// TestCryptoSessionNoRate: ETH enabled, no rate: a 503 in v1's shape.
+func TestCryptoSessionNoRate(t *testing.T) {
+	env := servertest.New(t, "sqlite")
+	if _, err := env.Service.ConfigureCrypto(context.Background(), service.CryptoSettings{AccountID: env.Account.ID,
+		XPub: testXPub, ChainID: 1337}); err != nil {
+		t.Fatal(err)
+	}
+	c := client{t: t, base: env.URL, key: env.SecretTest}
+	c.json("POST", "/api/v1/checkout_sessions", map[string]any{"amount": map[string]any{"value": "99.00", "currency": "USD"}}).
+		wantError(t, 503, "server", "rate_unavailable", "")
+}
