@@ -80,7 +80,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	tlsKey := fs.String("tls-key", getenv("PAYLINKS_TLS_KEY"), "the PEM private key of --tls-cert (env PAYLINKS_TLS_KEY)")
 	fs.Usage = func() { serveUsage(fs) }
 	hooks := addWebhookFlags(fs, getenv)
+	ethTestRate := ethRateFlag(fs, getenv)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkEthTestRate(*ethTestRate); err != nil {
 		return err
 	}
 	connCap, err := parseMaxConns(*maxOpen)
@@ -128,7 +132,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer stopMetrics()
-	svcOpt := service.Options{Logger: log, FingerprintSecret: secrets.fingerprint}
+	svcOpt := service.Options{Logger: log, FingerprintSecret: secrets.fingerprint, EthTestRate: *ethTestRate}
 	if err := paymentOptions(st, getenv, log, &svcOpt); err != nil {
 		return err
 	}
@@ -151,7 +155,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
   puts it in $(go env GOPATH)/bin; or use go run ./cmd/paylinks):
     paylinks keys create --db %s --mode test --kind secret
 
-`, boot.Account.Name, boot.SecretKey, boot.PublicKey, *db)
+  Its test-mode ETH wallet (chain 1337, a geth --dev node's): paylinks
+  keeps only its xpub; the recovery phrase of the test deposit addresses,
+  shown only this once, is:
+
+    %s
+
+`, boot.Account.Name, boot.SecretKey, boot.PublicKey, *db, boot.TestMnemonic)
 	}
 
 	defer startReconciler(ctx, svc)()

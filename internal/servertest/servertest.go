@@ -81,6 +81,8 @@ type Options struct {
 	Store store.Store
 	// EthTestRate is test mode's fixed ETH price (service.Options).
 	EthTestRate string
+	// Rates is the ETH rate feed (service.Options).
+	Rates service.RateFeed
 }
 
 // New starts a server on the backend with two accounts and their keys.
@@ -97,7 +99,7 @@ func New(tb testing.TB, backend string, opts ...Options) *Env {
 	if st == nil {
 		st = OpenStore(tb, backend)
 	}
-	svc := service.New(st, service.Options{Now: o.Now, Logger: o.Logger, EthTestRate: o.EthTestRate})
+	svc := service.New(st, service.Options{Now: o.Now, Logger: o.Logger, EthTestRate: o.EthTestRate, Rates: o.Rates})
 	ctx := context.Background()
 	env := &Env{Service: svc, Store: st, Backend: backend}
 	var err error

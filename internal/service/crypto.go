@@ -172,6 +172,25 @@ func (s *Service) ConfigureCrypto(ctx context.Context, in CryptoSettings) (*payl
 	return c, nil
 }
 
+// TestWalletChainID is the chain of a generated test wallet: a local dev
+// node's (geth --dev).
+const TestWalletChainID = 1337
+
+// CreateTestWallet gives the account a generated test-mode wallet (card
+// and ETH, chain TestWalletChainID) and returns its mnemonic, to be shown
+// once: only the xpub is stored.
+func (s *Service) CreateTestWallet(ctx context.Context, accountID paylinks.ID) (mnemonic string, c *paylinks.CryptoConfig, err error) {
+	mnemonic, xpub, err := hdwallet.NewTestWallet(s.rand)
+	if err != nil {
+		return "", nil, fmt.Errorf("CreateTestWallet: %w", err)
+	}
+	c, err = s.ConfigureCrypto(ctx, CryptoSettings{AccountID: accountID, XPub: xpub, ChainID: TestWalletChainID})
+	if err != nil {
+		return "", nil, err
+	}
+	return mnemonic, c, nil
+}
+
 // CryptoConfig returns the account's crypto settings for the mode, or nil
 // when it has none.
 func (s *Service) CryptoConfig(ctx context.Context, accountID paylinks.ID, livemode bool) (*paylinks.CryptoConfig, error) {
@@ -186,10 +205,13 @@ func (s *Service) CryptoConfig(ctx context.Context, accountID paylinks.ID, livem
 }
 
 // ethOffered returns the settings under which a new session of the
-// account and mode offers ETH, or nil: the settings enable it, and in live
-// mode a chain watcher runs (without a node, live mode offers no ETH).
+// account and mode offers ETH, or nil: the settings enable it, the process
+// has a rate feed for the mode (a market feed, or in test mode the fixed
+// test rate), and in live mode a chain watcher runs (without a node, live
+// mode offers no ETH). A feed that is configured but has no fresh rate
+// refuses the session (quoteCrypto), never prices it.
 func (s *Service) ethOffered(ctx context.Context, accountID paylinks.ID, livemode bool) (*paylinks.CryptoConfig, error) {
-	if livemode && !s.liveChain {
+	if (livemode && !s.liveChain) || s.rateFeed(livemode) == nil {
 		return nil, nil
 	}
 	c, err := s.CryptoConfig(ctx, accountID, livemode)

@@ -2,8 +2,10 @@ package v1_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
+	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/servertest"
 	"github.com/paylinks/paylinks/internal/service"
 )
@@ -75,14 +77,32 @@ func TestCryptoSessionAPI(t *testing.T) {
 	}
 }
 
-// TestCryptoSessionNoRate: ETH enabled, no rate: a 503 in v1's shape.
+// TestCryptoSessionNoRate: ETH enabled and a rate feed with no fresh
+// rate: a 503 in v1's shape. Without any feed, sessions are card only.
 func TestCryptoSessionNoRate(t *testing.T) {
-	env := servertest.New(t, "sqlite")
-	if _, err := env.Service.ConfigureCrypto(context.Background(), service.CryptoSettings{AccountID: env.Account.ID,
-		XPub: testXPub, ChainID: 1337}); err != nil {
-		t.Fatal(err)
+	for _, tt := range []struct {
+		name  string
+		rates service.RateFeed
+	}{{"stale feed", staleFeed{}}, {"no feed", nil}} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := servertest.New(t, "sqlite", servertest.Options{Rates: tt.rates})
+			if _, err := env.Service.ConfigureCrypto(context.Background(), service.CryptoSettings{AccountID: env.Account.ID,
+				XPub: testXPub, ChainID: 1337}); err != nil {
+				t.Fatal(err)
+			}
+			c := client{t: t, base: env.URL, key: env.SecretTest}
+			r := c.json("POST", "/api/v1/checkout_sessions", map[string]any{"amount": map[string]any{"value": "99.00", "currency": "USD"}})
+			if tt.rates != nil {
+				r.wantError(t, 503, "server", "rate_unavailable", "")
+			} else if r.status != 201 || r.str("status") != "open" || r.body["address"] != nil {
+				t.Errorf("without a feed: %d %s", r.status, r.raw)
+			}
+		})
 	}
-	c := client{t: t, base: env.URL, key: env.SecretTest}
-	c.json("POST", "/api/v1/checkout_sessions", map[string]any{"amount": map[string]any{"value": "99.00", "currency": "USD"}}).
-		wantError(t, 503, "server", "rate_unavailable", "")
+}
+
+type staleFeed struct{}
+
+func (staleFeed) Rate(context.Context, string) (paylinks.EthRate, error) {
+	return paylinks.EthRate{}, fmt.Errorf("kraken: 20m old: %w", service.ErrNoFreshRate)
 }
