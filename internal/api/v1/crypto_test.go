@@ -2,7 +2,9 @@ package v1_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/paylinks/paylinks"
@@ -51,6 +53,28 @@ func TestCryptoSessionAPI(t *testing.T) {
 			got := c.do("GET", "/api/v1/checkout_sessions/"+s.str("id"), "")
 			if got.str("status") != "paid" || got.str("txHash") != r.str("txHash") {
 				t.Errorf("GET after payment: %s", got.raw)
+			}
+			// The Omise dialect lists the payment as a charge with a crypto source.
+			req, _ := http.NewRequest("GET", env.URL+"/charges?limit=5", nil)
+			req.SetBasicAuth(env.SecretTest, "")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var charges struct {
+				Data []struct {
+					Amount int64           `json:"amount"`
+					Card   json.RawMessage `json:"card"`
+					Source *struct {
+						Object, Type string
+					} `json:"source"`
+				} `json:"data"`
+			}
+			err = json.NewDecoder(resp.Body).Decode(&charges)
+			resp.Body.Close()
+			if err != nil || len(charges.Data) != 1 || charges.Data[0].Amount != 9900 || charges.Data[0].Source == nil ||
+				charges.Data[0].Source.Type != "crypto" || string(charges.Data[0].Card) != "null" {
+				t.Errorf("Omise charges: %v %+v", err, charges)
 			}
 			// The payment's events, as webhooks deliver them.
 			evs := c.do("GET", "/api/v1/events?limit=100", "")
