@@ -164,6 +164,9 @@ type view struct {
 	Errors            map[string]string
 	FormError         *formError
 
+	// ETH is the session's ETH tab; nil when it offers no ETH.
+	ETH *ethView
+
 	// receipt
 	CardBrand, Last4, Date, ChargeRef string
 
@@ -567,9 +570,14 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	for _, kv := range pageHeaders {
 		hd[kv.key] = kv.value
 	}
-	if formAction == "'self'" {
+	switch {
+	case v != nil && v.ETH != nil:
+		// The ETH tab's script asks this site for the session's status.
+		hd.Set("Content-Security-Policy", strings.Replace(pageCSP(formAction), "default-src 'none';",
+			"default-src 'none'; connect-src 'self';", 1))
+	case formAction == "'self'":
 		hd["Content-Security-Policy"] = selfCSPHeader
-	} else {
+	default:
 		hd.Set("Content-Security-Policy", pageCSP(formAction))
 	}
 	b := pageBuffers.Get().(*bytes.Buffer)

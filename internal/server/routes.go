@@ -112,6 +112,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /c/{id}", c.SessionPage)
 	mux.HandleFunc("POST /c/{id}", c.PaySession)
 	mux.HandleFunc("GET /c/{id}/complete", c.SessionReceipt)
+	mux.HandleFunc("GET /c/{id}/status", c.SessionStatus)
+	mux.HandleFunc("POST /c/{id}/simulate", c.SimulateSession)
 	mux.HandleFunc("GET /assets/{name}", c.Asset)
 
 	// Merchant dashboard (issue #17): HTML pages behind a session cookie;

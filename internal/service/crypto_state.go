@@ -310,15 +310,38 @@ func (s *Service) SimulateCryptoPayment(ctx context.Context, pr paylinks.Princip
 	if err != nil {
 		return nil, err
 	}
+	if err := s.simulate(ctx, sess, display, p); err != nil {
+		return nil, err
+	}
+	return s.GetSession(ctx, pr, id, display)
+}
+
+// SimulatePagePayment is the test-mode page's "Simulate payment" button:
+// the quote, fully confirmed, sent to a test session's address (see
+// SimulateCryptoPayment). The session id is the page's capability.
+func (s *Service) SimulatePagePayment(ctx context.Context, id paylinks.ID) error {
+	info, err := s.SessionCheckout(ctx, id)
+	if err != nil {
+		return err
+	}
+	if info.Session.Livemode {
+		return &paylinks.Error{Kind: paylinks.KindForbidden, Code: "test_mode_only",
+			Message: "crypto payments can be simulated in test mode only"}
+	}
+	return s.simulate(ctx, info.Session, paylinks.FormatSessionID(id), SimulatedPayment{})
+}
+
+// simulate feeds sess's state machine one simulated transfer.
+func (s *Service) simulate(ctx context.Context, sess *paylinks.CheckoutSession, display string, p SimulatedPayment) error {
 	if sess.Crypto == nil {
-		return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "not_crypto",
+		return &paylinks.Error{Kind: paylinks.KindConflict, Code: "not_crypto",
 			Message: fmt.Sprintf("checkout session %s offers no ETH payment", display)}
 	}
 	if p.Wei != nil && p.Wei.Sign() < 0 {
-		return nil, paylinks.Invalid("invalid_wei", "wei", "wei must be a non-negative integer")
+		return paylinks.Invalid("invalid_wei", "wei", "wei must be a non-negative integer")
 	}
 	if p.Confirmations < 0 || p.Confirmations > 1_000_000 {
-		return nil, paylinks.Invalid("invalid_confirmations", "confirmations", "confirmations must be between 0 and 1000000")
+		return paylinks.Invalid("invalid_confirmations", "confirmations", "confirmations must be between 0 and 1000000")
 	}
 	c := sess.Crypto
 	conf := uint64(p.Confirmations)
@@ -348,7 +371,7 @@ func (s *Service) SimulateCryptoPayment(ctx context.Context, pr paylinks.Princip
 			}
 			wei = new(big.Int).Sub(quote, received)
 			if wei.Sign() <= 0 {
-				return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "already_paid",
+				return &paylinks.Error{Kind: paylinks.KindConflict, Code: "already_paid",
 					Message: "the session has received its quote; give wei to send more"}
 			}
 		}
@@ -364,12 +387,12 @@ func (s *Service) SimulateCryptoPayment(ctx context.Context, pr paylinks.Princip
 		act.Transfers = append(act.Transfers, chain.Transfer{TxHash: "0x" + hex.EncodeToString(h[:]), To: act.Address,
 			Wei: wei, BlockNumber: block, BlockTime: at, Confirmations: conf})
 	} else if len(act.Transfers) == 0 {
-		return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "nothing_to_confirm",
+		return &paylinks.Error{Kind: paylinks.KindConflict, Code: "nothing_to_confirm",
 			Message: "the session has received nothing to confirm; give a positive wei"}
 	}
 	act.Head = block + conf - 1
 	if err := s.CryptoSink().Observe(ctx, []chain.Activity{act}); err != nil {
-		return nil, fmt.Errorf("SimulateCryptoPayment: %w", err)
+		return fmt.Errorf("SimulateCryptoPayment: %w", err)
 	}
-	return s.GetSession(ctx, pr, id, display)
+	return nil
 }

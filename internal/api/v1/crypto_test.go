@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/paylinks/paylinks"
@@ -129,4 +131,69 @@ type staleFeed struct{}
 
 func (staleFeed) Rate(context.Context, string) (paylinks.EthRate, error) {
 	return paylinks.EthRate{}, fmt.Errorf("kraken: 20m old: %w", service.ErrNoFreshRate)
+}
+
+// TestCryptoSessionPage: the hosted page's ETH tab shows the exact amount,
+// the address, the QR code and wallet link of the EIP-681 URI and the
+// status (CSP allowing only this site's status endpoint); the test-mode
+// button pays through the state machine, the status endpoint then says
+// paid and where to go, and the page goes on to the success URL.
+func TestCryptoSessionPage(t *testing.T) {
+	env := servertest.New(t, "sqlite", servertest.Options{EthTestRate: "3000"})
+	if _, err := env.Service.ConfigureCrypto(context.Background(), service.CryptoSettings{AccountID: env.Account.ID,
+		XPub: testXPub, ChainID: 1337}); err != nil {
+		t.Fatal(err)
+	}
+	c := client{t: t, base: env.URL, key: env.SecretTest}
+	s := c.json("POST", "/api/v1/checkout_sessions", map[string]any{"amount": map[string]any{"value": "30.00", "currency": "USD"},
+		"successUrl": "https://shop.example.com/thanks"})
+	p := newPayer(t)
+	status, page, h := p.get(s.str("url"))
+	for _, want := range []string{`id="eth-tab"`, `<span id="eth-amount">0.01</span> ETH`, testAddress,
+		`href="ethereum:` + testAddress + `@1337?value=10000000000000000"`, `<svg class="qr"`, `id="eth-status-name">pending<`,
+		`action="/c/` + s.str("id") + `/simulate"`, `id="pay"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page: no %s", want)
+		}
+	}
+	if status != 200 || !strings.Contains(h.Get("Content-Security-Policy"), "connect-src 'self'") ||
+		!strings.Contains(h.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Errorf("page: %d, CSP %q", status, h.Get("Content-Security-Policy"))
+	}
+	statusURL := env.URL + "/c/" + s.str("id") + "/status"
+	if code, body, _ := p.get(statusURL); code != 200 || !strings.Contains(body, `"status":"pending"`) || strings.Contains(body, `"next"`) {
+		t.Errorf("status before: %d %s", code, body)
+	}
+	// Without the page's token the button does nothing.
+	resp, err := p.c.PostForm(env.URL+"/c/"+s.str("id")+"/simulate", url.Values{"csrf": {"forged.token"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("simulate with a forged token: %d", resp.StatusCode)
+	}
+	m := csrfRe.FindStringSubmatch(page)
+	resp, err = p.c.PostForm(env.URL+"/c/"+s.str("id")+"/simulate", url.Values{"csrf": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/c/"+s.str("id") {
+		t.Errorf("simulate: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	next := "https://shop.example.com/thanks?session_id=" + s.str("id")
+	if code, body, _ := p.get(statusURL); code != 200 || !strings.Contains(body, `"status":"paid"`) ||
+		!strings.Contains(body, `"next":"`+next+`"`) {
+		t.Errorf("status after: %d %s", code, body)
+	}
+	if code, _, h := p.get(s.str("url")); code != http.StatusSeeOther || h.Get("Location") != next {
+		t.Errorf("page after payment: %d to %q", code, h.Get("Location"))
+	}
+	if got := c.do("GET", "/api/v1/checkout_sessions/"+s.str("id"), ""); got.str("status") != "paid" {
+		t.Errorf("API after the button: %s", got.raw)
+	}
+	if code, _, _ := p.get(env.URL + "/c/cs_00000000000000000000000000/status"); code != 404 {
+		t.Errorf("status of no session: %d", code)
+	}
 }
