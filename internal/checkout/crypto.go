@@ -30,7 +30,7 @@ type ethView struct {
 	QR                     template.HTML
 	// URIHref is URI as a link target: html/template would refuse the
 	// ethereum: scheme from a string.
-	URIHref template.URL
+	URIHref                template.URL
 	Status, StatusText     string
 	ReceivedEth            string
 	ExpiresAt              string // RFC 3339, for the script's countdown
@@ -77,7 +77,7 @@ func newEthView(s *paylinks.CheckoutSession, now time.Time) *ethView {
 		v.TimeLeft = fmt.Sprintf("%d:%02d", int(left.Minutes()), int(left.Seconds())%60)
 	}
 	v.URIHref = template.URL(v.URI) // built here from a checksummed address and integers only
-	v.QR, _ = qrSVG(v.URI) // no QR code rather than no page
+	v.QR, _ = qrSVG(v.URI)          // no QR code rather than no page
 	return v
 }
 
