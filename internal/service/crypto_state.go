@@ -188,7 +188,11 @@ func sameTransfers(a, b []paylinks.CryptoTransfer) bool {
 // event of a status change and the charge of an accepted payment.
 func (s *Service) applyTransfers(ctx context.Context, sess *paylinks.CheckoutSession, transfers []paylinks.CryptoTransfer) error {
 	old := sess.Crypto
+	now := s.Now()
 	status, sum, paidAt := deriveCryptoState(old, sess.ExpiresAt, transfers)
+	if status == paylinks.CryptoPending && !now.Before(sess.ExpiresAt) {
+		status = paylinks.CryptoExpired // nothing (left) on chain after the window
+	}
 	if old.Status.Accepted() && !status.Accepted() {
 		// Final: see the comment at the top of this file.
 		s.log.WarnContext(ctx, "crypto: a paid session's transfers changed after it was accepted; kept as paid",
@@ -198,7 +202,6 @@ func (s *Service) applyTransfers(ctx context.Context, sess *paylinks.CheckoutSes
 	if status == old.Status && sum.String() == old.ReceivedWei && sameTransfers(transfers, old.Transfers) {
 		return nil
 	}
-	now := s.Now()
 	next := *old
 	next.Status, next.ReceivedWei, next.Transfers, next.UpdatedAt = status, sum.String(), transfers, now
 	if len(transfers) == 0 {
@@ -234,6 +237,63 @@ func (s *Service) applyTransfers(ctx context.Context, sess *paylinks.CheckoutSes
 	}
 	*sess = after
 	return nil
+}
+
+// Crypto expiry sweep defaults.
+const (
+	DefaultCryptoExpiryEvery = 5 * time.Second
+	cryptoExpiryBatch        = 100
+)
+
+// ExpireCryptoSessions moves pending ETH sessions whose quote window is
+// over to expired, each with its session.expired event. Every process may
+// run it: each change is a write conditional on the version read, so a
+// session expires once whichever replica gets there first (or the watcher,
+// when a late transfer arrives meanwhile). It returns how many it expired.
+func (s *Service) ExpireCryptoSessions(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		due, err := s.store.ExpiredCryptoSessions(ctx, s.Now(), cryptoExpiryBatch)
+		if err != nil {
+			return n, fmt.Errorf("ExpireCryptoSessions: %w", err)
+		}
+		done := 0
+		for i := range due {
+			err := s.applyTransfers(ctx, &due[i], due[i].Crypto.Transfers)
+			switch {
+			case errors.Is(err, paylinks.ErrConflict):
+				// changed meanwhile: the next round reads it again
+			case err != nil:
+				return n, fmt.Errorf("ExpireCryptoSessions: session %s: %w", due[i].ID, err)
+			default:
+				done++
+			}
+		}
+		n += done
+		if len(due) < cryptoExpiryBatch || done == 0 {
+			return n, nil
+		}
+	}
+}
+
+// RunCryptoExpiry runs ExpireCryptoSessions every `every` (0: the
+// default) until ctx ends.
+func (s *Service) RunCryptoExpiry(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = DefaultCryptoExpiryEvery
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.ExpireCryptoSessions(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "crypto expiry", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // CryptoSourceType is the type of the source of a charge paid in ETH.

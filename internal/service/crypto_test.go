@@ -408,3 +408,47 @@ func TestCryptoSessionsConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestCryptoExpiry: the sweep expires each unpaid quote once, with its
+// event, however often (and by however many replicas) it runs; a paid one
+// is left alone, and a late payment still reaches an expired session.
+func TestCryptoExpiry(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		e := newCryptoEnv(t, backend, service.Options{})
+		a, b, paid := e.session(t, service.SessionParams{}), e.session(t, service.SessionParams{}), e.session(t, service.SessionParams{})
+		e.pay(t, paid, service.SimulatedPayment{})
+		if n, err := e.svc.ExpireCryptoSessions(ctx); err != nil || n != 0 {
+			t.Fatalf("before the window's end: %d, %v", n, err)
+		}
+		e.clock.add(15*time.Minute + time.Second)
+		var wg sync.WaitGroup
+		counts := make([]int, 4)
+		for i := range counts { // four replicas at once
+			wg.Go(func() {
+				n, err := e.svc.ExpireCryptoSessions(ctx)
+				if err != nil {
+					t.Error(err)
+				}
+				counts[i] = n
+			})
+		}
+		wg.Wait()
+		if total := counts[0] + counts[1] + counts[2] + counts[3]; total != 2 {
+			t.Errorf("expired %v, want 2 in all", counts)
+		}
+		for _, s := range []*paylinks.CheckoutSession{a, b} {
+			got, err := e.svc.GetSession(ctx, e.secret, s.ID, "x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantStatus(t, got, paylinks.CryptoExpired, "0")
+			if keys := strings.Join(e.events(t, s.ID), " "); keys != "session.create session.expired" {
+				t.Errorf("events: %s", keys)
+			}
+		}
+		got, _ := e.svc.GetSession(ctx, e.secret, paid.ID, "x")
+		wantStatus(t, got, paylinks.CryptoPaid, paid.Crypto.QuoteWei)
+		wantStatus(t, e.pay(t, a, service.SimulatedPayment{Late: true}), paylinks.CryptoPaidLate, a.Crypto.QuoteWei)
+	})
+}

@@ -34,6 +34,10 @@ type CryptoStore interface {
 	// SessionsByAddress returns the sessions, with their Crypto, whose
 	// deposit address on chainID is addr (any case).
 	SessionsByAddress(ctx context.Context, chainID uint64, addr string) ([]paylinks.CheckoutSession, error)
+	// ExpiredCryptoSessions returns up to limit sessions, with their
+	// Crypto, whose crypto status is still pending and whose quote expired
+	// at or before now, oldest expiry first.
+	ExpiredCryptoSessions(ctx context.Context, now time.Time, limit int) ([]paylinks.CheckoutSession, error)
 	// UpdateSessionCrypto writes a session's new crypto state and its
 	// events in one transaction. See CryptoWrite.
 	UpdateSessionCrypto(ctx context.Context, w CryptoWrite) error

@@ -186,6 +186,26 @@ func (db *DB) SessionsByAddress(ctx context.Context, chainID uint64, addr string
 	if err != nil {
 		return nil, err
 	}
+	return db.sessionsWithCrypto(ctx, ids)
+}
+
+// ExpiredCryptoSessions returns pending ETH sessions whose quote expired
+// at or before now.
+func (db *DB) ExpiredCryptoSessions(ctx context.Context, now time.Time, limit int) (_ []paylinks.CheckoutSession, err error) {
+	defer wrap(&err, "ExpiredCryptoSessions")
+	rows, err := db.pool.Query(ctx, `SELECT c.id FROM session_crypto s JOIN checkout_sessions c ON c.id = s.session_id
+		WHERE s.status = 'pending' AND c.expires_at <= $1 ORDER BY c.expires_at, c.id LIMIT $2`, ts(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[paylinks.ID])
+	if err != nil {
+		return nil, err
+	}
+	return db.sessionsWithCrypto(ctx, ids)
+}
+
+func (db *DB) sessionsWithCrypto(ctx context.Context, ids []paylinks.ID) ([]paylinks.CheckoutSession, error) {
 	out := make([]paylinks.CheckoutSession, 0, len(ids))
 	for _, id := range ids {
 		s, err := db.SessionByID(ctx, id)

@@ -198,6 +198,34 @@ func (db *DB) SessionsByAddress(ctx context.Context, chainID uint64, addr string
 	if err := rows.Err(); err != nil {
 		return nil, wrap("SessionsByAddress", err)
 	}
+	return db.sessionsWithCrypto(ctx, ids)
+}
+
+// ExpiredCryptoSessions returns pending ETH sessions whose quote expired
+// at or before now.
+func (db *DB) ExpiredCryptoSessions(ctx context.Context, now time.Time, limit int) ([]paylinks.CheckoutSession, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT c.id FROM session_crypto s JOIN checkout_sessions c ON c.id = s.session_id
+		WHERE s.status = 'pending' AND c.expires_at <= ? ORDER BY c.expires_at, c.id LIMIT ?`, micro(now), limit)
+	if err != nil {
+		return nil, wrap("ExpiredCryptoSessions", err)
+	}
+	var ids []paylinks.ID
+	for rows.Next() {
+		var id paylinks.ID
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, wrap("ExpiredCryptoSessions", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, wrap("ExpiredCryptoSessions", err)
+	}
+	return db.sessionsWithCrypto(ctx, ids)
+}
+
+func (db *DB) sessionsWithCrypto(ctx context.Context, ids []paylinks.ID) ([]paylinks.CheckoutSession, error) {
 	out := make([]paylinks.CheckoutSession, 0, len(ids))
 	for _, id := range ids {
 		s, err := db.SessionByID(ctx, id)

@@ -183,3 +183,29 @@ func toLower(s string) string {
 	}
 	return string(b)
 }
+
+func testExpiredCryptoSessions(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	a := f.account(t)
+	s1 := f.cryptoSession(t, a, false, 10, 0, nil) // expires at 1810
+	s2 := f.cryptoSession(t, a, true, 20, 0, nil)  // 1820
+	s3 := f.cryptoSession(t, a, false, 30, 1, func(s *paylinks.CheckoutSession) { s.Crypto.Status = paylinks.CryptoDetected })
+	for _, s := range []*paylinks.CheckoutSession{s1, s2, s3} {
+		wantErr(t, "CreateSession", f.s.CreateSession(ctx, s, f.event(t, a.ID, s.Livemode, "session.create", s.ID, 10), nil), nil)
+	}
+	f.newSession(t, a, false, 5, nil) // no crypto
+	for _, tt := range []struct {
+		now   int
+		limit int
+		want  []paylinks.CheckoutSession
+	}{
+		{1809, 10, []paylinks.CheckoutSession{}},
+		{1810, 10, []paylinks.CheckoutSession{*s1}},
+		{5000, 10, []paylinks.CheckoutSession{*s1, *s2}},
+		{5000, 1, []paylinks.CheckoutSession{*s1}},
+	} {
+		got, err := f.s.ExpiredCryptoSessions(ctx, at(tt.now), tt.limit)
+		wantErr(t, "ExpiredCryptoSessions", err, nil)
+		check(t, fmt.Sprintf("ExpiredCryptoSessions at %d", tt.now), got, tt.want)
+	}
+}

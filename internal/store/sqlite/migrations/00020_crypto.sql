@@ -46,6 +46,8 @@ CREATE TABLE session_crypto (
 ) STRICT;
 CREATE UNIQUE INDEX session_crypto_index ON session_crypto (account_id, livemode, deposit_index);
 CREATE INDEX session_crypto_address ON session_crypto (chain_id, address_key, watch_until);
+-- The expiry sweep reads the pending few, not every ETH session.
+CREATE INDEX session_crypto_pending ON session_crypto (session_id) WHERE status = 'pending';
 
 -- A checkout session paid in ETH is recorded as a charge whose source is
 -- of type crypto (no card).
