@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -28,23 +27,6 @@ deposit address m/44'/60'/0'/0/i.
 
 Run paylinks crypto configure --help for its flags.
 `
-
-// ethRateFlag is serve's --eth-test-rate: test mode's fixed ETH price.
-func ethRateFlag(fs *flag.FlagSet, getenv func(string) string) *string {
-	return fs.String("eth-test-rate", getenv("PAYLINKS_ETH_TEST_RATE"),
-		"a fixed ETH price (fiat units per ETH, any currency, e.g. 3000) that prices test-mode ETH sessions when no rate source is configured; the sessions are marked fixed (env PAYLINKS_ETH_TEST_RATE)")
-}
-
-// checkEthTestRate refuses a --eth-test-rate that is not a positive decimal.
-func checkEthTestRate(rate string) error {
-	if rate == "" {
-		return nil
-	}
-	if _, err := service.QuoteWei(100, "USD", rate, 0); err != nil {
-		return fmt.Errorf("--eth-test-rate %q: a positive decimal price is needed, e.g. 3000 or 3012.45", rate)
-	}
-	return nil
-}
 
 // percentFlag parses a percentage with up to two decimals into basis points.
 func percentFlag(name, v string) (int, error) {

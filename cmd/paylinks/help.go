@@ -45,7 +45,19 @@ func commandUsage(fs *flag.FlagSet, name string) {
 }
 
 // serveUsage is serve's usage function.
-func serveUsage(fs *flag.FlagSet) { commandUsage(fs, "serve") }
+func serveUsage(fs *flag.FlagSet) {
+	commandUsage(fs, "serve")
+	fmt.Fprint(fs.Output(), serveEthRateHelp)
+}
+
+// serveEthRateHelp explains the --eth-rate-* flags together.
+const serveEthRateHelp = `
+ETH rates (crypto checkout): a session's ETH amount is quoted from the median
+of the --eth-rate-sources prices that answered within --eth-rate-timeout and
+were observed within --eth-rate-max-age, reused for --eth-rate-ttl by this
+process. Without a fresh price the session is refused, never priced from an old
+or invented one. Test mode without sources uses --eth-test-rate, marked fixed.
+`
 
 // keysUsage is the help of keys.
 const keysUsage = `usage: paylinks keys create|list|revoke [flags]

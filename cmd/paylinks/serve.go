@@ -80,11 +80,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	tlsKey := fs.String("tls-key", getenv("PAYLINKS_TLS_KEY"), "the PEM private key of --tls-cert (env PAYLINKS_TLS_KEY)")
 	fs.Usage = func() { serveUsage(fs) }
 	hooks := addWebhookFlags(fs, getenv)
-	ethTestRate := ethRateFlag(fs, getenv)
+	rates := addEthRateFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := checkEthTestRate(*ethTestRate); err != nil {
+	// The feed prices crypto sessions; checked here so a bad flag stops
+	// serve at start.
+	feed, err := rates.feed()
+	if err != nil {
 		return err
 	}
 	connCap, err := parseMaxConns(*maxOpen)
@@ -132,7 +135,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer stopMetrics()
-	svcOpt := service.Options{Logger: log, FingerprintSecret: secrets.fingerprint, EthTestRate: *ethTestRate}
+	svcOpt := service.Options{Logger: log, FingerprintSecret: secrets.fingerprint}
+	// Live sessions are quoted from the market sources; test sessions from
+	// them too, or else from the fixed --eth-test-rate. With neither, the
+	// mode offers card only.
+	if feed.Configured() {
+		svcOpt.Rates = feed
+	}
+	if t := feed.Test(); t.Configured() {
+		svcOpt.TestRates = t
+	}
 	if err := paymentOptions(st, getenv, log, &svcOpt); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/paylinks/paylinks"
+	"github.com/paylinks/paylinks/internal/ethrate"
 	"github.com/paylinks/paylinks/internal/hdwallet"
 )
 
@@ -21,8 +22,9 @@ type RateFeed interface {
 	Rate(ctx context.Context, currency string) (paylinks.EthRate, error)
 }
 
-// ErrNoFreshRate is the error a RateFeed wraps when it has no fresh rate.
-var ErrNoFreshRate = errors.New("no fresh ETH rate")
+// ErrNoFreshRate is the error a RateFeed wraps when it has no fresh rate
+// (the ethrate feed's ErrNoRate).
+var ErrNoFreshRate = ethrate.ErrNoRate
 
 // FixedRate is a RateFeed with one price for every currency, for test mode
 // without rate sources (the --eth-test-rate flag); its rates are marked
@@ -221,14 +223,14 @@ func (s *Service) ethOffered(ctx context.Context, accountID paylinks.ID, livemod
 	return c, nil
 }
 
-// rateFeed returns the feed for the mode: the market feed, or in test
-// mode without one, the fixed test rate.
+// rateFeed returns the feed for the mode: live mode's market feed; test
+// mode's own feed (market or fixed) when it has one, else the market feed.
 func (s *Service) rateFeed(livemode bool) RateFeed {
-	if s.rates != nil {
-		return s.rates
-	}
 	if !livemode && s.testRate != nil {
 		return s.testRate
+	}
+	if s.rates != nil {
+		return s.rates
 	}
 	return nil
 }

@@ -66,7 +66,7 @@ func newCryptoEnv(t *testing.T, backend string, opt service.Options) *cryptoEnv 
 	t.Helper()
 	c := newClock()
 	opt.Now = c.now
-	if opt.EthTestRate == "" {
+	if opt.EthTestRate == "" && opt.Rates == nil {
 		opt.EthTestRate = "3000"
 	}
 	e := &cryptoEnv{payEnv: newPayEnv(t, backend, opt), clock: c}

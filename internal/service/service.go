@@ -64,8 +64,12 @@ type Options struct {
 	// well past the processor call's timeout); ReconcileEvery is how often
 	// RunReconciler runs (default DefaultReconcileEvery).
 	ReconcileAfter, ReconcileEvery time.Duration
-	// Rates is the ETH price feed of crypto quotes (nil: none).
+	// Rates is the ETH price feed of live crypto quotes (nil: none), and
+	// of test ones when TestRates is nil.
 	Rates RateFeed
+	// TestRates is the ETH price feed of test-mode quotes (nil: Rates,
+	// or the fixed EthTestRate).
+	TestRates RateFeed
 	// EthTestRate is a fixed ETH price (decimal, any currency) for test
 	// mode when Rates is nil; "" for none.
 	EthTestRate string
@@ -109,7 +113,8 @@ func New(st store.Store, opt Options) *Service {
 			panic(err)
 		}
 	}
-	if opt.EthTestRate != "" {
+	s.testRate = opt.TestRates
+	if s.testRate == nil && opt.EthTestRate != "" {
 		s.testRate = &FixedRate{Price: opt.EthTestRate, Now: s.now}
 	}
 	ttl := opt.KeyCacheTTL
