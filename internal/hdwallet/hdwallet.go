@@ -8,6 +8,7 @@
 package hdwallet
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,9 +16,8 @@ import (
 
 	"github.com/btcsuite/btcd/btcutil/hdkeychain"
 	"github.com/btcsuite/btcd/chaincfg"
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tyler-smith/go-bip39"
+	"golang.org/x/crypto/sha3"
 )
 
 // AccountDepth is the depth of an account-level key: m/44'/60'/0'.
@@ -72,16 +72,48 @@ func (a *Account) Address(index uint32) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("hdwallet: address %d: %w", index, err)
 	}
-	return crypto.PubkeyToAddress(*pub.ToECDSA()).Hex(), nil
+	// The address is the last 20 bytes of the Keccak-256 of the
+	// uncompressed public key without its 0x04 prefix.
+	h := keccak256(pub.SerializeUncompressed()[1:])
+	return eip55(hex.EncodeToString(h[12:])), nil
+}
+
+func keccak256(b []byte) []byte {
+	k := sha3.NewLegacyKeccak256()
+	k.Write(b)
+	return k.Sum(nil)
+}
+
+// eip55 writes 40 lower-case hex digits with the EIP-55 checksum: a letter
+// is upper case when the matching nibble of the Keccak-256 of the
+// lower-case digits is 8 or more.
+func eip55(lower string) string {
+	h := keccak256([]byte(lower))
+	out := []byte("0x" + lower)
+	for i := range 40 {
+		c := lower[i]
+		nibble := h[i/2] >> 4
+		if i%2 == 1 {
+			nibble = h[i/2] & 0x0f
+		}
+		if c >= 'a' && c <= 'f' && nibble >= 8 {
+			out[2+i] = c - 'a' + 'A'
+		}
+	}
+	return string(out)
 }
 
 // Checksum returns addr (0x and 40 hex digits, any case) with its EIP-55
 // checksum; ok is false when addr is not an address.
 func Checksum(addr string) (string, bool) {
-	if !common.IsHexAddress(addr) || !strings.HasPrefix(addr, "0x") {
+	digits, ok := strings.CutPrefix(addr, "0x")
+	if !ok || len(digits) != 40 {
 		return "", false
 	}
-	return common.HexToAddress(addr).Hex(), true
+	if _, err := hex.DecodeString(digits); err != nil {
+		return "", false
+	}
+	return eip55(strings.ToLower(digits)), true
 }
 
 // AccountXPub returns the account-level extended public key m/44'/60'/0' of
