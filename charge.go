@@ -53,8 +53,11 @@ type Charge struct {
 	// IP is the payer's address as the server saw it (behind trusted
 	// proxies, from X-Forwarded-For); "" when unknown, as for charges made
 	// through the API.
-	IP            string
-	Metadata      map[string]string
+	IP       string
+	Metadata map[string]string
+	// SourceType is "" for a card charge, "crypto" for a checkout
+	// session's payment in ETH (Card is then empty).
+	SourceType    string
 	TransactionID *ID
 	CreatedAt     time.Time
 	PaidAt        *time.Time

@@ -60,6 +60,9 @@ type CheckoutSession struct {
 	// Cart is what the payer bought, when the session was paid through a
 	// link that sells a cart; nil otherwise.
 	Cart *SessionCart `json:",omitempty"`
+	// Crypto is the session's ETH quote and on-chain state; nil when the
+	// session offers no ETH payment.
+	Crypto *SessionCrypto
 }
 
 // StatusAt returns the session's status at now: an open session whose

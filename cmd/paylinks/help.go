@@ -13,6 +13,7 @@ var commands = []struct{ name, usage, purpose string }{
 	{"serve", "paylinks [serve] [flags]", "run the server (the default command)"},
 	{"keys", "paylinks keys create|list|revoke [flags]", "create, list and revoke API keys"},
 	{"webhooks", "paylinks webhooks create|list [flags]", "create and list webhook endpoints (for integrations without the v1 API)"},
+	{"crypto", "paylinks crypto configure|show [flags]", "set an account's ETH checkout: xpub, chain, confirmations, spread"},
 	{"users", "paylinks users create --account NAME --email EMAIL [--role viewer]", "add a dashboard user; prints their one-time setup link"},
 	{"migrate", "paylinks migrate [--db DSN]", "apply database migrations without serving"},
 	{"backup", "paylinks backup [--db sqlite:PATH] --to FILE", "copy a live SQLite database, consistently, to a new file"},

@@ -2,6 +2,7 @@
 //
 //	paylinks [serve]   run the server (the default)
 //	paylinks keys      create, list and revoke API keys
+//	paylinks crypto    set an account's ETH checkout (xpub, chain, confirmations)
 //	paylinks migrate   apply database migrations
 //	paylinks backup    copy a live SQLite database to a file
 //	paylinks restore   put a backup in place of a SQLite database
@@ -84,6 +85,8 @@ func runCommand(ctx context.Context, cmd string, args []string, getenv func(stri
 			return nil
 		}
 		return webhooksCmd(ctx, args, getenv, stdout, stderr)
+	case "crypto":
+		return cryptoCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "paylinks", version)
 		return nil

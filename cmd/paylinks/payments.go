@@ -57,7 +57,7 @@ func paymentOptions(st store.Store, getenv func(string) string, log *slog.Logger
 func startReconciler(ctx context.Context, svc *service.Service) (stop func()) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		svc.RunReconciler(ctx)
@@ -67,6 +67,11 @@ func startReconciler(ctx context.Context, svc *service.Service) (stop func()) {
 	go func() {
 		defer wg.Done()
 		svc.RunAuthorizationSweep(ctx, 0)
+	}()
+	// And the sweep that expires ETH quotes nobody paid (session.expired).
+	go func() {
+		defer wg.Done()
+		svc.RunCryptoExpiry(ctx, 0)
 	}()
 	return func() {
 		cancel()

@@ -86,7 +86,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	// The feed prices crypto sessions; checked here so a bad flag stops
 	// serve at start.
-	if _, err := rates.feed(); err != nil {
+	feed, err := rates.feed()
+	if err != nil {
 		return err
 	}
 	connCap, err := parseMaxConns(*maxOpen)
@@ -135,6 +136,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer stopMetrics()
 	svcOpt := service.Options{Logger: log, FingerprintSecret: secrets.fingerprint}
+	// Live sessions are quoted from the market sources; test sessions from
+	// them too, or else from the fixed --eth-test-rate. With neither, the
+	// mode offers card only.
+	if feed.Configured() {
+		svcOpt.Rates = feed
+	}
+	if t := feed.Test(); t.Configured() {
+		svcOpt.TestRates = t
+	}
 	if err := paymentOptions(st, getenv, log, &svcOpt); err != nil {
 		return err
 	}
@@ -157,7 +167,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
   puts it in $(go env GOPATH)/bin; or use go run ./cmd/paylinks):
     paylinks keys create --db %s --mode test --kind secret
 
-`, boot.Account.Name, boot.SecretKey, boot.PublicKey, *db)
+  Its test-mode ETH wallet (chain 1337, a geth --dev node's): paylinks
+  keeps only its xpub; the recovery phrase of the test deposit addresses,
+  shown only this once, is:
+
+    %s
+
+`, boot.Account.Name, boot.SecretKey, boot.PublicKey, *db, boot.TestMnemonic)
 	}
 
 	defer startReconciler(ctx, svc)()

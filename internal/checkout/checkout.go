@@ -186,6 +186,8 @@ type view struct {
 
 	// Cart is the cart of a link that sells one (the "cart" page).
 	Cart *cartView
+	// ETH is the session's ETH tab; nil when it offers no ETH.
+	ETH *ethView
 
 	// receipt
 	CardBrand, Last4, Date, ChargeRef string
@@ -618,6 +620,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	case name == "cart":
 		// The cart page's script asks this site for quotes (cart.go).
 		hd.Set("Content-Security-Policy", "connect-src 'self'; "+pageCSP(formAction))
+	case v != nil && v.ETH != nil:
+		// The ETH tab's script asks this site for the session's status.
+		hd.Set("Content-Security-Policy", strings.Replace(pageCSP(formAction), "default-src 'none';",
+			"default-src 'none'; connect-src 'self';", 1))
 	case formAction == "'self'":
 		hd["Content-Security-Policy"] = selfCSPHeader
 	default:

@@ -30,11 +30,19 @@ func (h *Handler) sessionLookup(w http.ResponseWriter, r *http.Request) (*servic
 		}
 		return nil, false
 	}
-	switch info.Session.Status {
-	case paylinks.SessionComplete:
+	s := info.Session
+	switch {
+	case s.Status == paylinks.SessionComplete && s.Crypto != nil && s.Crypto.Status.Accepted():
+		http.Redirect(w, r, sessionNext(s), http.StatusSeeOther)
+		return nil, false
+	case s.Status == paylinks.SessionComplete:
 		http.Redirect(w, r, "/c/"+paylinks.FormatSessionID(info.Session.ID)+"/complete", http.StatusSeeOther)
 		return nil, false
-	case paylinks.SessionExpired:
+	case s.Status == paylinks.SessionExpired && s.Crypto != nil && s.Crypto.Status != paylinks.CryptoExpired &&
+		r.Method == http.MethodGet:
+		// Something arrived on chain: the page shows its status.
+		return info, true
+	case s.Status == paylinks.SessionExpired:
 		h.message(w, r, http.StatusGone, !info.Session.Livemode, "This checkout has expired",
 			"This checkout was open for a limited time and has expired, so it cannot be paid. Nothing was charged. Go back to "+
 				info.Merchant+" to start again.", "wait")
@@ -54,7 +62,7 @@ func (h *Handler) sessionView(r *http.Request, info *service.SessionInfo) *view 
 	v := &view{PageTitle: info.Title() + " · " + info.Merchant, Test: !s.Livemode, Merchant: info.Merchant,
 		Initial: initial(info.Merchant), Title: info.Title(), Currency: s.Currency, Available: info.Available,
 		Action: "/c/" + paylinks.FormatSessionID(s.ID), CancelURL: s.CancelURL, Errors: map[string]string{},
-		Quote: quoteText(service.SessionQuote(s))}
+		Quote: quoteText(service.SessionQuote(s)), ETH: newEthView(s, h.svc.Now())}
 	if info.Link != nil {
 		v.Description = info.Link.Description
 	}

@@ -63,6 +63,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api/v1/checkout_sessions", s.idempotent(sessionsWrite, v.Error, v.Route(paylinks.ScopeSessionsWrite, v1.SessionParams, v.CreateSession)))
 	mux.Handle("GET /api/v1/checkout_sessions", v.Route(paylinks.ScopeSessionsRead, v1.SessionParams, v.ListSessions))
 	mux.Handle("GET /api/v1/checkout_sessions/{id}", v.Route(paylinks.ScopeSessionsRead, v1.SessionParams, v.GetSession))
+	mux.Handle("POST /api/v1/test_helpers/checkout_sessions/{id}/crypto_payment", s.idempotent(sessionsWrite, v.Error, v.Route(paylinks.ScopeSessionsWrite, v1.SessionParams, v.SimulateCryptoPayment)))
 	ep := v1.EndpointParams
 	mux.Handle("POST /api/v1/webhook_endpoints", s.idempotent(webhooksWrite, v.Error, v.Route(paylinks.ScopeWebhooksWrite, ep, v.CreateEndpoint)))
 	mux.Handle("GET /api/v1/webhook_endpoints", v.Route(paylinks.ScopeWebhooksRead, ep, v.ListEndpoints))
@@ -112,6 +113,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /c/{id}", c.SessionPage)
 	mux.HandleFunc("POST /c/{id}", c.PaySession)
 	mux.HandleFunc("GET /c/{id}/complete", c.SessionReceipt)
+	mux.HandleFunc("GET /c/{id}/status", c.SessionStatus)
+	mux.HandleFunc("POST /c/{id}/simulate", c.SimulateSession)
 	mux.HandleFunc("GET /assets/{name}", c.Asset)
 	mux.HandleFunc("GET /brand/{account}/logo", c.BrandLogo)
 	mux.HandleFunc("GET /assets/brand/{file}", c.BrandCSS)

@@ -79,6 +79,10 @@ type Options struct {
 	// Store, when set, is used instead of a fresh store of the backend
 	// (several servers on one database, or a store wrapped by a test).
 	Store store.Store
+	// EthTestRate is test mode's fixed ETH price (service.Options).
+	EthTestRate string
+	// Rates is the ETH rate feed (service.Options).
+	Rates service.RateFeed
 }
 
 // New starts a server on the backend with two accounts and their keys.
@@ -95,7 +99,7 @@ func New(tb testing.TB, backend string, opts ...Options) *Env {
 	if st == nil {
 		st = OpenStore(tb, backend)
 	}
-	svc := service.New(st, service.Options{Now: o.Now, Logger: o.Logger})
+	svc := service.New(st, service.Options{Now: o.Now, Logger: o.Logger, EthTestRate: o.EthTestRate, Rates: o.Rates})
 	ctx := context.Background()
 	env := &Env{Service: svc, Store: st, Backend: backend}
 	var err error

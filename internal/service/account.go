@@ -29,6 +29,9 @@ type Bootstrap struct {
 	Account   *paylinks.Account
 	SecretKey string
 	PublicKey string
+	// TestMnemonic is the BIP39 mnemonic of the account's generated
+	// test-mode ETH wallet (only its xpub is stored): shown once.
+	TestMnemonic string
 }
 
 // EnsureAccount returns the account named name, creating it when missing.
@@ -82,5 +85,9 @@ func (s *Service) BootstrapIfEmpty(ctx context.Context) (*Bootstrap, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Bootstrap{Account: a, SecretKey: sk, PublicKey: pk}, nil
+	mnemonic, _, err := s.CreateTestWallet(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Bootstrap{Account: a, SecretKey: sk, PublicKey: pk, TestMnemonic: mnemonic}, nil
 }

@@ -75,6 +75,11 @@ func (s *Service) SessionPage(ctx context.Context, pr paylinks.Principal, p Curs
 	now := s.Now()
 	for i := range sessions {
 		sessions[i].Status = sessions[i].StatusAt(now)
+		if i < p.Limit {
+			if err := s.attachCrypto(ctx, &sessions[i]); err != nil {
+				return nil, fmt.Errorf("SessionPage: %w", err)
+			}
+		}
 	}
 	return pageOf(sessions, p.Limit), nil
 }

@@ -37,6 +37,12 @@ type Service struct {
 	idemPurge atomic.Int64
 	// reconcileAfter and reconcileEvery time the reconciler.
 	reconcileAfter, reconcileEvery time.Duration
+	// rates prices ETH quotes; testRate is test mode's fixed rate when
+	// there is no market feed; liveChain is whether a chain watcher runs
+	// for live mode (without one, live sessions offer no ETH).
+	rates     RateFeed
+	testRate  RateFeed
+	liveChain bool
 }
 
 // Options configure a Service. Zero values pick the real clock, crypto/rand
@@ -60,12 +66,25 @@ type Options struct {
 	// well past the processor call's timeout); ReconcileEvery is how often
 	// RunReconciler runs (default DefaultReconcileEvery).
 	ReconcileAfter, ReconcileEvery time.Duration
+	// Rates is the ETH price feed of live crypto quotes (nil: none), and
+	// of test ones when TestRates is nil.
+	Rates RateFeed
+	// TestRates is the ETH price feed of test-mode quotes (nil: Rates,
+	// or the fixed EthTestRate).
+	TestRates RateFeed
+	// EthTestRate is a fixed ETH price (decimal, any currency) for test
+	// mode when Rates is nil; "" for none.
+	EthTestRate string
+	// LiveChain tells that a chain watcher follows a node for live mode;
+	// without it live sessions do not offer ETH.
+	LiveChain bool
 }
 
 // New returns a Service over st.
 func New(st store.Store, opt Options) *Service {
 	s := &Service{store: st, now: opt.Now, rand: opt.Rand, log: opt.Logger, secret: opt.FingerprintSecret,
 		test: opt.TestProcessor, live: opt.LiveProcessor, reconcileAfter: opt.ReconcileAfter, reconcileEvery: opt.ReconcileEvery}
+	s.rates, s.liveChain = opt.Rates, opt.LiveChain
 	if s.reconcileAfter <= 0 {
 		s.reconcileAfter = DefaultReconcileAfter
 	}
@@ -95,6 +114,10 @@ func New(st store.Store, opt Options) *Service {
 		if _, err := io.ReadFull(rand.Reader, s.secret); err != nil {
 			panic(err)
 		}
+	}
+	s.testRate = opt.TestRates
+	if s.testRate == nil && opt.EthTestRate != "" {
+		s.testRate = &FixedRate{Price: opt.EthTestRate, Now: s.now}
 	}
 	ttl := opt.KeyCacheTTL
 	if ttl <= 0 {

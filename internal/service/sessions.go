@@ -54,6 +54,9 @@ func (s *Service) CreateSession(ctx context.Context, pr paylinks.Principal, p Se
 		if err != nil {
 			return nil, fmt.Errorf("CreateSession: the session this request made before: %w", err)
 		}
+		if err := s.attachCrypto(ctx, sess); err != nil {
+			return nil, fmt.Errorf("CreateSession: %w", err)
+		}
 		sess.Status = sess.StatusAt(s.Now())
 		return sess, nil
 	}
@@ -119,6 +122,23 @@ func (s *Service) CreateSession(ctx context.Context, pr paylinks.Principal, p Se
 		}
 		sess.ExpiresAt = p.ExpiresAt.UTC().Truncate(time.Microsecond)
 	}
+	// With ETH enabled, the quote is locked now, for the quote window
+	// (unless expires_at says otherwise). A session whose payer chooses
+	// the amount cannot be quoted and is card only.
+	if sess.Amount > 0 {
+		cfg, err := s.ethOffered(ctx, sess.AccountID, sess.Livemode)
+		if err != nil {
+			return nil, fmt.Errorf("CreateSession: %w", err)
+		}
+		if cfg != nil {
+			if p.ExpiresAt.IsZero() {
+				sess.ExpiresAt = now.Add(cfg.QuoteWindow)
+			}
+			if err := s.quoteCrypto(ctx, sess, cfg, now); err != nil {
+				return nil, err
+			}
+		}
+	}
 	var err error
 	if sess.ID, err = s.newID(now); err != nil {
 		return nil, err
@@ -149,8 +169,28 @@ func (s *Service) GetSession(ctx context.Context, pr paylinks.Principal, id payl
 	if err != nil {
 		return nil, fmt.Errorf("GetSession: %w", err)
 	}
+	if err := s.attachCrypto(ctx, sess); err != nil {
+		return nil, fmt.Errorf("GetSession: %w", err)
+	}
 	sess.Status = sess.StatusAt(s.Now())
 	return sess, nil
+}
+
+// attachCrypto reads the session's crypto state into sess.Crypto (nil
+// for a card-only session), its status as shown at the service clock's
+// now (see CryptoStatusAt).
+func (s *Service) attachCrypto(ctx context.Context, sess *paylinks.CheckoutSession) error {
+	c, err := s.store.SessionCrypto(ctx, sess.ID)
+	if errors.Is(err, paylinks.ErrNotFound) {
+		sess.Crypto = nil
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	sess.Crypto = c
+	c.Status = CryptoStatusAt(sess, s.Now())
+	return nil
 }
 
 // SessionInfo is what the hosted page of a checkout session shows.
@@ -180,6 +220,9 @@ func (s *Service) SessionCheckout(ctx context.Context, id paylinks.ID) (*Session
 		return nil, sessionNotFound(id.String())
 	}
 	if err != nil {
+		return nil, fmt.Errorf("SessionCheckout: %w", err)
+	}
+	if err := s.attachCrypto(ctx, sess); err != nil {
 		return nil, fmt.Errorf("SessionCheckout: %w", err)
 	}
 	sess.Status = sess.StatusAt(s.Now())

@@ -42,6 +42,7 @@ type Store interface {
 	UserStore
 	SettingsStore
 	SecondFactorStore
+	CryptoStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.

@@ -170,6 +170,15 @@ func (q *request) renderCard(c *paylinks.Card, id paylinks.ID, livemode bool, cr
 	return v
 }
 
+// source is the source of a charge not made with a card: a checkout
+// session paid in ETH has one of type crypto.
+type source struct {
+	Object   string `json:"object"`
+	Type     string `json:"type"`
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+}
+
 // charge is Omise's Charge object (the fields a link flow produces).
 type charge struct {
 	Object          string            `json:"object"`
@@ -211,7 +220,7 @@ type charge struct {
 	ReversedAt      *string           `json:"reversed_at"`
 	ExpiredAt       *string           `json:"expired_at"`
 	Reversible      bool              `json:"reversible"`
-	Source          *string           `json:"source"`
+	Source          *source           `json:"source"`
 	Status          string            `json:"status"`
 	Transaction     *string           `json:"transaction"`
 	Voided          bool              `json:"voided"`
@@ -258,6 +267,9 @@ func (h *Handler) renderCharge(q *request, c *paylinks.Charge) any {
 	if c.Card.LastDigits != "" {
 		cv := q.renderCard(&c.Card, c.CardID, c.Livemode, c.CreatedAt)
 		v.Card = &cv
+	}
+	if c.SourceType != "" {
+		v.Source = &source{Object: "source", Type: c.SourceType, Amount: c.Amount, Currency: q.currency(c.Currency)}
 	}
 	if c.LinkID != nil {
 		v.Link = strPtr(formatID(prefixLink, c.Livemode, *c.LinkID))

@@ -1,7 +1,11 @@
 package v1
 
 import (
+	"encoding/json"
+	"fmt"
+	"math/big"
 	"net/http"
+	"strings"
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/api"
@@ -25,6 +29,76 @@ type sessionView struct {
 	// Cart is what the payer bought through a link that sells a cart,
 	// null otherwise. Amounts are decimal strings in fiat.currency.
 	Cart *sessionCartView `json:"cart"`
+
+	// The ETH quote and payment, present when the session offers ETH.
+	PaymentMethods []string      `json:"paymentMethods,omitempty"`
+	Amount         *cryptoAmount `json:"amount,omitempty"`
+	EthPrice       string        `json:"ethPrice,omitempty"`
+	EthPriceUSD    string        `json:"ethPriceUsd,omitempty"`
+	EthCurrency    string        `json:"ethPriceCurrency,omitempty"`
+	Rate           *rateView     `json:"rate,omitempty"`
+	Spread         string        `json:"spread,omitempty"`
+	Address        string        `json:"address,omitempty"`
+	ChainID        uint64        `json:"chainId,omitempty"`
+	PaymentURI     string        `json:"paymentUri,omitempty"`
+	Confirmations  int           `json:"confirmations,omitempty"`
+	ReceivedWei    string        `json:"receivedWei,omitempty"`
+	TxHash         *string       `json:"txHash,omitempty"`
+	TxHashes       []string      `json:"txHashes,omitempty"`
+	PaidAt         *string       `json:"paidAt,omitempty"`
+}
+
+type cryptoAmount struct {
+	Wei string `json:"wei"`
+	Eth string `json:"eth"`
+}
+
+type rateView struct {
+	Sources []string `json:"sources"`
+	At      string   `json:"at"`
+	Fixed   bool     `json:"fixed"`
+}
+
+// percent renders basis points as a percentage: 150 is "1.5".
+func percent(bps int) string {
+	s := fmt.Sprintf("%d.%02d", bps/100, bps%100)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s
+}
+
+// cryptoView fills the ETH fields of a session that offers ETH. Its status
+// is then the crypto one (pending, detected, paid, …), unless a card paid
+// it (complete).
+func cryptoView(v *sessionView, s *paylinks.CheckoutSession) {
+	c := s.Crypto
+	if c == nil {
+		return
+	}
+	if !(s.Status == paylinks.SessionComplete && !c.Status.Accepted()) {
+		v.Status = string(c.Status)
+	}
+	wei, _ := new(big.Int).SetString(c.QuoteWei, 10)
+	if wei == nil {
+		wei = new(big.Int)
+	}
+	v.PaymentMethods = []string{"card", "eth"}
+	v.Amount = &cryptoAmount{Wei: c.QuoteWei, Eth: service.FormatEther(wei)}
+	v.EthPrice, v.EthCurrency = c.EthPrice, s.Currency
+	if s.Currency == "USD" {
+		v.EthPriceUSD = c.EthPrice
+	}
+	v.Rate = &rateView{Sources: c.RateSources, At: formatTime(c.RateAt), Fixed: c.RateFixed}
+	if v.Rate.Sources == nil {
+		v.Rate.Sources = []string{}
+	}
+	v.Spread, v.Address, v.ChainID, v.Confirmations = percent(c.SpreadBps), c.Address, c.ChainID, c.Confirmations
+	v.PaymentURI = service.PaymentURI(c)
+	v.ReceivedWei = c.ReceivedWei
+	v.TxHashes = c.TxHashes()
+	if n := len(v.TxHashes); n > 0 {
+		v.TxHash = &v.TxHashes[n-1]
+	}
+	v.PaidAt = formatTimePtr(c.PaidAt)
 }
 
 type sessionCartView struct {
@@ -142,11 +216,13 @@ func (h *Handler) renderSession(s *paylinks.CheckoutSession) sessionView {
 	if meta == nil {
 		meta = map[string]string{}
 	}
-	return sessionView{ID: id, Object: "checkout_session", Status: string(s.Status), LinkID: formatIDPtr(prefixLink, s.LinkID),
+	v := sessionView{ID: id, Object: "checkout_session", Status: string(s.Status), LinkID: formatIDPtr(prefixLink, s.LinkID),
 		Fiat: fiatView{Amount: paylinks.FormatDecimal(s.Amount, s.Currency), Currency: s.Currency},
 		URL:  h.publicURL + "/c/" + id, SuccessURL: nullable(s.SuccessURL), CancelURL: nullable(s.CancelURL),
 		ExpiresAt: formatTime(s.ExpiresAt), CompletedAt: formatTimePtr(s.CompletedAt), CreatedAt: formatTime(s.CreatedAt),
 		Metadata: meta, Cart: renderSessionCart(s.Cart, s.Currency)}
+	cryptoView(&v, s)
+	return v
 }
 
 // CreateSession serves POST /api/v1/checkout_sessions: link mode (linkId)
@@ -258,5 +334,57 @@ func (h *Handler) ListSessions(w http.ResponseWriter, q *request) error {
 		out.NextCursor = &out.Data[len(out.Data)-1].ID
 	}
 	api.WriteJSON(w, q.Request, http.StatusOK, out)
+	return nil
+}
+
+// SimulateCryptoPayment serves POST
+// /api/v1/test_helpers/checkout_sessions/{id}/crypto_payment (test keys
+// only): a simulated ETH transfer to the session's deposit address, fed to
+// the same state machine as the chain watcher's. Body (all optional): wei
+// (decimal integer string; default what is still missing of the quote; "0"
+// only confirms what was sent), confirmations (default the session's), late
+// (mined after the quote expired, within the grace).
+func (h *Handler) SimulateCryptoPayment(w http.ResponseWriter, q *request) error {
+	raw := q.PathValue("id")
+	id, ok := parseID(prefixSession, raw)
+	if !ok {
+		return notFound("checkout session", raw)
+	}
+	b, err := decodeBody(q.Request)
+	if err != nil {
+		return err
+	}
+	if err := b.only("", "wei", "confirmations", "late"); err != nil {
+		return err
+	}
+	var p service.SimulatedPayment
+	wei, err := b.optional("", "wei")
+	if err != nil {
+		return err
+	}
+	if wei != nil {
+		v, ok := new(big.Int).SetString(*wei, 10)
+		if !ok || v.Sign() < 0 || len(*wei) > 78 || strings.TrimLeft(*wei, "0123456789") != "" {
+			return invalid("wei", "wei must be a non-negative integer string (wei)")
+		}
+		p.Wei = v
+	}
+	if raw, ok := b["confirmations"]; ok {
+		var n int
+		if isNull(raw) || json.Unmarshal(raw, &n) != nil || n < 0 || n > 1_000_000 {
+			return invalid("confirmations", "confirmations must be an integer from 0 to 1000000")
+		}
+		p.Confirmations = n
+	}
+	late, err := b.boolean("late")
+	if err != nil {
+		return err
+	}
+	p.Late = late != nil && *late
+	s, err := h.svc.SimulateCryptoPayment(q.Context(), q.pr, id, raw, p)
+	if err != nil {
+		return err
+	}
+	api.WriteJSON(w, q.Request, http.StatusOK, h.renderSession(s))
 	return nil
 }

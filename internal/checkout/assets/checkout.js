@@ -45,3 +45,51 @@
     btn.lastElementChild.textContent = "Processing\u2026";
   });
 })();
+(function () {
+  "use strict";
+  var eth = document.getElementById("eth-tab");
+  if (!eth) { return; }
+  var card = document.getElementById("card-tab");
+  var tabs = document.getElementById("tabs");
+  if (tabs && card) {
+    tabs.hidden = false;
+    var buttons = tabs.querySelectorAll("button");
+    var show = function (id) {
+      eth.hidden = id !== "eth-tab";
+      card.hidden = id !== "card-tab";
+      buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-tab") === id)); });
+    };
+    buttons.forEach(function (b) { b.addEventListener("click", function () { show(b.getAttribute("data-tab")); }); });
+    show("eth-tab");
+  }
+  eth.querySelectorAll("button.copy").forEach(function (b) {
+    b.addEventListener("click", function () {
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(b.getAttribute("data-copy")).then(function () { b.textContent = "Copied"; });
+      }
+    });
+  });
+  var left = document.getElementById("eth-left");
+  var expires = Date.parse(eth.getAttribute("data-expires"));
+  if (left && expires) {
+    setInterval(function () {
+      var s = Math.max(0, Math.floor((expires - Date.now()) / 1000));
+      left.textContent = Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2);
+    }, 1000);
+  }
+  var url = eth.getAttribute("data-status-url");
+  var name = document.getElementById("eth-status-name");
+  var text = document.getElementById("eth-status-text");
+  function poll() {
+    fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" }).then(function (r) {
+      return r.ok ? r.json() : null;
+    }).then(function (s) {
+      if (!s) { return; }
+      name.textContent = s.status;
+      text.textContent = s.statusText;
+      eth.setAttribute("data-status", s.status);
+      if (s.next) { window.location.assign(s.next); }
+    }).catch(function () {});
+  }
+  setInterval(poll, 3000);
+})();

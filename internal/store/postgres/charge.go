@@ -18,7 +18,7 @@ const cardColumns = `card_brand, card_first6, card_last4, card_exp_month, card_e
 const chargeColumns = `id, account_id, livemode, link_id, session_id, amount, currency, description,
 	status, capture, failure_code, failure_message, card_id, ` + cardColumns + `,
 	email, metadata, transaction_id, created_at, paid_at,
-	authorized_amount, captured_amount, refunded_amount, expires_at, reversed_at, expired_at, pending_op, ip`
+	authorized_amount, captured_amount, refunded_amount, expires_at, reversed_at, expired_at, pending_op, ip, source_type`
 
 // CreateCharge inserts a charge and its events in one transaction.
 //
@@ -102,13 +102,13 @@ func createCharge(ctx context.Context, tx pgx.Tx, w store.ChargeWrite, metadata 
 	k := &c.Card
 	if _, err := tx.Exec(ctx, `INSERT INTO charges (`+chargeColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-		$22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, NULL, $33)`,
+		$22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, NULL, $33, $34)`,
 		c.ID, c.AccountID, c.Livemode, c.LinkID, c.SessionID, c.Amount, c.Currency, c.Description,
 		string(c.Status), c.Capture, c.FailureCode, c.FailureMessage, c.CardID,
 		k.Brand, k.FirstDigits, k.LastDigits, k.ExpirationMonth, k.ExpirationYear, k.Name, k.Fingerprint, k.SecurityCodeCheck,
 		c.Email, metadata, c.TransactionID, createdAt, tsp(c.PaidAt),
 		c.AuthorizedAmount, c.CapturedAmount, c.RefundedAmount, tsp(c.ExpiresAt), tsp(c.ReversedAt), tsp(c.ExpiredAt),
-		c.IP,
+		c.IP, c.SourceType,
 	); err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func scanCharge(row rowScanner) (*paylinks.Charge, error) {
 		&status, &c.Capture, &c.FailureCode, &c.FailureMessage, &c.CardID,
 		&k.Brand, &k.FirstDigits, &k.LastDigits, &k.ExpirationMonth, &k.ExpirationYear, &k.Name, &k.Fingerprint, &k.SecurityCodeCheck,
 		&c.Email, &metadata, &c.TransactionID, &c.CreatedAt, &c.PaidAt,
-		&c.AuthorizedAmount, &c.CapturedAmount, &c.RefundedAmount, &c.ExpiresAt, &c.ReversedAt, &c.ExpiredAt, &op, &c.IP,
+		&c.AuthorizedAmount, &c.CapturedAmount, &c.RefundedAmount, &c.ExpiresAt, &c.ReversedAt, &c.ExpiredAt, &op, &c.IP, &c.SourceType,
 	); err != nil {
 		return nil, err
 	}

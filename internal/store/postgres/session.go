@@ -51,7 +51,10 @@ func insertSession(ctx context.Context, tx pgx.Tx, s *paylinks.CheckoutSession) 
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		s.ID, s.AccountID, s.Livemode, s.LinkID, string(s.Status), s.Amount, s.Currency, s.Email,
 		s.SuccessURL, s.CancelURL, meta, s.ChargeID, ts(s.CreatedAt), ts(s.ExpiresAt), tsp(s.CompletedAt), cart)
-	return err
+	if err != nil || s.Crypto == nil {
+		return err
+	}
+	return insertSessionCrypto(ctx, tx, s)
 }
 
 // jsonMap is m as JSON for a jsonb column; an empty map is NULL.

@@ -17,7 +17,7 @@ const chargeCols = `id, account_id, livemode, link_id, session_id, amount, curre
 	status, capture, failure_code, failure_message,
 	card_id, card_brand, card_first6, card_last4, card_exp_month, card_exp_year, card_name,
 	card_fingerprint, card_security_code_check, email, metadata, transaction_id, created_at, paid_at,
-	authorized_amount, captured_amount, refunded_amount, expires_at, reversed_at, expired_at, pending_op, ip`
+	authorized_amount, captured_amount, refunded_amount, expires_at, reversed_at, expired_at, pending_op, ip, source_type`
 
 // CreateCharge inserts a charge and its events in one transaction. A
 // successful charge with w.ClaimID counts against its link's limit, marks
@@ -91,13 +91,13 @@ func createCharge(ctx context.Context, tx *writeTx, w store.ChargeWrite, metadat
 		}
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO charges (`+chargeCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
 		idArg(c.ID), idArg(c.AccountID), c.Livemode, nullIDArg(c.LinkID), nullIDArg(c.SessionID),
 		c.Amount, c.Currency, c.Description, string(c.Status), c.Capture, c.FailureCode, c.FailureMessage,
 		idArg(c.CardID), c.Card.Brand, c.Card.FirstDigits, c.Card.LastDigits, c.Card.ExpirationMonth,
 		c.Card.ExpirationYear, c.Card.Name, c.Card.Fingerprint, c.Card.SecurityCodeCheck,
 		c.Email, metadata, nullIDArg(c.TransactionID), micro(c.CreatedAt), nullMicro(c.PaidAt),
-		c.AuthorizedAmount, c.CapturedAmount, c.RefundedAmount, nullMicro(c.ExpiresAt), nullMicro(c.ReversedAt), nullMicro(c.ExpiredAt), c.IP)
+		c.AuthorizedAmount, c.CapturedAmount, c.RefundedAmount, nullMicro(c.ExpiresAt), nullMicro(c.ReversedAt), nullMicro(c.ExpiredAt), c.IP, c.SourceType)
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func scanChargeInto(row scanner, c *paylinks.Charge) error {
 		&c.CardID, &c.Card.Brand, &c.Card.FirstDigits, &c.Card.LastDigits, &c.Card.ExpirationMonth,
 		&c.Card.ExpirationYear, &c.Card.Name, &c.Card.Fingerprint, &c.Card.SecurityCodeCheck,
 		&c.Email, &metadata, &transactionID, &created, &paid,
-		&c.AuthorizedAmount, &c.CapturedAmount, &c.RefundedAmount, &expires, &reversed, &expired, &op, &c.IP)
+		&c.AuthorizedAmount, &c.CapturedAmount, &c.RefundedAmount, &expires, &reversed, &expired, &op, &c.IP, &c.SourceType)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,10 @@ func insertSession(ctx context.Context, tx *writeTx, s *paylinks.CheckoutSession
 		idArg(s.ID), idArg(s.AccountID), s.Livemode, nullIDArg(s.LinkID), string(s.Status), s.Amount, s.Currency,
 		s.Email, s.SuccessURL, s.CancelURL, meta, nullIDArg(s.ChargeID), micro(s.CreatedAt), micro(s.ExpiresAt),
 		nullMicro(s.CompletedAt), cart)
-	return err
+	if err != nil || s.Crypto == nil {
+		return err
+	}
+	return insertSessionCrypto(ctx, tx, s)
 }
 
 // jsonText is v as JSON text for a TEXT column; an empty map is NULL.

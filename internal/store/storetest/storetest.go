@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Users", testUsers},
 		{"UserSessions", testUserSessions},
 		{"AccountSettings", testAccountSettings}, {"AccountKeys", testAccountKeys}, {"UserTOTP", testUserTOTP},
+		{"CryptoConfig", testCryptoConfig}, {"AllocateDepositIndexConcurrent", testAllocateDepositIndexConcurrent}, {"SessionCrypto", testSessionCrypto}, {"ExpiredCryptoSessions", testExpiredCryptoSessions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
