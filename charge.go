@@ -169,4 +169,8 @@ type ChargeFilter struct {
 	Order     Order
 	Offset    int
 	Limit     int
+	// After, when set, pages by keyset: the charges after this one in
+	// Order (Offset ignored, total -1, not counted). It must be a charge of
+	// the account and mode (ErrNotFound otherwise).
+	After *ID
 }

@@ -40,6 +40,7 @@ type Store interface {
 	SearchStore
 	CatalogStore
 	UserStore
+	DashboardStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -172,6 +173,8 @@ type ChargeWrite struct {
 type EventFilter struct {
 	AccountID paylinks.ID
 	Livemode  bool
+	// ObjectIDs, when set, keeps the events about these objects only.
+	ObjectIDs []paylinks.ID
 	From, To  time.Time
 	Order     paylinks.Order
 	Offset    int

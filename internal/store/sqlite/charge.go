@@ -140,6 +140,9 @@ func (db *DB) ListCharges(ctx context.Context, f paylinks.ChargeFilter) ([]payli
 		q.where += ` AND link_id = ?`
 		q.args = append(q.args, idArg(*f.LinkID))
 	}
+	if f.After != nil {
+		q.after = &cursor{id: idArg(*f.After), accountID: idArg(f.AccountID), livemode: f.Livemode}
+	}
 	charges, total, err := list(ctx, db, q, scanChargeInto)
 	if err != nil {
 		return nil, 0, wrap("ListCharges", err)
