@@ -193,7 +193,7 @@ func (h *Handler) anyLink(w http.ResponseWriter, r *http.Request, s *session) (*
 		h.message(w, r, s, http.StatusNotFound, "Not found", "There is no such link.")
 		return nil, false
 	}
-	l, err := h.svc.GetLink(r.Context(), s.pr, id, display)
+	l, err := h.svc.LinkOrArchived(r.Context(), s.pr, id, display)
 	if err != nil {
 		h.fail(w, r, s, err)
 		return nil, false

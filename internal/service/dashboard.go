@@ -273,3 +273,19 @@ func sortSums(sums []CurrencySum) {
 		return strings.Compare(a.Currency, b.Currency)
 	})
 }
+
+// LinkOrArchived returns a link of the caller's account and mode, deleted
+// (archived) ones included, for pages that show an archived link read-only.
+func (s *Service) LinkOrArchived(ctx context.Context, pr paylinks.Principal, id paylinks.ID, display string) (*paylinks.Link, error) {
+	if err := require(pr, paylinks.ScopeLinksRead); err != nil {
+		return nil, err
+	}
+	l, err := s.store.GetLink(ctx, pr.AccountID, pr.Livemode, id)
+	if errors.Is(err, paylinks.ErrNotFound) {
+		return nil, linkNotFound(display)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("LinkOrArchived: %w", err)
+	}
+	return l, nil
+}
