@@ -173,4 +173,7 @@ type ChargeFilter struct {
 	// Order (Offset ignored, total -1, not counted). It must be a charge of
 	// the account and mode (ErrNotFound otherwise).
 	After *ID
+	// SkipTotal asks the store not to count the window (total -1), for
+	// callers that show no total.
+	SkipTotal bool
 }

@@ -67,7 +67,7 @@ func (s *Service) ChargePage(ctx context.Context, pr paylinks.Principal, p Curso
 		return nil, err
 	}
 	cs, _, err := s.store.ListCharges(ctx, paylinks.ChargeFilter{AccountID: pr.AccountID, Livemode: pr.Livemode,
-		Order: paylinks.ReverseChronological, Limit: p.Limit + 1, After: p.After})
+		Order: paylinks.ReverseChronological, Limit: p.Limit + 1, After: p.After, SkipTotal: true})
 	if errors.Is(err, paylinks.ErrNotFound) && p.After != nil {
 		return nil, badCursor()
 	}
@@ -89,7 +89,7 @@ func (s *Service) NewCharges(ctx context.Context, pr paylinks.Principal, after *
 	}
 	if after == nil {
 		cs, _, err := s.store.ListCharges(ctx, paylinks.ChargeFilter{AccountID: pr.AccountID, Livemode: pr.Livemode,
-			Order: paylinks.ReverseChronological, Limit: 1})
+			Order: paylinks.ReverseChronological, Limit: 1, SkipTotal: true})
 		if err != nil {
 			return nil, fmt.Errorf("NewCharges: %w", err)
 		}
@@ -128,7 +128,7 @@ func (s *Service) ExportCharges(ctx context.Context, pr paylinks.Principal, from
 		return paylinks.Invalid("invalid_range", "from", "a range may span at most %d days", MaxExportDays)
 	}
 	f := paylinks.ChargeFilter{AccountID: pr.AccountID, Livemode: pr.Livemode, From: from, To: to.Add(-time.Microsecond),
-		Order: paylinks.Chronological, Limit: exportPage}
+		Order: paylinks.Chronological, Limit: exportPage, SkipTotal: true}
 	for {
 		cs, _, err := s.store.ListCharges(ctx, f)
 		if err != nil {

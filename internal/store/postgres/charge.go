@@ -128,6 +128,9 @@ func (db *DB) ListCharges(ctx context.Context, f paylinks.ChargeFilter) (_ []pay
 	}
 	where, args = window(where, args, f.From, f.To)
 	q := listQuery{countSQL: `SELECT count(*) FROM charges WHERE ` + where, countArgs: args}
+	if f.SkipTotal {
+		q.countSQL = ""
+	}
 	offset := f.Offset
 	if f.After != nil {
 		q.countSQL, offset = "", 0

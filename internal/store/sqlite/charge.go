@@ -135,6 +135,7 @@ func (db *DB) ListCharges(ctx context.Context, f paylinks.ChargeFilter) ([]payli
 		from:  from, to: to,
 		order:  f.Order,
 		offset: f.Offset, limit: f.Limit,
+		noCount: f.SkipTotal,
 	}
 	if f.LinkID != nil {
 		q.where += ` AND link_id = ?`

@@ -162,6 +162,14 @@ func testListChargesAfter(t *testing.T, f *fixture) {
 	}
 	_, _, err := f.s.ListCharges(ctx, paylinks.ChargeFilter{AccountID: a.ID, Limit: 3, After: &otherCharge.ID})
 	wantErr(t, "ListCharges(after another account's charge)", err, paylinks.ErrNotFound)
+	// SkipTotal: the page without its count.
+	p, total, err := f.s.ListCharges(ctx, paylinks.ChargeFilter{AccountID: a.ID, Limit: 3, SkipTotal: true, Order: paylinks.ReverseChronological})
+	if err != nil || total != -1 || len(p) != 3 {
+		t.Errorf("ListCharges(SkipTotal): %d charges, total %d, %v; want 3, -1", len(p), total, err)
+	}
+	if _, total, _ := f.s.ListCharges(ctx, paylinks.ChargeFilter{AccountID: a.ID, Limit: 3}); total != len(all) {
+		t.Errorf("ListCharges: total %d, want %d", total, len(all))
+	}
 }
 
 // testChargeDays: the daily sums and the links that sell the most follow
