@@ -119,7 +119,7 @@ func New(svc *service.Service, opt Options) *Handler {
 	for _, name := range []string{"signin", "setup", "links", "link_new", "link", "payments", "payment", "message",
 		"link_edit", "link_delete", "charge_op", "sessions", "home"} {
 		t := template.New(name).Funcs(funcs)
-		h.pages[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/charges.html", "templates/"+name+".html"))
+		h.pages[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/charges.html", "templates/session_rows.html", "templates/"+name+".html"))
 	}
 	return h
 }

@@ -117,10 +117,11 @@ func (h *Handler) CreateLink(w http.ResponseWriter, r *http.Request, s *session)
 }
 
 type linkData struct {
-	Link    *paylinks.Link
-	URL     string
-	QR      any // template.HTML of the QR code's SVG
-	Charges []paylinks.Charge
+	Link     *paylinks.Link
+	URL      string
+	QR       any // template.HTML of the QR code's SVG
+	Charges  []paylinks.Charge
+	Sessions []paylinks.CheckoutSession
 }
 
 // Link serves GET /dashboard/links/{id}: the link, its share URL and QR
@@ -141,8 +142,13 @@ func (h *Handler) Link(w http.ResponseWriter, r *http.Request, s *session) {
 		h.fail(w, r, s, err)
 		return
 	}
+	sessions, err := h.svc.LinkSessions(r.Context(), s.pr, l.ID, linksPerPage)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
 	v := h.newView(s, l.Title)
-	v.Nav, v.Data = "links", linkData{Link: l, URL: url, QR: svg, Charges: cs}
+	v.Nav, v.Data = "links", linkData{Link: l, URL: url, QR: svg, Charges: cs, Sessions: sessions}
 	switch r.URL.Query().Get("done") {
 	case "saved":
 		v.Notice = "Changes saved."

@@ -309,6 +309,13 @@ func TestPaymentsPages(t *testing.T) {
 			if p := b.get("/dashboard/sessions"); p.status != http.StatusOK || !strings.Contains(p.body, paylinks.FormatSessionID(s.ID)) || !strings.Contains(p.body, "open") {
 				t.Errorf("sessions page: %d\n%s", p.status, p.body)
 			}
+			// The link's page lists its sessions (the payments' and this one).
+			if p := b.get("/dashboard/links/" + paylinks.FormatBase36(sold.ID)); !strings.Contains(p.body, paylinks.FormatSessionID(s.ID)) {
+				t.Errorf("the link's page lacks its session %s", paylinks.FormatSessionID(s.ID))
+			}
+			if p := b.get("/dashboard/links/" + paylinks.FormatBase36(manual.ID)); strings.Contains(p.body, paylinks.FormatSessionID(s.ID)) {
+				t.Error("another link's page lists the session")
+			}
 		})
 	}
 }

@@ -289,3 +289,25 @@ func (s *Service) LinkOrArchived(ctx context.Context, pr paylinks.Principal, id 
 	}
 	return l, nil
 }
+
+// LinkSessions returns the latest checkout sessions made from a link of
+// the caller's, newest first (at most limit), each with its status as of
+// now.
+func (s *Service) LinkSessions(ctx context.Context, pr paylinks.Principal, linkID paylinks.ID, limit int) ([]paylinks.CheckoutSession, error) {
+	if err := require(pr, paylinks.ScopeSessionsRead); err != nil {
+		return nil, err
+	}
+	if err := (CursorPage{Limit: limit}).check(); err != nil {
+		return nil, err
+	}
+	sessions, err := s.store.ListSessions(ctx, paylinks.SessionFilter{AccountID: pr.AccountID, Livemode: pr.Livemode,
+		LinkID: &linkID, Limit: limit})
+	if err != nil {
+		return nil, fmt.Errorf("LinkSessions: %w", err)
+	}
+	now := s.Now()
+	for i := range sessions {
+		sessions[i].Status = sessions[i].StatusAt(now)
+	}
+	return sessions, nil
+}

@@ -260,3 +260,36 @@ func testEventsByObject(t *testing.T, f *fixture) {
 		t.Errorf("ListEvents(objects l1, l2): got %v, want %v", g, w)
 	}
 }
+
+// testSessionsOfLink: ListSessions with LinkID keeps that link's sessions,
+// newest first, by keyset.
+func testSessionsOfLink(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	a := f.account(t)
+	l1, l2 := f.newLink(t, a, false, 0, nil), f.newLink(t, a, false, 0, nil)
+	var want []paylinks.ID
+	for i := range 5 {
+		s := f.newSession(t, a, false, i, func(s *paylinks.CheckoutSession) { s.LinkID = &l1.ID })
+		want = append([]paylinks.ID{s.ID}, want...)
+		f.newSession(t, a, false, i, func(s *paylinks.CheckoutSession) { s.LinkID = &l2.ID })
+		f.newSession(t, a, false, i, nil)
+	}
+	var got []paylinks.ID
+	sf := paylinks.SessionFilter{AccountID: a.ID, LinkID: &l1.ID, Limit: 2}
+	for range 5 {
+		p, err := f.s.ListSessions(ctx, sf)
+		if err != nil {
+			t.Fatalf("ListSessions(link): %v", err)
+		}
+		if len(p) == 0 {
+			break
+		}
+		for _, s := range p {
+			got = append(got, s.ID)
+		}
+		sf.After = &p[len(p)-1].ID
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("ListSessions(link l1) by pages: got %v, want %v", got, want)
+	}
+}

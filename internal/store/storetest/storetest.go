@@ -74,7 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CatalogItems", testCatalogItems}, {"CatalogKeys", testCatalogKeys}, {"ListCatalogItems", testListCatalogItems}, {"UpdateCatalogItem", testUpdateCatalogItem}, {"RedeemCatalogItems", testRedeemCatalogItems}, {"RedeemConcurrent", testRedeemConcurrent}, {"CartLinks", testCartLinks}, {"CatalogIdempotency", testCatalogIdempotency},
 		{"Users", testUsers},
 		{"UserSessions", testUserSessions},
-		{"FindLinks", testFindLinks}, {"ListChargesAfter", testListChargesAfter}, {"ChargeDays", testChargeDays}, {"EventsByObject", testEventsByObject},
+		{"FindLinks", testFindLinks}, {"ListChargesAfter", testListChargesAfter}, {"ChargeDays", testChargeDays}, {"EventsByObject", testEventsByObject}, {"SessionsOfLink", testSessionsOfLink},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

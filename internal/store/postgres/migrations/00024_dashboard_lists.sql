@@ -7,6 +7,7 @@
 -- +goose Up
 CREATE INDEX links_inactive_idx ON links (account_id, livemode, created_at, id) WHERE NOT active AND deleted_at IS NULL;
 CREATE INDEX links_archived_idx ON links (account_id, livemode, created_at, id) WHERE deleted_at IS NOT NULL;
+CREATE INDEX checkout_sessions_link_list_idx ON checkout_sessions (account_id, livemode, link_id, created_at, id) WHERE link_id IS NOT NULL;
 
 CREATE TABLE charge_days (
     account_id uuid    NOT NULL,
@@ -60,5 +61,6 @@ DROP TRIGGER charge_days_update ON charges;
 DROP TRIGGER charge_days_insert ON charges;
 DROP FUNCTION charge_days_apply();
 DROP TABLE charge_days;
+DROP INDEX checkout_sessions_link_list_idx;
 DROP INDEX links_archived_idx;
 DROP INDEX links_inactive_idx;

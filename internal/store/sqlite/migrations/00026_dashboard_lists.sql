@@ -14,6 +14,8 @@
 -- +goose Up
 CREATE INDEX links_inactive ON links (account_id, livemode, created_at, id) WHERE active = 0 AND deleted_at IS NULL;
 CREATE INDEX links_archived ON links (account_id, livemode, created_at, id) WHERE deleted_at IS NOT NULL;
+-- A link's page lists its latest checkout sessions.
+CREATE INDEX checkout_sessions_link_list ON checkout_sessions (account_id, livemode, link_id, created_at, id) WHERE link_id IS NOT NULL;
 
 CREATE TABLE charge_days (
     account_id BLOB    NOT NULL,
@@ -56,5 +58,6 @@ END;
 DROP TRIGGER charge_days_update;
 DROP TRIGGER charge_days_insert;
 DROP TABLE charge_days;
+DROP INDEX checkout_sessions_link_list;
 DROP INDEX links_archived;
 DROP INDEX links_inactive;
