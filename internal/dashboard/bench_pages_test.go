@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,21 +172,10 @@ func benchPages(b *testing.B, st store.Store, n int, seed func(account paylinks.
 				r.AddCookie(&http.Cookie{Name: "pl_dash", Value: token})
 				w := httptest.NewRecorder()
 				h.ServeHTTP(w, r)
-				if w.Code != http.StatusOK || !bytesContains(w.Body.Bytes(), page.want) {
+				if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), page.want) {
 					b.Fatalf("GET %s: %d\n%s", page.path, w.Code, w.Body.String())
 				}
 			}
 		})
 	}
-}
-
-func bytesContains(b []byte, s string) bool { return len(s) == 0 || string(b) != "" && contains(string(b), s) }
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
