@@ -242,10 +242,24 @@ func TestBrowserDashboard(t *testing.T) {
 			t.Errorf("payment page after the refund lacks %q:\n%s", want, page)
 		}
 	}
-	screenshot(t, ctx, dir, "dashboard-payment-1280.png")
 	recv.wait(t, "refund.create")
-	// The delivery as the events API shows it (lane dashdev's events page
-	// is not on this branch): refund.create with a successful attempt.
+	// The payment's timeline shows refund.create delivered (after a
+	// reload: deliveries are not live).
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("footer"))); err != nil {
+			t.Fatal(err)
+		}
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`[...document.querySelectorAll(".timeline li")].some(li => li.textContent.includes("refund.create") && li.textContent.includes("webhook delivered"))`))
+		if err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the timeline never showed refund.create delivered:\n%s", bodyText(ctx))
+		}
+	}
+	screenshot(t, ctx, dir, "dashboard-payment-1280.png")
+	// The delivery as the events API reads it too (lane dashdev's events
+	// page is not on this branch): refund.create with a successful attempt.
 	assertDelivered(t, env, "refund.create")
 
 	// Home: the day's sums and the chart.

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,8 +56,32 @@ type paymentData struct {
 	Refundable int64 // minor units left to refund
 	Capturable bool  // an authorization that can be captured or voided now
 	Refunds    []paylinks.Refund
-	Timeline   []paylinks.Event
+	Timeline   []timelineEntry
 	Op         string // the confirmation page's operation: capture or void
+}
+
+// timelineEntry is an event of a payment and what became of its webhook
+// deliveries.
+type timelineEntry struct {
+	paylinks.Event
+	Delivery string // "delivered", "failed (HTTP 500)", "not delivered yet", or "" with no endpoint attempt
+}
+
+// deliveryState sums up an event's attempts: delivered when one succeeded.
+func deliveryState(attempts []paylinks.WebhookAttempt) string {
+	if len(attempts) == 0 {
+		return ""
+	}
+	for _, a := range attempts {
+		if a.Success {
+			return "delivered"
+		}
+	}
+	last := attempts[len(attempts)-1]
+	if last.StatusCode > 0 {
+		return "failed (HTTP " + strconv.Itoa(last.StatusCode) + "), retrying"
+	}
+	return "failed, retrying"
 }
 
 // Payment serves GET /dashboard/payments/{id}: a charge, its refunds, and
@@ -98,12 +123,24 @@ func (h *Handler) payment(w http.ResponseWriter, r *http.Request, s *session, v 
 		h.fail(w, r, s, err)
 		return false
 	}
-	timeline, err := h.svc.ChargeTimeline(r.Context(), s.pr, c, refunds)
+	events, err := h.svc.ChargeTimeline(r.Context(), s.pr, c, refunds)
 	if err != nil {
 		h.fail(w, r, s, err)
 		return false
 	}
-	d := paymentData{Charge: c, Refunds: refunds, Timeline: timeline, Capturable: c.Capturable(h.svc.Now())}
+	ids := make([]paylinks.ID, len(events))
+	for i := range events {
+		ids[i] = events[i].ID
+	}
+	attempts, err := h.svc.WebhookAttempts(r.Context(), s.pr, ids)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return false
+	}
+	d := paymentData{Charge: c, Refunds: refunds, Capturable: c.Capturable(h.svc.Now())}
+	for _, e := range events {
+		d.Timeline = append(d.Timeline, timelineEntry{Event: e, Delivery: deliveryState(attempts[e.ID])})
+	}
 	if c.Refundable() {
 		d.Refundable = c.CapturedAmount - c.RefundedAmount
 	}
