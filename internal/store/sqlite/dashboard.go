@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/store"
@@ -48,7 +50,17 @@ func (db *DB) FindLinks(ctx context.Context, q store.LinkQuery) ([]paylinks.Link
 	default:
 		return nil, wrap("FindLinks", fmt.Errorf("no link status %q", q.Status))
 	}
-	if q.Title != "" {
+	switch {
+	case q.Title == "":
+	case utf8.RuneCountInString(q.Title) >= 3 && !strings.ContainsAny(q.Title, `%_\`):
+		// From the trigram index (migration 00026), which checks the
+		// pattern itself (ASCII case ignored, as LIKE does). It serves a
+		// LIKE without ESCAPE only, hence none of LIKE's special
+		// characters here.
+		where += ` AND rowid IN (SELECT rowid FROM links_title WHERE title LIKE ?)`
+		args = append(args, "%"+q.Title+"%")
+	default:
+		// Too short for trigrams, or with LIKE's wildcards: along the list.
 		where += ` AND title LIKE ? ESCAPE '\'`
 		args = append(args, likeArg(q.Title))
 	}

@@ -84,6 +84,22 @@ func testFindLinks(t *testing.T, f *fixture) {
 			}
 		}
 	}
+	// A changed title is found by its new words, not its old ones.
+	renamed := *used
+	renamed.Title, renamed.UpdatedAt = "Ceramics workshop", at(20)
+	if err := f.s.UpdateLink(ctx, &renamed, used.UpdatedAt, nil); err != nil {
+		t.Fatalf("UpdateLink: %v", err)
+	}
+	for _, tt := range []struct {
+		title string
+		want  []paylinks.ID
+	}{{"ceramics", ids(used)}, {"Link 3", nil}, {"mic", ids(used)}} {
+		p, err := f.s.FindLinks(ctx, store.LinkQuery{AccountID: a.ID, Title: tt.title, Now: at(100), Limit: 10})
+		if err != nil || !slices.Equal(ids(ptrs(p)...), tt.want) {
+			t.Errorf("FindLinks(title %q) after the rename: %v, %v; want %v", tt.title, ids(ptrs(p)...), err, tt.want)
+		}
+	}
+
 	// A page's links are whole.
 	p, err := f.s.FindLinks(ctx, store.LinkQuery{AccountID: a.ID, Status: store.LinkStatusInactive, Now: at(100), Limit: 5})
 	if err != nil || len(p) != 1 {

@@ -4,7 +4,12 @@
 -- day, currency and link (the nil uuid for none), kept by a trigger in the
 -- transaction of every charge write.
 
+-- The title search (ILIKE '%text%') reads a trigram index (pg_trgm, a
+-- trusted extension: a database owner may create it).
+
 -- +goose Up
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX links_title_trgm_idx ON links USING gin (title gin_trgm_ops) WHERE deleted_at IS NULL;
 CREATE INDEX links_inactive_idx ON links (account_id, livemode, created_at, id) WHERE NOT active AND deleted_at IS NULL;
 CREATE INDEX links_archived_idx ON links (account_id, livemode, created_at, id) WHERE deleted_at IS NOT NULL;
 CREATE INDEX checkout_sessions_link_list_idx ON checkout_sessions (account_id, livemode, link_id, created_at, id) WHERE link_id IS NOT NULL;
@@ -62,5 +67,6 @@ DROP TRIGGER charge_days_insert ON charges;
 DROP FUNCTION charge_days_apply();
 DROP TABLE charge_days;
 DROP INDEX checkout_sessions_link_list_idx;
+DROP INDEX links_title_trgm_idx;
 DROP INDEX links_archived_idx;
 DROP INDEX links_inactive_idx;
