@@ -4,12 +4,31 @@
 -- day, currency and link (the nil uuid for none), kept by a trigger in the
 -- transaction of every charge write.
 
--- The title search (ILIKE '%text%') reads a trigram index (pg_trgm, a
--- trusted extension: a database owner may create it).
+-- The title search (ILIKE '%text%') reads a trigram index when pg_trgm
+-- can be created (a trusted extension: a database owner may); without it
+-- the search still works, along the list.
 
 -- +goose Up
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE INDEX links_title_trgm_idx ON links USING gin (title gin_trgm_ops) WHERE deleted_at IS NULL;
+-- +goose StatementBegin
+DO $$
+DECLARE
+    ns text;
+BEGIN
+    -- In public, not the first schema of the search path: the extension
+    -- is one per database, shared by every schema's links.
+    BEGIN
+        CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE NOTICE 'pg_trgm unavailable (%): the title search reads the list', SQLERRM;
+    END;
+    SELECT n.nspname INTO ns FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace
+        JOIN pg_am a ON a.oid = c.opcmethod WHERE c.opcname = 'gin_trgm_ops' AND a.amname = 'gin' LIMIT 1;
+    IF ns IS NOT NULL THEN
+        EXECUTE format('CREATE INDEX links_title_trgm_idx ON links USING gin (title %I.gin_trgm_ops) WHERE deleted_at IS NULL', ns);
+    END IF;
+END
+$$;
+-- +goose StatementEnd
 CREATE INDEX links_inactive_idx ON links (account_id, livemode, created_at, id) WHERE NOT active AND deleted_at IS NULL;
 CREATE INDEX links_archived_idx ON links (account_id, livemode, created_at, id) WHERE deleted_at IS NOT NULL;
 CREATE INDEX checkout_sessions_link_list_idx ON checkout_sessions (account_id, livemode, link_id, created_at, id) WHERE link_id IS NOT NULL;
@@ -67,6 +86,6 @@ DROP TRIGGER charge_days_insert ON charges;
 DROP FUNCTION charge_days_apply();
 DROP TABLE charge_days;
 DROP INDEX checkout_sessions_link_list_idx;
-DROP INDEX links_title_trgm_idx;
+DROP INDEX IF EXISTS links_title_trgm_idx;
 DROP INDEX links_archived_idx;
 DROP INDEX links_inactive_idx;
