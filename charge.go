@@ -172,4 +172,11 @@ type ChargeFilter struct {
 	Order     Order
 	Offset    int
 	Limit     int
+	// After, when set, pages by keyset: the charges after this one in
+	// Order (Offset ignored, total -1, not counted). It must be a charge of
+	// the account and mode (ErrNotFound otherwise).
+	After *ID
+	// SkipTotal asks the store not to count the window (total -1), for
+	// callers that show no total.
+	SkipTotal bool
 }

@@ -82,4 +82,6 @@ type SessionFilter struct {
 	Livemode  bool
 	Limit     int
 	After     *ID
+	// LinkID, when set, keeps the sessions made from that link.
+	LinkID *ID
 }

@@ -120,8 +120,3 @@ func (h *Handler) Mode(w http.ResponseWriter, r *http.Request, s *session) {
 	h.setCookie(w, r, modeCookie, mode, service.SessionMaxTTL)
 	http.Redirect(w, r, "/dashboard/links", http.StatusSeeOther)
 }
-
-// Home serves GET /dashboard: the links page for now.
-func (h *Handler) Home(w http.ResponseWriter, r *http.Request, s *session) {
-	http.Redirect(w, r, "/dashboard/links", http.StatusSeeOther)
-}

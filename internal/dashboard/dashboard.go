@@ -111,11 +111,15 @@ func New(svc *service.Service, opt Options) *Handler {
 		"id":      paylinks.FormatBase36,
 		"idp":     func(id *paylinks.ID) string { return paylinks.FormatBase36(*id) },
 		"decimal": paylinks.FormatDecimal,
+		"status":  chargeStatus,
+		"sid":     paylinks.FormatSessionID,
+		"isodate": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	}
 	h.pages = map[string]*template.Template{}
-	for _, name := range []string{"signin", "setup", "links", "link_new", "link", "payments", "payment", "message"} {
+	for _, name := range []string{"signin", "setup", "links", "link_new", "link", "payments", "payment", "message",
+		"link_edit", "link_delete", "charge_op", "sessions", "home"} {
 		t := template.New(name).Funcs(funcs)
-		h.pages[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+		h.pages[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/charges.html", "templates/session_rows.html", "templates/"+name+".html"))
 	}
 	h.parseLanePages(funcs)
 	return h
@@ -127,6 +131,15 @@ func remoteIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// chargeStatus names a charge's state for a person: an authorization
+// waiting for its capture is "authorized".
+func chargeStatus(c paylinks.Charge) string {
+	if c.Status == paylinks.ChargePending && c.AuthorizedAmount > 0 {
+		return "authorized"
+	}
+	return string(c.Status)
 }
 
 func formatMoney(amount int64, currency string) string {
@@ -151,8 +164,12 @@ type view struct {
 	CSRF      string
 	User      *paylinks.User
 	Live      bool
-	Nav       string // "links" or "payments"
+	Nav       string // "home", "links", "payments" or "sessions"
 	Owner     bool
+	// Script: the page carries the script of live updates (a nonce'd
+	// script-src and connect-src 'self' in its CSP); no other page may run
+	// a script.
+	Script bool
 
 	Errors map[string]string // by form field
 	Error  string            // at the top of the page
@@ -232,7 +249,12 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+v.Nonce+"'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	script := ""
+	if v.Script {
+		// The page's one script, allowed by its nonce, polls this origin.
+		script = "script-src 'nonce-" + v.Nonce + "'; connect-src 'self'; "
+	}
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+v.Nonce+"'; "+script+"img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("Cache-Control", "no-store")

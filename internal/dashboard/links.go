@@ -1,7 +1,9 @@
 package dashboard
 
 import (
+	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/paylinks/paylinks"
@@ -17,33 +19,54 @@ type linkRow struct {
 }
 
 type linksData struct {
-	Links []linkRow
-	Next  string // the cursor of the next page, "" on the last
+	Links    []linkRow
+	Title    string // the title searched
+	Status   string // the state filtered by, "" for every undeleted link
+	Statuses []statusOption
+	Next     template.URL // the next page, "" on the last
 }
 
+type statusOption struct{ Value, Label string }
+
+// statusLabels name the states of the links list's filter.
+var statusLabels = map[string]string{"": "All", "active": "Active", "inactive": "Inactive", "used": "Used",
+	"expired": "Expired", "archived": "Archived"}
+
 // Links serves GET /dashboard/links: the account's links in the mode,
-// newest first, a page at a time by cursor (?after=).
+// newest first, searched by title (?q=), filtered by state (?status=), a
+// page at a time by keyset cursor (?after=).
 func (h *Handler) Links(w http.ResponseWriter, r *http.Request, s *session) {
-	p := service.CursorPage{Limit: linksPerPage}
-	if a := r.URL.Query().Get("after"); a != "" {
+	q := r.URL.Query()
+	ls := service.LinkSearch{Title: q.Get("q"), Status: q.Get("status"), CursorPage: service.CursorPage{Limit: linksPerPage}}
+	if a := q.Get("after"); a != "" {
 		id, ok := paylinks.ParseBase36(a)
 		if !ok {
 			h.message(w, r, s, http.StatusBadRequest, "Not valid", "The page cursor is not a link of this list.")
 			return
 		}
-		p.After = &id
+		ls.After = &id
 	}
-	page, err := h.svc.LinkPage(r.Context(), s.pr, p)
+	page, err := h.svc.FindLinks(r.Context(), s.pr, ls)
 	if err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	d := linksData{}
+	d := linksData{Title: ls.Title, Status: ls.Status}
+	for _, st := range service.LinkStatuses {
+		d.Statuses = append(d.Statuses, statusOption{Value: st, Label: statusLabels[st]})
+	}
 	for _, l := range page.Items {
 		d.Links = append(d.Links, linkRow{Link: l, URL: h.shareURL(&l)})
 	}
 	if page.HasMore && len(page.Items) > 0 {
-		d.Next = paylinks.FormatBase36(page.Items[len(page.Items)-1].ID)
+		next := url.Values{"after": {paylinks.FormatBase36(page.Items[len(page.Items)-1].ID)}}
+		if ls.Title != "" {
+			next.Set("q", ls.Title)
+		}
+		if ls.Status != "" {
+			next.Set("status", ls.Status)
+		}
+		d.Next = template.URL("/dashboard/links?" + next.Encode())
 	}
 	v := h.newView(s, "Links")
 	v.Nav, v.Data = "links", d
@@ -94,16 +117,17 @@ func (h *Handler) CreateLink(w http.ResponseWriter, r *http.Request, s *session)
 }
 
 type linkData struct {
-	Link    *paylinks.Link
-	URL     string
-	QR      any // template.HTML of the QR code's SVG
-	Charges []paylinks.Charge
+	Link     *paylinks.Link
+	URL      string
+	QR       any // template.HTML of the QR code's SVG
+	Charges  []paylinks.Charge
+	Sessions []paylinks.CheckoutSession
 }
 
 // Link serves GET /dashboard/links/{id}: the link, its share URL and QR
 // code, and its latest payments.
 func (h *Handler) Link(w http.ResponseWriter, r *http.Request, s *session) {
-	l, ok := h.link(w, r, s)
+	l, ok := h.anyLink(w, r, s)
 	if !ok {
 		return
 	}
@@ -118,8 +142,21 @@ func (h *Handler) Link(w http.ResponseWriter, r *http.Request, s *session) {
 		h.fail(w, r, s, err)
 		return
 	}
+	sessions, err := h.svc.LinkSessions(r.Context(), s.pr, l.ID, linksPerPage)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
 	v := h.newView(s, l.Title)
-	v.Nav, v.Data = "links", linkData{Link: l, URL: url, QR: svg, Charges: cs}
+	v.Nav, v.Data = "links", linkData{Link: l, URL: url, QR: svg, Charges: cs, Sessions: sessions}
+	switch r.URL.Query().Get("done") {
+	case "saved":
+		v.Notice = "Changes saved."
+	case "activated":
+		v.Notice = "The link takes payments again."
+	case "deactivated":
+		v.Notice = "The link is deactivated: its page takes no payment until you activate it."
+	}
 	h.render(w, r, http.StatusOK, "link", v)
 }
 
@@ -142,22 +179,128 @@ func (h *Handler) LinkQR(w http.ResponseWriter, r *http.Request, s *session) {
 	w.Write(png)
 }
 
-// link returns the link named by the path's id, or answers the request.
+// link returns the undeleted link named by the path's id, or answers the
+// request.
 func (h *Handler) link(w http.ResponseWriter, r *http.Request, s *session) (*paylinks.Link, bool) {
+	l, ok := h.anyLink(w, r, s)
+	if ok && l.Deleted() {
+		h.message(w, r, s, http.StatusNotFound, "Not found", "This link was deleted.")
+		return nil, false
+	}
+	return l, ok
+}
+
+// anyLink returns the link named by the path's id, deleted (archived) or
+// not, or answers the request.
+func (h *Handler) anyLink(w http.ResponseWriter, r *http.Request, s *session) (*paylinks.Link, bool) {
 	display := r.PathValue("id")
 	id, ok := paylinks.ParseBase36(display)
 	if !ok {
 		h.message(w, r, s, http.StatusNotFound, "Not found", "There is no such link.")
 		return nil, false
 	}
-	l, err := h.svc.GetLink(r.Context(), s.pr, id, display)
+	l, err := h.svc.LinkOrArchived(r.Context(), s.pr, id, display)
 	if err != nil {
 		h.fail(w, r, s, err)
 		return nil, false
 	}
-	if l.Deleted() {
-		h.message(w, r, s, http.StatusNotFound, "Not found", "This link was deleted.")
-		return nil, false
-	}
 	return l, true
+}
+
+// EditLinkPage serves GET /dashboard/links/{id}/edit: the form that
+// changes a link.
+func (h *Handler) EditLinkPage(w http.ResponseWriter, r *http.Request, s *session) {
+	l, ok := h.link(w, r, s)
+	if !ok {
+		return
+	}
+	v := h.newView(s, "Edit "+l.Title)
+	v.Nav, v.Data = "links", l
+	v.Form["title"], v.Form["description"], v.Form["success_url"] = l.Title, l.Description, l.SuccessURL
+	if l.Amount > 0 {
+		v.Form["amount"] = paylinks.FormatDecimal(l.Amount, l.Currency)
+	}
+	h.render(w, r, http.StatusOK, "link_edit", v)
+}
+
+// EditLink serves POST /dashboard/links/{id}/edit: it changes the title,
+// description, success URL and (when typed anew) the amount through the
+// service's UpdateLink, which checks them as the API does and refuses a
+// viewer; the form comes back with the service's error beside its field.
+func (h *Handler) EditLink(w http.ResponseWriter, r *http.Request, s *session) {
+	l, ok := h.link(w, r, s)
+	if !ok {
+		return
+	}
+	v := h.newView(s, "Edit "+l.Title)
+	v.Nav, v.Data = "links", l
+	for _, k := range []string{"title", "description", "amount", "success_url"} {
+		v.Form[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	u := service.LinkUpdate{Title: new(v.Form["title"]), Description: new(v.Form["description"]), SuccessURL: new(v.Form["success_url"])}
+	was := ""
+	if l.Amount > 0 {
+		was = paylinks.FormatDecimal(l.Amount, l.Currency)
+	}
+	if a := v.Form["amount"]; a != was {
+		if a == "" {
+			u.Amount = new(int64(0))
+		} else {
+			u.AmountDecimal = &a
+		}
+	}
+	if _, err := h.svc.UpdateLink(r.Context(), s.pr, l.ID, r.PathValue("id"), u); err != nil {
+		if fieldErrors(v, err) {
+			h.render(w, r, http.StatusBadRequest, "link_edit", v)
+			return
+		}
+		h.fail(w, r, s, err)
+		return
+	}
+	http.Redirect(w, r, "/dashboard/links/"+r.PathValue("id")+"?done=saved", http.StatusSeeOther)
+}
+
+// SetLinkActive serves POST /dashboard/links/{id}/active: active=1
+// activates the link, anything else deactivates it (service UpdateLink).
+func (h *Handler) SetLinkActive(w http.ResponseWriter, r *http.Request, s *session) {
+	l, ok := h.link(w, r, s)
+	if !ok {
+		return
+	}
+	active := r.PostFormValue("active") == "1"
+	if _, err := h.svc.UpdateLink(r.Context(), s.pr, l.ID, r.PathValue("id"), service.LinkUpdate{Active: &active}); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	done := "deactivated"
+	if active {
+		done = "activated"
+	}
+	http.Redirect(w, r, "/dashboard/links/"+r.PathValue("id")+"?done="+done, http.StatusSeeOther)
+}
+
+// DeleteLinkPage serves GET /dashboard/links/{id}/delete: the step that
+// confirms a deletion.
+func (h *Handler) DeleteLinkPage(w http.ResponseWriter, r *http.Request, s *session) {
+	l, ok := h.link(w, r, s)
+	if !ok {
+		return
+	}
+	v := h.newView(s, "Delete "+l.Title)
+	v.Nav, v.Data = "links", l
+	h.render(w, r, http.StatusOK, "link_delete", v)
+}
+
+// DeleteLink serves POST /dashboard/links/{id}/delete: the service deletes
+// (archives) the link; its page stops taking payments.
+func (h *Handler) DeleteLink(w http.ResponseWriter, r *http.Request, s *session) {
+	l, ok := h.link(w, r, s)
+	if !ok {
+		return
+	}
+	if _, err := h.svc.DeleteLink(r.Context(), s.pr, l.ID, r.PathValue("id")); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	http.Redirect(w, r, "/dashboard/links?status=archived", http.StatusSeeOther)
 }

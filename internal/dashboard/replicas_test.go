@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/checkout"
 	"github.com/paylinks/paylinks/internal/server"
 	"github.com/paylinks/paylinks/internal/service"
@@ -21,8 +23,9 @@ import (
 // TestReplicas: two servers, each with its own pool on one PostgreSQL
 // database and the server secret read from it (as serve does): a user
 // signs in on one and acts on the other with that session and its CSRF
-// tokens; sign-out on one ends the session on both; the sign-in limit is
-// shared.
+// tokens (create and edit a link; refund half of its payment on the other,
+// seen on the first with its timeline and on home); sign-out on one ends
+// the session on both; the sign-in limit is shared.
 func TestReplicas(t *testing.T) {
 	dsn := postgres.TestDSN(t)
 	ctx := context.Background()
@@ -76,6 +79,30 @@ func TestReplicas(t *testing.T) {
 	if got := b.get(p.header.Get("Location")); got.status != http.StatusOK || !strings.Contains(got.body, "Replicated") {
 		t.Errorf("the link on B: %d", got.status)
 	}
+	// Edit the link on A with the session from B; B shows the change.
+	linkPath := p.header.Get("Location")
+	edit := linkPath + "/edit"
+	wantRedirect(t, onA.post(edit, url.Values{"csrf": {tokenB}, "title": {"Replicated, edited"}, "description": {""}, "amount": {"60.00"}, "success_url": {""}}),
+		http.StatusSeeOther, linkPath+"?done=saved")
+	if got := b.get(linkPath); !strings.Contains(got.body, "Replicated, edited") || !strings.Contains(got.body, "60.00 THB") {
+		t.Errorf("the edited link on B: %d", got.status)
+	}
+	// A payment of it, refunded in half on B, shows refunded on A.
+	slug := regexp.MustCompile(`id="share-url" readonly value="[^"]*/l/([^"]+)"`).FindStringSubmatch(b.get(linkPath).body)[1]
+	card := service.CardInput{Number: "4242424242424242", SecurityCode: "123", Name: "N", ExpirationMonth: 1, ExpirationYear: time.Now().Year() + 2}
+	c, _, err := svc.PayLink(ctx, service.PayParams{Slug: slug, Card: card, Email: "payer@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cid := "/dashboard/payments/" + paylinks.FormatBase36(c.ID)
+	wantRedirect(t, b.post(cid+"/refund", url.Values{"csrf": {tokenB}, "amount": {"30.00"}}), http.StatusSeeOther, cid+"?refunded=1")
+	if got := onA.get(cid); !strings.Contains(got.body, "refund.create") || !strings.Contains(got.body, "30.00 THB") {
+		t.Errorf("the refund on A: %d\n%s", got.status, got.body)
+	}
+	if got := onA.get("/dashboard"); !strings.Contains(got.body, "60.00 THB") {
+		t.Errorf("home on A lacks the payment made through B's link")
+	}
+
 	// Sign out on A: the session is gone on B too.
 	wantRedirect(t, onA.submit("/dashboard/links", "/dashboard/signout", url.Values{}), http.StatusSeeOther, "/dashboard/signin")
 	wantRedirect(t, b.get("/dashboard/links"), http.StatusSeeOther, "/dashboard/signin")

@@ -162,6 +162,20 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /dashboard/security/totp/confirm", d.Authed(d.ConfirmTOTP))
 	mux.HandleFunc("POST /dashboard/security/totp/disable", d.Authed(d.DisableTOTP))
 	mux.HandleFunc("POST /dashboard/security/totp/cancel", d.Authed(d.CancelTOTP))
+	// Issue #17, lane dashpay: search and edit links, capture and void,
+	// CSV export, live updates, sessions.
+	mux.HandleFunc("GET /dashboard/links/{id}/edit", d.Authed(d.EditLinkPage))
+	mux.HandleFunc("POST /dashboard/links/{id}/edit", d.Authed(d.EditLink))
+	mux.HandleFunc("POST /dashboard/links/{id}/active", d.Authed(d.SetLinkActive))
+	mux.HandleFunc("GET /dashboard/links/{id}/delete", d.Authed(d.DeleteLinkPage))
+	mux.HandleFunc("POST /dashboard/links/{id}/delete", d.Authed(d.DeleteLink))
+	mux.HandleFunc("GET /dashboard/payments/new", d.Authed(d.NewPayments))
+	mux.HandleFunc("GET /dashboard/payments/export", d.Authed(d.ExportPayments))
+	mux.HandleFunc("GET /dashboard/payments/{id}/capture", d.Authed(d.ChargeOpPage("capture")))
+	mux.HandleFunc("POST /dashboard/payments/{id}/capture", d.Authed(d.ChargeOp("capture")))
+	mux.HandleFunc("GET /dashboard/payments/{id}/void", d.Authed(d.ChargeOpPage("void")))
+	mux.HandleFunc("POST /dashboard/payments/{id}/void", d.Authed(d.ChargeOp("void")))
+	mux.HandleFunc("GET /dashboard/sessions", d.Authed(d.Sessions))
 
 	// Everything else: a 404 or 405 in the path's dialect (fallback.go).
 	mux.HandleFunc(fallbackPattern, s.fallback(mux))

@@ -43,6 +43,7 @@ type Store interface {
 	SettingsStore
 	SecondFactorStore
 	CryptoStore
+	DashboardStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -177,6 +178,8 @@ type ChargeWrite struct {
 type EventFilter struct {
 	AccountID paylinks.ID
 	Livemode  bool
+	// ObjectIDs, when set, keeps the events about these objects only.
+	ObjectIDs []paylinks.ID
 	From, To  time.Time
 	Order     paylinks.Order
 	Offset    int

@@ -133,12 +133,26 @@ func (db *DB) ListCharges(ctx context.Context, f paylinks.ChargeFilter) (_ []pay
 		where += ` AND link_id = $3`
 	}
 	where, args = window(where, args, f.From, f.To)
-	tail, pageArgs := page(args[:len(args):len(args)], f.Order, f.Offset, f.Limit)
-	var charges []paylinks.Charge
-	q := listQuery{
-		pageSQL: `SELECT ` + chargeColumns + ` FROM charges WHERE ` + where + tail, pageArgs: pageArgs,
-		countSQL: `SELECT count(*) FROM charges WHERE ` + where, countArgs: args,
+	q := listQuery{countSQL: `SELECT count(*) FROM charges WHERE ` + where, countArgs: args}
+	if f.SkipTotal {
+		q.countSQL = ""
 	}
+	offset := f.Offset
+	if f.After != nil {
+		q.countSQL, offset = "", 0
+		q.cursorSQL = `SELECT true FROM charges WHERE id = $1 AND account_id = $2 AND livemode = $3`
+		q.cursorArgs = []any{*f.After, f.AccountID, f.Livemode}
+		cmp := ">"
+		if f.Order == paylinks.ReverseChronological {
+			cmp = "<"
+		}
+		args = append(args[:len(args):len(args)], *f.After)
+		where += fmt.Sprintf(` AND (created_at, id) %s (SELECT created_at, id FROM charges
+			WHERE id = $%d AND account_id = $1 AND livemode = $2)`, cmp, len(args))
+	}
+	tail, pageArgs := page(args[:len(args):len(args)], f.Order, offset, f.Limit)
+	q.pageSQL, q.pageArgs = `SELECT `+chargeColumns+` FROM charges WHERE `+where+tail, pageArgs
+	var charges []paylinks.Charge
 	total, err = q.run(ctx, db.pool, func(rows pgx.Rows) error {
 		c, err := scanCharge(rows)
 		if err == nil {

@@ -23,7 +23,11 @@ func (db *DB) GetEvent(ctx context.Context, accountID paylinks.ID, livemode bool
 // f.Limit <= 0 means no limit.
 func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) (_ []paylinks.Event, total int, err error) {
 	defer wrap(&err, "ListEvents")
-	where, args := window(`account_id = $1 AND livemode = $2`, []any{f.AccountID, f.Livemode}, f.From, f.To)
+	where, args := `account_id = $1 AND livemode = $2`, []any{f.AccountID, f.Livemode}
+	if f.ObjectIDs != nil {
+		where += ` AND object_id = ANY(` + arg(&args, f.ObjectIDs) + `)`
+	}
+	where, args = window(where, args, f.From, f.To)
 	tail, pageArgs := page(args[:len(args):len(args)], f.Order, f.Offset, f.Limit)
 	var events []paylinks.Event
 	q := listQuery{

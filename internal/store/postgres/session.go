@@ -89,12 +89,14 @@ func (db *DB) ListSessions(ctx context.Context, f paylinks.SessionFilter) (_ []p
 	defer wrap(&err, "ListSessions")
 	where, args := `account_id = $1 AND livemode = $2`, []any{f.AccountID, f.Livemode}
 	var q listQuery
+	if f.LinkID != nil {
+		where += ` AND link_id = ` + arg(&args, *f.LinkID)
+	}
 	if f.After != nil {
 		q.cursorSQL = `SELECT true FROM checkout_sessions WHERE id = $1 AND account_id = $2 AND livemode = $3`
 		q.cursorArgs = []any{*f.After, f.AccountID, f.Livemode}
-		args = append(args, *f.After)
 		where += ` AND (created_at, id) < (SELECT created_at, id FROM checkout_sessions
-			WHERE id = $3 AND account_id = $1 AND livemode = $2)`
+			WHERE id = ` + arg(&args, *f.After) + ` AND account_id = $1 AND livemode = $2)`
 	}
 	tail, args := page(args, paylinks.ReverseChronological, 0, f.Limit)
 	q.pageSQL, q.pageArgs = `SELECT `+sessionColumns+` FROM checkout_sessions WHERE `+where+tail, args

@@ -141,10 +141,14 @@ func (db *DB) ListCharges(ctx context.Context, f paylinks.ChargeFilter) ([]payli
 		from:  from, to: to,
 		order:  f.Order,
 		offset: f.Offset, limit: f.Limit,
+		noCount: f.SkipTotal,
 	}
 	if f.LinkID != nil {
 		q.where += ` AND link_id = ?`
 		q.args = append(q.args, idArg(*f.LinkID))
+	}
+	if f.After != nil {
+		q.after = &cursor{id: idArg(*f.After), accountID: idArg(f.AccountID), livemode: f.Livemode}
 	}
 	charges, total, err := list(ctx, db, q, scanChargeInto)
 	if err != nil {

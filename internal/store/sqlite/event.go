@@ -43,11 +43,16 @@ func (db *DB) GetEvent(ctx context.Context, accountID paylinks.ID, livemode bool
 // and the number in the window.
 func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]paylinks.Event, int, error) {
 	from, to := bounds(f.From, f.To)
+	where, args := `account_id = ? AND livemode = ?`, []any{idArg(f.AccountID), f.Livemode}
+	if f.ObjectIDs != nil {
+		where += ` AND object_id IN (SELECT unhex(value) FROM json_each(?))`
+		args = append(args, hexIDs(f.ObjectIDs))
+	}
 	events, total, err := list(ctx, db, listQuery{
 		cols:  eventCols,
 		table: "events",
-		where: `account_id = ? AND livemode = ?`,
-		args:  []any{idArg(f.AccountID), f.Livemode},
+		where: where,
+		args:  args,
 		from:  from, to: to,
 		order:  f.Order,
 		offset: f.Offset, limit: f.Limit,

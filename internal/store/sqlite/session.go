@@ -89,6 +89,10 @@ func (db *DB) ListSessions(ctx context.Context, f paylinks.SessionFilter) ([]pay
 		order: paylinks.ReverseChronological,
 		limit: f.Limit,
 	}
+	if f.LinkID != nil {
+		q.where += ` AND link_id = ?`
+		q.args = append(q.args, idArg(*f.LinkID))
+	}
 	if f.After != nil {
 		q.after = &cursor{id: idArg(*f.After), accountID: idArg(f.AccountID), livemode: f.Livemode}
 	}

@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UserSessions", testUserSessions},
 		{"AccountSettings", testAccountSettings}, {"AccountKeys", testAccountKeys}, {"UserTOTP", testUserTOTP},
 		{"CryptoConfig", testCryptoConfig}, {"AllocateDepositIndexConcurrent", testAllocateDepositIndexConcurrent}, {"SessionCrypto", testSessionCrypto}, {"ExpiredCryptoSessions", testExpiredCryptoSessions},
+		{"FindLinks", testFindLinks}, {"ListChargesAfter", testListChargesAfter}, {"ChargeDays", testChargeDays}, {"EventsByObject", testEventsByObject}, {"SessionsOfLink", testSessionsOfLink},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
