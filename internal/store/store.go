@@ -40,6 +40,7 @@ type Store interface {
 	SearchStore
 	CatalogStore
 	UserStore
+	ChainStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.
