@@ -80,7 +80,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	tlsKey := fs.String("tls-key", getenv("PAYLINKS_TLS_KEY"), "the PEM private key of --tls-cert (env PAYLINKS_TLS_KEY)")
 	fs.Usage = func() { serveUsage(fs) }
 	hooks := addWebhookFlags(fs, getenv)
+	chainOpt := addChainFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := chainOpt.check(); err != nil {
 		return err
 	}
 	connCap, err := parseMaxConns(*maxOpen)
@@ -155,6 +159,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	defer startReconciler(ctx, svc)()
+	stopChain, err := startChainWatcher(ctx, st, chainOpt, chainSink(svc), log)
+	if err != nil {
+		return err
+	}
+	defer stopChain()
 
 	if *pprofAddr != "" {
 		stopPprof, err := servePprof(*pprofAddr, stdout)
