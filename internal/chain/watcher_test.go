@@ -164,7 +164,7 @@ func (c *simChain) pay(to common.Address, wei int64) *types.Transaction {
 }
 
 // openStore opens (or reopens) the SQLite file at path.
-func openStore(t *testing.T, path string) *sqlite.DB {
+func openStore(t testing.TB, path string) *sqlite.DB {
 	t.Helper()
 	db, err := sqlite.Open(t.Context(), path)
 	if err != nil {
