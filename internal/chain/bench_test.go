@@ -16,6 +16,8 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/paylinks/paylinks/internal/chain"
+	"github.com/paylinks/paylinks/internal/store"
+	"github.com/paylinks/paylinks/internal/store/postgres"
 )
 
 // fakeNode is a chain.Node serving prepared blocks up to its tip, for the
@@ -68,8 +70,16 @@ func benchAddr(k byte, i int) common.Address {
 // BenchmarkWatcherBlock is the watcher's time per block with 10,000 open
 // sessions' addresses watched and 200 transactions per block, 20 of them
 // paying a session (the others to strangers, one of the 200 a contract
-// creation), on a real SQLite store; one op is one block synced.
+// creation), on a real SQLite store and on PostgreSQL (when
+// $PAYLINKS_TEST_POSTGRES is set); one op is one block synced.
 func BenchmarkWatcherBlock(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		benchmarkWatcherBlock(b, openStore(b, filepath.Join(b.TempDir(), "db")))
+	})
+	b.Run("postgres", func(b *testing.B) { benchmarkWatcherBlock(b, postgres.OpenTest(b)) })
+}
+
+func benchmarkWatcherBlock(b *testing.B, st store.ChainStore) {
 	const sessions, perBlock, paying = 10_000, 200, 20
 	watched := make(map[string]bool, sessions)
 	for i := range sessions {
@@ -104,7 +114,7 @@ func BenchmarkWatcherBlock(b *testing.B) {
 		node.receipts[blk.Hash()] = rs
 		parent = blk.Hash()
 	}
-	w := chain.NewWatcher(node, openStore(b, filepath.Join(b.TempDir(), "db")), sink, chain.WatcherConfig{})
+	w := chain.NewWatcher(node, st, sink, chain.WatcherConfig{})
 	ctx := context.Background()
 	if _, err := w.Sync(ctx); err != nil { // block 0, the start
 		b.Fatal(err)
