@@ -62,10 +62,10 @@ func TestRunExclusivePostgres(t *testing.T) {
 	}
 
 	txs := []*types.Transaction{c.pay(deposit, 100)}
-	c.sim.Commit()
+	c.commit()
 	holder := waitObserved(txs, 1)
 	other := 1 - holder
-	c.sim.Commit()
+	c.commit()
 	waitObserved(txs, 2)
 	time.Sleep(500 * time.Millisecond) // more than two lock retries
 	if n := replicas[other].sink.askedCount() + replicas[other].sink.calls(); n != 0 {
@@ -77,8 +77,8 @@ func TestRunExclusivePostgres(t *testing.T) {
 	replicas[holder].cancel()
 	<-replicas[holder].done
 	txs = append(txs, c.pay(deposit, 200))
-	c.sim.Commit()
-	c.sim.Commit()
+	c.commit()
+	c.commit()
 	start := time.Now()
 	if got := waitObserved(txs, 2); got != other {
 		t.Fatalf("replica %d observed the new payment, want the survivor %d", got, other)

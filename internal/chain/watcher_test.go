@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
@@ -163,6 +164,25 @@ func (c *simChain) pay(to common.Address, wei int64) *types.Transaction {
 	return tx
 }
 
+// commit mines a block once the pool holds every transaction sent (the
+// simulated pool takes them in asynchronously).
+func (c *simChain) commit() {
+	c.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		n, err := c.sim.Client().PendingNonceAt(c.t.Context(), c.from)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		if n >= c.nonce {
+			break
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("the pool holds transactions up to nonce %d, want %d", n, c.nonce)
+		}
+	}
+	c.sim.Commit()
+}
+
 // openStore opens (or reopens) the SQLite file at path.
 func openStore(t testing.TB, path string) *sqlite.DB {
 	t.Helper()
@@ -222,7 +242,7 @@ func TestWatcherConfirmations(t *testing.T) {
 
 	pay := c.pay(deposit, 123_456_789_000)
 	c.pay(stranger, 5)
-	c.sim.Commit()
+	c.commit()
 	for conf := uint64(1); conf <= 4; conf++ {
 		if got := syncOnce(t, w); got != start+conf {
 			t.Fatalf("Sync: head %d, want %d", got, start+conf)
@@ -231,12 +251,12 @@ func TestWatcherConfirmations(t *testing.T) {
 		if _, i, _ := sink.last(deposit); i != sink.calls()-1 {
 			t.Errorf("at %d confirmations the last Observe call did not have the deposit address", conf)
 		}
-		c.sim.Commit()
+		c.commit()
 	}
 	// Beyond the depth: no more calls.
 	calls := sink.calls()
 	syncOnce(t, w)
-	c.sim.Commit()
+	c.commit()
 	syncOnce(t, w)
 	if sink.calls() != calls {
 		t.Errorf("Observe called %d more times after the depth was passed, want 0: %+v", sink.calls()-calls, sink.observed[calls:])
@@ -260,13 +280,13 @@ func TestWatcherTwoTransfers(t *testing.T) {
 	w := chain.NewWatcher(c.node, openStore(t, filepath.Join(t.TempDir(), "db")), sink, chain.WatcherConfig{})
 	start := syncOnce(t, w)
 	first := c.pay(deposit, 600)
-	c.sim.Commit()
+	c.commit()
 	syncOnce(t, w)
 	wantActivity(t, sink, deposit, start+1, []*types.Transaction{first}, []uint64{1})
-	c.sim.Commit()
+	c.commit()
 	second := c.pay(deposit, 400)
 	third := c.pay(deposit, 1)
-	c.sim.Commit()
+	c.commit()
 	syncOnce(t, w)
 	wantActivity(t, sink, deposit, start+3, []*types.Transaction{first, second, third}, []uint64{3, 1, 1})
 }
@@ -281,7 +301,7 @@ func TestWatcherReverted(t *testing.T) {
 	start := syncOnce(t, w)
 	failed := c.pay(revertingAddr, 1000)
 	ok := c.pay(deposit, 1000)
-	c.sim.Commit()
+	c.commit()
 	r, err := c.node.(interface {
 		TransactionReceipt(context.Context, common.Hash) (*types.Receipt, error)
 	}).TransactionReceipt(t.Context(), failed.Hash())
@@ -309,8 +329,8 @@ func TestWatcherReorg(t *testing.T) {
 		t.Fatal(err)
 	}
 	pay := c.pay(deposit, 777)
-	c.sim.Commit()
-	c.sim.Commit()
+	c.commit()
+	c.commit()
 	syncOnce(t, w)
 	wantActivity(t, sink, deposit, start+2, []*types.Transaction{pay}, []uint64{2})
 
@@ -320,7 +340,7 @@ func TestWatcherReorg(t *testing.T) {
 	// The double spend: the same nonce, a higher tip, to another address.
 	c.payNonce(elsewhere, 777, 0, 10_000_000_000, 60_000)
 	for range 3 {
-		c.sim.Commit()
+		c.commit()
 	}
 	tip, err := c.node.HeaderByNumber(t.Context(), nil)
 	if err != nil {
@@ -354,18 +374,18 @@ func TestWatcherRestart(t *testing.T) {
 	start := syncOnce(t, w)
 	var txs []*types.Transaction
 	txs = append(txs, c.pay(deposit, 1))
-	c.sim.Commit()
+	c.commit()
 	txs = append(txs, c.pay(deposit, 2))
-	c.sim.Commit()
+	c.commit()
 	syncOnce(t, w)
 	db.Close()
 
 	// Mined while no watcher runs.
 	txs = append(txs, c.pay(deposit, 3))
-	c.sim.Commit()
-	c.sim.Commit()
+	c.commit()
+	c.commit()
 	txs = append(txs, c.pay(deposit, 4))
-	c.sim.Commit()
+	c.commit()
 
 	w2 := chain.NewWatcher(c.node, openStore(t, path), sink, chain.WatcherConfig{})
 	if got := syncOnce(t, w2); got != start+5 {
@@ -386,7 +406,7 @@ func TestWatcherObserveRetried(t *testing.T) {
 	w := chain.NewWatcher(c.node, openStore(t, filepath.Join(t.TempDir(), "db")), sink, chain.WatcherConfig{Depth: 1})
 	start := syncOnce(t, w)
 	pay := c.pay(deposit, 9)
-	c.sim.Commit()
+	c.commit()
 	sink.failNext = errors.New("sink down")
 	if _, err := w.Sync(t.Context()); err == nil {
 		t.Fatal("Sync with a failing sink: got nil error")
