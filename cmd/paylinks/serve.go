@@ -81,7 +81,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.Usage = func() { serveUsage(fs) }
 	hooks := addWebhookFlags(fs, getenv)
 	rates := addEthRateFlags(fs, getenv)
+	chainOpt := addChainFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := chainOpt.check(); err != nil {
 		return err
 	}
 	// The feed prices crypto sessions; checked here so a bad flag stops
@@ -145,6 +149,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if t := feed.Test(); t.Configured() {
 		svcOpt.TestRates = t
 	}
+	// Live mode offers ETH only while a watcher follows a node for it.
+	svcOpt.LiveChain = *chainOpt.rpcURL != ""
 	if err := paymentOptions(st, getenv, log, &svcOpt); err != nil {
 		return err
 	}
@@ -177,6 +183,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	defer startReconciler(ctx, svc)()
+	stopChain, err := startChainWatcher(ctx, st, chainOpt, chainSink(svc), log)
+	if err != nil {
+		return err
+	}
+	defer stopChain()
 
 	if *pprofAddr != "" {
 		stopPprof, err := servePprof(*pprofAddr, stdout)

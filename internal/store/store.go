@@ -44,6 +44,7 @@ type Store interface {
 	SecondFactorStore
 	CryptoStore
 	DashboardStore
+	ChainStore
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.

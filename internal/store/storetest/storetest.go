@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListEvents", testListEvents},
 		{"Sessions", testSessions}, {"ListSessions", testListSessions}, {"ClaimSession", testClaimSession}, {"PaySession", testPaySession}, {"Idempotency", testIdempotency}, {"IdempotencyConcurrent", testIdempotencyConcurrent}, {"IdempotencyObject", testIdempotencyObject},
 		{"ServerSecret", testServerSecret},
+		{"Chain", testChain},
 		{"AttemptLink", testAttemptLink},
 		{"AttemptSession", testAttemptSession},
 		{"AttemptToken", testAttemptToken},
