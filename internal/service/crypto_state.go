@@ -259,6 +259,12 @@ func (s *Service) ExpireCryptoSessions(ctx context.Context) (int, error) {
 		}
 		done := 0
 		for i := range due {
+			if due[i].Crypto == nil || due[i].Crypto.Status != paylinks.CryptoPending {
+				// Another sweep (or the watcher) changed it between the
+				// store's read of the due ids and of their states: it is
+				// not this sweep's to count.
+				continue
+			}
 			err := s.applyTransfers(ctx, &due[i], due[i].Crypto.Transfers)
 			switch {
 			case errors.Is(err, paylinks.ErrConflict):
