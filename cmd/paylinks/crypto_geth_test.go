@@ -172,17 +172,14 @@ func TestCryptoGethEndToEnd(t *testing.T) {
 		t.Errorf("receipt: %d\n%s", resp.StatusCode, page)
 	}
 
-	// The events: session.detected, then session.paid, of this session.
-	evs := api("GET", "/api/v1/events?limit=100", "")
-	var types []string // oldest first
-	for _, e := range evs["data"].([]any) {
-		ev := e.(map[string]any)
-		if data, _ := ev["data"].(map[string]any); data["id"] == id && ev["type"] != "session.pending" {
-			types = append([]string{ev["type"].(string)}, types...)
-		}
+	// The events: session.detected, then session.paid (the event a card
+	// payment writes, so a type filter or an endpoint of session.paid
+	// finds it), of this session.
+	if types := sessionEvents(api, id, "session.detected,session.paid"); strings.Join(types, ",") != "session.detected,session.paid" {
+		t.Errorf("events of %s, oldest first: %v, want session.detected then session.paid", id, types)
 	}
-	if strings.Join(types, ",") != "session.detected,session.paid" {
-		t.Errorf("events of %s, oldest first: %v, want session.detected then session.paid\n%v", id, types, evs)
+	if types := sessionEvents(api, id, "session.paid"); strings.Join(types, ",") != "session.paid" {
+		t.Errorf("events of %s of type session.paid: %v", id, types)
 	}
 
 	// Underpayment: 1 wei short ends underpaid once confirmed.
@@ -195,6 +192,9 @@ func TestCryptoGethEndToEnd(t *testing.T) {
 	s2, seen2 := waitStatus(id2, "underpaid")
 	if s2["receivedWei"] != short.String() || s2["paidAt"] != nil {
 		t.Errorf("underpaid session (statuses %v): %v, want %s wei received and no paidAt", seen2, s2, short)
+	}
+	if types := sessionEvents(api, id2, ""); strings.Join(types, ",") != "session.pending,session.detected,session.underpaid" {
+		t.Errorf("events of %s, oldest first: %v, want session.pending, session.detected, session.underpaid", id2, types)
 	}
 	resp, err = http.Get(srv.url + "/c/" + id2 + "/status")
 	if err != nil {
@@ -231,4 +231,22 @@ func TestCryptoGethEndToEnd(t *testing.T) {
 		charges.Data[0].Source == nil || charges.Data[0].Source.Type != "crypto" {
 		t.Errorf("Omise GET /charges: %v %+v", err, charges)
 	}
+}
+
+// sessionEvents returns the v1 types of session id's events, oldest first,
+// from GET /api/v1/events filtered by types when not empty.
+func sessionEvents(api func(method, path, body string) map[string]any, id, types string) []string {
+	path := "/api/v1/events?limit=100"
+	if types != "" {
+		path += "&type=" + types
+	}
+	var out []string
+	for _, e := range api("GET", path, "")["data"].([]any) {
+		ev, _ := e.(map[string]any)
+		if data, _ := ev["data"].(map[string]any); data["id"] == id {
+			typ, _ := ev["type"].(string)
+			out = append([]string{typ}, out...)
+		}
+	}
+	return out
 }
