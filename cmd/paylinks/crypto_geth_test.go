@@ -25,8 +25,9 @@ import (
 // is paid by a real transaction of its exact wei from the dev account:
 // the API, the hosted page and its status endpoint say paid once it has 3
 // confirmations, the events say detected then paid, and the Omise dialect
-// lists the charge with a crypto source. A second session paid 1 wei
-// short ends underpaid, with no charge.
+// lists the charge with a crypto source; a webhook endpoint of
+// session.paid hears of it. A second session paid 1 wei short ends
+// underpaid, with no charge.
 func TestCryptoGethEndToEnd(t *testing.T) {
 	node := gethtest.Start(t, "--dev.period", "1") // a block a second: confirmations come by themselves
 	path := filepath.Join(t.TempDir(), "geth.db")
@@ -46,6 +47,12 @@ func TestCryptoGethEndToEnd(t *testing.T) {
 		!strings.Contains(cliOut.String(), "confirmations:  3") {
 		t.Fatalf("crypto configure: %v\n%s", err, cliOut.String())
 	}
+
+	// A v1 webhook endpoint of session.paid and session.underpaid (test
+	// mode: its loopback receiver is allowed).
+	rc := newHookReceiver(t, true)
+	createEndpoint(t, srv.url, srv.skey, map[string]any{"url": rc.srv.URL + "/hooks", "format": "v1",
+		"events": []string{"session.paid", "session.underpaid"}})
 
 	// The watcher starts at the head it finds: pay only once it has one.
 	st, err := sqlite.Open(t.Context(), path)
@@ -206,6 +213,16 @@ func TestCryptoGethEndToEnd(t *testing.T) {
 	if err != nil || status.Status != "underpaid" || status.Next != "" {
 		t.Errorf("GET /c/%s/status: %+v %v", id2, status, err)
 	}
+
+	// The endpoint got both sessions' events, and nothing else.
+	rc.waitDistinct(t, 2, 30*time.Second)
+	time.Sleep(300 * time.Millisecond) // a third would come now
+	rc.mu.Lock()
+	if len(rc.byID) != 2 || !rc.objects[id] || !rc.objects[id2] {
+		t.Errorf("webhooks of session.paid and session.underpaid: %d messages about %v, want one about each of %s and %s",
+			len(rc.byID), rc.objects, id, id2)
+	}
+	rc.mu.Unlock()
 
 	// The Omise dialect lists the one paid session's charge, with a crypto
 	// source; the underpaid one has none.
