@@ -175,7 +175,8 @@ func TestCryptoGethEndToEnd(t *testing.T) {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.Contains(page, []byte("Payment successful")) || !bytes.Contains(page, []byte("30.00")) {
+	if resp.StatusCode != 200 || !bytes.Contains(page, []byte("Payment successful")) || !bytes.Contains(page, []byte("30.00")) ||
+		!bytes.Contains(page, []byte("<dt>Paid with</dt><dd>ETH</dd>")) || bytes.Contains(page, []byte("••••")) {
 		t.Errorf("receipt: %d\n%s", resp.StatusCode, page)
 	}
 
