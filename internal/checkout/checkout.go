@@ -189,8 +189,8 @@ type view struct {
 	// ETH is the session's ETH tab; nil when it offers no ETH.
 	ETH *ethView
 
-	// receipt
-	CardBrand, Last4, Date, ChargeRef string
+	// receipt; PaidWith names a payment that was not by card ("ETH")
+	CardBrand, Last4, Date, ChargeRef, PaidWith string
 
 	// message pages
 	Heading, Text, Icon string
@@ -457,10 +457,14 @@ func receiptView(r *http.Request, merchant, title string, c *paylinks.Charge) *v
 	if c.Livemode {
 		prefix = "chrg_"
 	}
-	return &view{PageTitle: "Payment successful · " + merchant, Test: !c.Livemode, Merchant: merchant,
+	v := &view{PageTitle: "Payment successful · " + merchant, Test: !c.Livemode, Merchant: merchant,
 		Initial: initial(merchant), Title: title, AmountText: FormatAmount(c.Amount, c.Currency, r.Header.Get("Accept-Language")),
 		CardBrand: c.Card.Brand, Last4: c.Card.LastDigits, Date: c.CreatedAt.UTC().Format("2 January 2006, 15:04 UTC"),
 		ChargeRef: prefix + paylinks.FormatBase36(c.ID)}
+	if c.SourceType == service.CryptoSourceType {
+		v.CardBrand, v.Last4, v.PaidWith = "", "", "ETH" // an ETH payment has no card
+	}
+	return v
 }
 
 // decodePayForm reads the checkout form of a price amount in currency

@@ -37,7 +37,7 @@ type pageKey struct {
 // has fields another page shows.
 func cacheKey(v *view) (pageKey, bool) {
 	if v.Cart != nil || v.Form != (formValues{}) || len(v.Errors) > 0 || v.FormError != nil ||
-		v.CardBrand != "" || v.Last4 != "" || v.Date != "" || v.ChargeRef != "" ||
+		v.CardBrand != "" || v.Last4 != "" || v.Date != "" || v.ChargeRef != "" || v.PaidWith != "" ||
 		v.Heading != "" || v.Text != "" || v.Icon != "" || v.IsError || v.ETH != nil {
 		return pageKey{}, false
 	}

@@ -226,7 +226,7 @@ func (s *Service) applyTransfers(ctx context.Context, sess *paylinks.CheckoutSes
 		}
 	}
 	if status != old.Status {
-		ev, err := s.newEvent(pr, "session."+string(status), "session", sess.ID, &after, now)
+		ev, err := s.newEvent(pr, cryptoEventKey(status), "session", sess.ID, &after, now)
 		if err != nil {
 			return err
 		}
@@ -237,6 +237,22 @@ func (s *Service) applyTransfers(ctx context.Context, sess *paylinks.CheckoutSes
 	}
 	*sess = after
 	return nil
+}
+
+// cryptoEventKey is the stored key of the event of a session's move to
+// status: session.<status>, except paid, which is session.complete, the
+// event a card payment writes (v1 type session.paid, Omise key
+// session.complete), so that an endpoint subscribed to session.paid hears
+// of ETH payments too. Each is in paylinks.EventTypes but pending (a
+// reorganisation took the transfer away): v1 names session.create
+// session.pending already, so it is written as session.pending and listed,
+// but a type filter or an endpoint of session.pending matches
+// session.create only.
+func cryptoEventKey(status paylinks.CryptoStatus) string {
+	if status == paylinks.CryptoPaid {
+		return "session.complete"
+	}
+	return "session." + string(status)
 }
 
 // Crypto expiry sweep defaults.

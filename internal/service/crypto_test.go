@@ -276,7 +276,7 @@ func TestCryptoStateMachine(t *testing.T) {
 				c.LinkID == nil || *c.LinkID != l.ID {
 				t.Errorf("charge = %+v", c)
 			}
-			if keys := strings.Join(e.events(t, s.ID), " "); keys != "session.create session.detected session.paid" {
+			if keys := strings.Join(e.events(t, s.ID), " "); keys != "session.create session.detected session.complete" {
 				t.Errorf("session events: %s", keys)
 			}
 			ckeys := e.events(t, c.ID) // written at one instant: in any order

@@ -443,7 +443,8 @@ func TestEventTypeCatalog(t *testing.T) {
 		seen[et.V1] = true
 	}
 	for _, key := range []string{"link.create", "link.update", "link.delete", "session.create", "session.complete",
-		"charge.create", "charge.complete", "webhook_endpoint.disabled", "webhook_endpoint.test"} {
+		"charge.create", "charge.complete", "webhook_endpoint.disabled", "webhook_endpoint.test",
+		"session.detected", "session.underpaid", "session.overpaid", "session.paid_late", "session.expired", "session.failed"} {
 		if _, ok := paylinks.EventTypeOf(key); !ok {
 			t.Errorf("event key %s is not in the catalog", key)
 		}

@@ -193,6 +193,11 @@ func TestCryptoSessionPage(t *testing.T) {
 	if got := c.do("GET", "/api/v1/checkout_sessions/"+s.str("id"), ""); got.str("status") != "paid" {
 		t.Errorf("API after the button: %s", got.raw)
 	}
+	// The receipt says ETH, not a card.
+	if code, body, _ := p.get(env.URL + "/c/" + s.str("id") + "/complete"); code != 200 ||
+		!strings.Contains(body, "<dt>Paid with</dt><dd>ETH</dd>") || strings.Contains(body, "<dt>Card</dt>") {
+		t.Errorf("receipt: %d %s", code, body)
+	}
 	if code, _, _ := p.get(env.URL + "/c/cs_00000000000000000000000000/status"); code != 404 {
 		t.Errorf("status of no session: %d", code)
 	}
