@@ -97,7 +97,11 @@ type cachedCart struct {
 	cart    *paylinks.LinkCart
 }
 
-const maxCachedCarts = 4096
+// maxCachedCarts bounds the cache (an entry is about 64 bytes, so about
+// 4 MiB when full; it is emptied when full). Beyond it, a page of a link
+// that sells one amount costs one primary-key read of link_carts: a flag
+// on the link row would spare even that, and is left for later.
+const maxCachedCarts = 1 << 16
 
 // linkCart returns the cart of link l (nil when it sells one amount).
 func (s *Service) linkCart(ctx context.Context, l *paylinks.Link) (*paylinks.LinkCart, error) {
