@@ -126,6 +126,14 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 	if why := l.PayableAt(s.Now()); why != "" {
 		return nil, l, linkUnpayable(l, why)
 	}
+	// A cart is priced and paid by PayCart: charging the link's Amount
+	// (the cart at its default quantities, without shipping, tax or the
+	// payer's choices) would not be the cart's price.
+	if cart, err := s.linkCart(ctx, l); err != nil {
+		return nil, l, fmt.Errorf("PayLink(%q): %w", p.Slug, err)
+	} else if cart != nil {
+		return nil, l, paylinks.Invalid(CodeLinkSellsCart, "slug", "link %s sells line items: it is paid with its cart (PayCart)", l.Slug)
+	}
 	if err := checkQuote(p.Quote, l.Amount, l.Currency); err != nil {
 		return nil, l, err
 	}
