@@ -176,7 +176,7 @@ func (h *Handler) cartPageView(r *http.Request, info *service.CheckoutInfo, o *s
 	lang := r.Header.Get("Accept-Language")
 	v := &view{PageTitle: l.Title + " · " + info.Merchant, Test: !l.Livemode, Merchant: info.Merchant,
 		Initial: initial(info.Merchant), Title: l.Title, Description: l.Description, Currency: l.Currency,
-		Available: info.Available, Action: "/l/" + l.Slug, CancelURL: l.CancelURL, Errors: map[string]string{},
+		Available: info.Available, Action: cartAction(info), CancelURL: l.CancelURL, Errors: map[string]string{},
 		Quote: quoteText(o.Quote())}
 	for k, msg := range errs {
 		v.Errors[k] = msg
@@ -380,7 +380,7 @@ func (h *Handler) payCart(w http.ResponseWriter, r *http.Request, info *service.
 		return
 	}
 	c, o, err := h.svc.PayCart(r.Context(), l, info.Cart, service.CartPayParams{Choice: cf.choice, Card: pp.Card,
-		Email: pp.Email, IP: ip, Quote: &shown})
+		Email: pp.Email, IP: ip, Quote: &shown, Recover: info.Recovered})
 	var fe service.FieldErrors
 	switch {
 	case priceChanged(err):
@@ -456,6 +456,11 @@ func (h *Handler) Quote(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	h.quote(w, r, info)
+}
+
+// quote writes the quote of the cart of info for the posted form.
+func (h *Handler) quote(w http.ResponseWriter, r *http.Request, info *service.CheckoutInfo) {
 	if info.Cart == nil {
 		h.notFound(w, r)
 		return
@@ -506,6 +511,63 @@ func (h *Handler) Quote(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	w.Write(b)
+}
+
+// cartAction is where a cart page posts: the link's page, or its
+// recovery page (RecoverPage).
+func cartAction(info *service.CheckoutInfo) string {
+	if info.Recovered {
+		return "/l/" + info.Link.Slug + "/recover"
+	}
+	return "/l/" + info.Link.Slug
+}
+
+// The recovery of an expired cart link (after_expiration.recovery): its
+// expired page links to GET /l/{slug}/recover, a fresh checkout of the
+// same cart (service.RecoverCheckout: promotion codes as the recovery
+// settings allow), priced and paid exactly like the link's page and posted
+// to /l/{slug}/recover (quotes at /l/{slug}/recover/quote). What we chose:
+// the fresh checkout is the link's cart page under another path rather
+// than a new checkout session, so the link's own limits (completed
+// payments, deactivation, deletion) still hold, and it is honoured only
+// while the link has expired and its recovery is enabled; otherwise these
+// paths send the payer (303) to the link's page, which says what it is.
+
+// recoverLookup reads the link of the request's slug for a recovery path.
+func (h *Handler) recoverLookup(w http.ResponseWriter, r *http.Request) (*service.CheckoutInfo, bool) {
+	info, err := h.svc.RecoverCheckout(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.errorPage(w, r, nil, err)
+		return nil, false
+	}
+	if !info.Recovered {
+		http.Redirect(w, r, "/l/"+url.PathEscape(info.Link.Slug), http.StatusSeeOther)
+		return nil, false
+	}
+	return info, true
+}
+
+// RecoverPage serves GET /l/{slug}/recover: the fresh checkout of an
+// expired cart link with recovery enabled.
+func (h *Handler) RecoverPage(w http.ResponseWriter, r *http.Request) {
+	if info, ok := h.recoverLookup(w, r); ok {
+		h.cartPage(w, r, info)
+	}
+}
+
+// RecoverPay serves POST /l/{slug}/recover: Pay for the fresh checkout.
+func (h *Handler) RecoverPay(w http.ResponseWriter, r *http.Request) {
+	if info, ok := h.recoverLookup(w, r); ok {
+		h.payCart(w, r, info)
+	}
+}
+
+// RecoverQuote serves POST /l/{slug}/recover/quote: Quote for the fresh
+// checkout.
+func (h *Handler) RecoverQuote(w http.ResponseWriter, r *http.Request) {
+	if info, ok := h.recoverLookup(w, r); ok {
+		h.quote(w, r, info)
+	}
 }
 
 // countries are the options of a country select: codes, in the order

@@ -192,9 +192,11 @@ type view struct {
 	// receipt; PaidWith names a payment that was not by card ("ETH")
 	CardBrand, Last4, Date, ChargeRef, PaidWith string
 
-	// message pages
+	// message pages; LinkURL, when set, is a link the page offers (the
+	// expired page's fresh checkout)
 	Heading, Text, Icon string
 	IsError             bool
+	LinkURL, LinkText   string
 }
 
 // formValues are the typed values a re-rendered form keeps: never the
@@ -275,6 +277,16 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) (*service.Check
 			"This was a one-time payment link and it has already been used, so it cannot be paid again. Nothing was charged.", "ok")
 		return nil, false
 	case "expired":
+		if service.RecoveryCart(info.Cart) != nil {
+			// after_expiration.recovery: the expired page offers a fresh
+			// checkout of the same cart (cart.go, RecoverPage).
+			v := &view{PageTitle: "This link has expired", Heading: "This link has expired", Icon: "wait", Test: !info.Link.Livemode,
+				Text:     "This payment link was open until a set time and has expired. Nothing was charged. You can still buy the same items in a new checkout.",
+				LinkURL:  "/l/" + info.Link.Slug + "/recover",
+				LinkText: "Start a new checkout"}
+			h.render(w, r, http.StatusGone, "message", v, "'none'")
+			return nil, false
+		}
 		h.message(w, r, http.StatusGone, !info.Link.Livemode, "This link has expired",
 			"This payment link was open until a set time and has expired, so it cannot be paid. Nothing was charged. Contact "+info.Merchant+" if you still need to pay.", "wait")
 		return nil, false

@@ -38,7 +38,7 @@ type pageKey struct {
 func cacheKey(v *view) (pageKey, bool) {
 	if v.Cart != nil || v.Form != (formValues{}) || len(v.Errors) > 0 || v.FormError != nil ||
 		v.CardBrand != "" || v.Last4 != "" || v.Date != "" || v.ChargeRef != "" || v.PaidWith != "" ||
-		v.Heading != "" || v.Text != "" || v.Icon != "" || v.IsError || v.ETH != nil {
+		v.Heading != "" || v.Text != "" || v.Icon != "" || v.IsError || v.LinkURL != "" || v.LinkText != "" || v.ETH != nil {
 		return pageKey{}, false
 	}
 	return pageKey{PageTitle: v.PageTitle, Merchant: v.Merchant, Initial: v.Initial, Title: v.Title,

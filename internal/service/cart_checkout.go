@@ -294,6 +294,11 @@ type CartPayParams struct {
 	IP     string
 	// Quote is the total the page showed (nil: no page).
 	Quote *Quote
+	// Recover pays a link whose expires_at has passed, as the fresh
+	// checkout its expired page offers when the cart has
+	// after_expiration.recovery enabled (RecoveryCart); without recovery
+	// enabled the payment is refused as expired all the same.
+	Recover bool
 }
 
 // CodeRedemptionRefused is the code of the error of a payment whose
@@ -310,7 +315,13 @@ const CodeRedemptionRefused = "promotion_code_used_up"
 // attempt's write (a used-up one refuses the payment, nothing charged).
 // It returns the offer it charged.
 func (s *Service) PayCart(ctx context.Context, l *paylinks.Link, cart *paylinks.LinkCart, p CartPayParams) (*paylinks.Charge, *CartOffer, error) {
-	if why := l.Payable(); why != "" {
+	why := l.PayableAt(s.Now())
+	if why == "expired" && p.Recover {
+		if cart = RecoveryCart(cart); cart != nil {
+			why = ""
+		}
+	}
+	if why != "" {
 		return nil, nil, linkUnpayable(l, why)
 	}
 	o, err := s.PriceCart(ctx, l, cart, p.Choice)
@@ -375,6 +386,25 @@ func (s *Service) PayCart(ctx context.Context, l *paylinks.Link, cart *paylinks.
 		return nil, o, fmt.Errorf("PayCart(%q): %w", l.Slug, err)
 	}
 	return c, o, nil
+}
+
+// RecoveryCart is what the fresh checkout offered by an expired link's
+// page sells, per Stripe's after_expiration.recovery: the same cart (the
+// same items, quantities, discount, shipping, tax and fields), with
+// promotion codes allowed only as the recovery settings say (not as the
+// expired link did). It is nil when the cart has no recovery enabled, so
+// recovery is honoured only while the merchant keeps it on; the caller
+// decides that the link has expired. What we chose: the fresh checkout is
+// the link's own cart page under /l/{slug}/recover, priced and paid like
+// the link page, rather than a new checkout session row, so every limit
+// of the link (completed payments, deactivation, deletion) still applies.
+func RecoveryCart(cart *paylinks.LinkCart) *paylinks.LinkCart {
+	if cart == nil || cart.Recovery == nil || !cart.Recovery.Enabled {
+		return nil
+	}
+	c := *cart
+	c.AllowPromotionCodes = cart.Recovery.AllowPromotionCodes
+	return &c
 }
 
 // checkAddresses reports the addresses the offer's link requires and the

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,7 +153,7 @@ func TestPayLimitedLinkConcurrent(t *testing.T) {
 		e := newPayEnv(t, backend, service.Options{TestProcessor: &payments.Simulator{Delay: 2 * time.Millisecond}})
 		ctx := context.Background()
 		price, _ := cartCatalog(t, e, 5000)
-		l, _, err := e.svc.CreateCartLink(ctx, e.secret, service.CartLinkParams{PaymentLimit: 3,
+		l, cart, err := e.svc.CreateCartLink(ctx, e.secret, service.CartLinkParams{PaymentLimit: 3,
 			LineItems: []service.CartItemParams{{PriceID: price.ID, PriceRef: "p", Quantity: 2}}})
 		if err != nil {
 			t.Fatal(err)
@@ -169,7 +170,7 @@ func TestPayLimitedLinkConcurrent(t *testing.T) {
 				defer wg.Done()
 				<-start
 				for {
-					c, _, err := e.svc.PayLink(ctx, service.PayParams{Slug: l.Slug, Card: goodCard("4242424242424242"), Email: "a@example.com"})
+					c, _, err := e.svc.PayCart(ctx, l, cart, service.CartPayParams{Card: goodCard("4242424242424242"), Email: "a@example.com"})
 					if e := paylinks.AsError(err); e != nil && e.Code == "payment_in_progress" && time.Now().Before(deadline) {
 						time.Sleep(time.Millisecond)
 						continue
@@ -235,7 +236,11 @@ func TestCartLinkExpiry(t *testing.T) {
 			t.Fatalf("GetLink: %+v, %v", got, err)
 		}
 		pay := func() error {
-			_, _, err := e.svc.PayLink(ctx, service.PayParams{Slug: l.Slug, Card: goodCard("4242424242424242"), Email: "a@example.com"})
+			l, err := e.svc.LinkBySlug(ctx, l.Slug)
+			if err != nil {
+				return err
+			}
+			_, _, err = e.svc.PayCart(ctx, l, cart, service.CartPayParams{Card: goodCard("4242424242424242"), Email: "a@example.com"})
 			return err
 		}
 		if info, err := e.svc.Checkout(ctx, l.Slug); err != nil || info.Unpayable != "" {
@@ -251,5 +256,86 @@ func TestCartLinkExpiry(t *testing.T) {
 		wantKind(t, "pay at expiry", pay(), paylinks.KindGone, "link_expired", "")
 		_, err = e.svc.CreateSession(ctx, e.secret, service.SessionParams{LinkID: &l.ID})
 		wantKind(t, "session of an expired link", err, paylinks.KindConflict, "link_expired", "link_id")
+	})
+}
+
+// TestCartLinkRecovery: once a cart link has expired, PayCart with Recover
+// (the fresh checkout of its expired page) takes the payment while the
+// cart's after_expiration.recovery is enabled, with promotion codes as the
+// recovery settings allow; without recovery it is refused as expired.
+func TestCartLinkRecovery(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		clk := newClock()
+		e := newPayEnv(t, backend, service.Options{Now: clk.now})
+		price, _ := cartCatalog(t, e, 5000)
+		at := clk.now().Add(time.Hour)
+		mk := func(rec *paylinks.ExpirationRecovery) (*paylinks.Link, *paylinks.LinkCart) {
+			t.Helper()
+			l, cart, err := e.svc.CreateCartLink(ctx, e.secret, service.CartLinkParams{ExpiresAt: &at, Recovery: rec,
+				LineItems: []service.CartItemParams{{PriceID: price.ID, PriceRef: "p", Quantity: 3}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l, cart
+		}
+		recovered, rcart := mk(&paylinks.ExpirationRecovery{Enabled: true, AllowPromotionCodes: true})
+		plain, pcart := mk(nil)
+		if got := service.RecoveryCart(rcart); got == nil || !got.AllowPromotionCodes || got == rcart || rcart.AllowPromotionCodes {
+			t.Errorf("RecoveryCart: %+v; want a copy allowing promotion codes", got)
+		}
+		if got := service.RecoveryCart(pcart); got != nil {
+			t.Errorf("RecoveryCart without recovery: %+v, want nil", got)
+		}
+		clk.add(time.Hour)
+		pay := func(l *paylinks.Link, cart *paylinks.LinkCart, recover bool) (*paylinks.Charge, error) {
+			c, _, err := e.svc.PayCart(ctx, l, cart, service.CartPayParams{Card: goodCard("4242424242424242"), Email: "a@example.com", Recover: recover})
+			return c, err
+		}
+		_, err := pay(recovered, rcart, false)
+		wantKind(t, "expired, not recovering", err, paylinks.KindGone, "link_expired", "")
+		_, err = pay(plain, pcart, true)
+		wantKind(t, "expired without recovery", err, paylinks.KindGone, "link_expired", "")
+		c, err := pay(recovered, rcart, true)
+		if err != nil || !c.Paid() || c.Amount != 15000 {
+			t.Fatalf("recovered payment: %+v, %v; want paid 15000", c, err)
+		}
+		// The merchant turns recovery off: the fresh checkout is refused.
+		if _, err := e.svc.UpdateLink(ctx, e.secret, recovered.ID, "x", service.LinkUpdate{Cart: &service.CartUpdate{Recovery: &paylinks.ExpirationRecovery{}}}); err != nil {
+			t.Fatal(err)
+		}
+		info, err := e.svc.Checkout(ctx, recovered.Slug)
+		if err != nil || info.Unpayable != "expired" {
+			t.Fatalf("Checkout: %+v, %v", info, err)
+		}
+		_, err = pay(info.Link, info.Cart, true)
+		wantKind(t, "recovery turned off", err, paylinks.KindGone, "link_expired", "")
+	})
+}
+
+// TestCartLinkOnlyPaidAsCart: a link that sells a cart is not charged its
+// default total by PayLink, nor by a checkout session (whose page does not
+// price a cart): both are refused naming the link.
+func TestCartLinkOnlyPaidAsCart(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		e := newPayEnv(t, backend, service.Options{})
+		price, _ := cartCatalog(t, e, 5000)
+		l, _, err := e.svc.CreateCartLink(ctx, e.secret, service.CartLinkParams{
+			LineItems: []service.CartItemParams{{PriceID: price.ID, PriceRef: "p", Quantity: 2}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = e.svc.PayLink(ctx, service.PayParams{Slug: l.Slug, Card: goodCard("4242424242424242"), Email: "a@example.com"})
+		wantInvalid(t, "PayLink of a cart link", err, service.CodeLinkSellsCart, "slug")
+		_, err = e.svc.CreateSession(ctx, e.secret, service.SessionParams{LinkID: &l.ID, PublicURL: "https://pay.example"})
+		wantInvalid(t, "session of a cart link", err, service.CodeLinkSellsCart, "link_id")
+		if e := paylinks.AsError(err); e == nil || !strings.Contains(e.Message, "https://pay.example/l/"+l.Slug) {
+			t.Errorf("message %v, want the link page's URL", err)
+		}
+		cs, total, _ := e.svc.ListCharges(ctx, e.secret, paylinks.ChargeFilter{LinkID: &l.ID, Limit: 10})
+		if total != 0 || len(cs) != 0 {
+			t.Errorf("charges: %d, want none", total)
+		}
 	})
 }

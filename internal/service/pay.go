@@ -37,6 +37,11 @@ type CheckoutInfo struct {
 	// Cart is what the link sells when it sells a cart (the page then
 	// prices it with PriceCart and pays it with PayCart); nil otherwise.
 	Cart *paylinks.LinkCart
+	// Recovered is true for the fresh checkout of an expired cart link
+	// with after_expiration.recovery enabled (RecoverCheckout): Cart is
+	// then the recovery's cart and Unpayable is "" (paid with PayCart and
+	// CartPayParams.Recover).
+	Recovered bool
 }
 
 // Checkout returns the link behind a hosted page slug, deleted or not (the
@@ -55,6 +60,27 @@ func (s *Service) Checkout(ctx context.Context, slug string) (*CheckoutInfo, err
 		return nil, fmt.Errorf("Checkout(%q): %w", slug, err)
 	}
 	return &CheckoutInfo{Link: l, Merchant: brand.Name, Brand: brand, Available: s.PaymentsAvailable(l.Livemode), Unpayable: l.PayableAt(s.Now()), Cart: cart}, nil
+}
+
+// RecoverCheckout is Checkout for the fresh checkout that an expired cart
+// link's page offers when its after_expiration.recovery is enabled (per
+// Stripe, recovery takes the payer back to a new checkout of the same
+// items): the link's cart as RecoveryCart makes it, payable although the
+// link has expired. For any other link (not expired yet, no recovery, or
+// recovery turned off since) it is Checkout's answer unchanged, with
+// Recovered false.
+func (s *Service) RecoverCheckout(ctx context.Context, slug string) (*CheckoutInfo, error) {
+	info, err := s.Checkout(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	if info.Unpayable != "expired" {
+		return info, nil
+	}
+	if rc := RecoveryCart(info.Cart); rc != nil {
+		info.Cart, info.Unpayable, info.Recovered = rc, "", true
+	}
+	return info, nil
 }
 
 // PayParams describe one payment of a link from its hosted page.
@@ -125,6 +151,14 @@ func (s *Service) PayLinkWith(ctx context.Context, l *paylinks.Link, p PayParams
 	p.Slug = l.Slug
 	if why := l.PayableAt(s.Now()); why != "" {
 		return nil, l, linkUnpayable(l, why)
+	}
+	// A cart is priced and paid by PayCart: charging the link's Amount
+	// (the cart at its default quantities, without shipping, tax or the
+	// payer's choices) would not be the cart's price.
+	if cart, err := s.linkCart(ctx, l); err != nil {
+		return nil, l, fmt.Errorf("PayLink(%q): %w", p.Slug, err)
+	} else if cart != nil {
+		return nil, l, paylinks.Invalid(CodeLinkSellsCart, "slug", "link %s sells line items: it is paid with its cart (PayCart)", l.Slug)
 	}
 	if err := checkQuote(p.Quote, l.Amount, l.Currency); err != nil {
 		return nil, l, err

@@ -33,7 +33,16 @@ type SessionParams struct {
 	// ExpiresAt defaults to DefaultSessionTTL from now; it must fall
 	// between MinSessionTTL and MaxSessionTTL from now.
 	ExpiresAt time.Time
+	// PublicURL is the base of the hosted pages, for the message that
+	// sends a cart link's payer to its own page.
+	PublicURL string
 }
+
+// CodeLinkSellsCart is the code of the error of a session asked for a
+// link that sells a cart: such a link is priced and paid on its own page
+// (PriceCart, PayCart), which a session's page does not do, so no session
+// is made rather than one charging the cart's default total.
+const CodeLinkSellsCart = "link_sells_line_items"
 
 func sessionNotFound(id string) error {
 	return &paylinks.Error{Kind: paylinks.KindNotFound, Code: "not_found", Param: "id",
@@ -87,6 +96,14 @@ func (s *Service) CreateSession(ctx context.Context, pr paylinks.Principal, p Se
 		case "used":
 			return nil, &paylinks.Error{Kind: paylinks.KindConflict, Code: "link_used", Param: "link_id",
 				Message: "the link was for one payment and has been paid"}
+		}
+		cart, err := s.linkCart(ctx, l)
+		if err != nil {
+			return nil, fmt.Errorf("CreateSession: %w", err)
+		}
+		if cart != nil {
+			return nil, paylinks.Invalid(CodeLinkSellsCart, "link_id",
+				"a link that sells line items is paid on its own page: %s/l/%s", p.PublicURL, l.Slug)
 		}
 		sess.LinkID, sess.Amount, sess.Currency = &l.ID, l.Amount, l.Currency
 		if sess.SuccessURL == "" {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paylinks/paylinks"
 	"github.com/paylinks/paylinks/internal/servertest"
 	"github.com/paylinks/paylinks/internal/service"
 )
@@ -186,8 +187,7 @@ func TestLinkLimitAndExpiry(t *testing.T) {
 			}
 			lid, slug := link["id"].(string), link["short_id"].(string)
 			for i := range 2 {
-				ch, _, err := env.Service.PayLink(t.Context(), service.PayParams{Slug: slug, Email: "a@example.com",
-					Card: service.CardInput{Number: "4242424242424242", ExpirationMonth: 12, ExpirationYear: now.Year() + 2, SecurityCode: "123", Name: "A"}})
+				ch, err := payCart(t, env, slug, service.CartChoice{})
 				if err != nil || !ch.Paid() {
 					t.Fatalf("payment %d: %v", i, err)
 				}
@@ -225,6 +225,22 @@ func TestLinkLimitAndExpiry(t *testing.T) {
 	}
 }
 
+// payCart pays the cart of the link of slug, at its default quantities
+// with the payer's choice ch, as its hosted page does (PayCart).
+func payCart(t *testing.T, env *servertest.Env, slug string, ch service.CartChoice) (*paylinks.Charge, error) {
+	t.Helper()
+	info, err := env.Service.Checkout(t.Context(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Cart == nil {
+		t.Fatalf("link %s sells no cart", slug)
+	}
+	c, _, err := env.Service.PayCart(t.Context(), info.Link, info.Cart, service.CartPayParams{Choice: ch, Email: "a@example.com",
+		Card: service.CardInput{Number: "4242424242424242", ExpirationMonth: 12, ExpirationYear: time.Now().Year() + 2, SecurityCode: "123", Name: "A"}})
+	return c, err
+}
+
 // TestCartLinkUpdate: PUT changes the cart members that may change
 // (custom_fields, tax_id_collection, automatic_tax, allow_promotion_codes,
 // after_expiration, restrictions) and only them; lowering the limit to the
@@ -239,8 +255,7 @@ func TestCartLinkUpdate(t *testing.T) {
 		link := c.ok("POST", "/v1/payment-links", `{"line_items": [{"price": "`+price+`"}], "consent_collection": {"terms_of_service": "required"},
 			"restrictions": {"completed_sessions": {"limit": 3}}}`)
 		lid, slug := link["id"].(string), link["short_id"].(string)
-		ch, _, err := env.Service.PayLink(t.Context(), service.PayParams{Slug: slug, Email: "a@example.com",
-			Card: service.CardInput{Number: "4242424242424242", ExpirationMonth: 12, ExpirationYear: time.Now().Year() + 2, SecurityCode: "123", Name: "A"}})
+		ch, err := payCart(t, env, slug, service.CartChoice{Terms: true})
 		if err != nil || !ch.Paid() {
 			t.Fatalf("payment: %v", err)
 		}

@@ -103,3 +103,40 @@ func TestCartSession(t *testing.T) {
 		checkCart("event", ev)
 	})
 }
+
+// TestCartLinkSessionRefused: POST /api/v1/checkout_sessions with the
+// linkId of a link that sells line items is a 400 naming linkId, pointing
+// at the link's own page (which prices the cart), and makes no session.
+func TestCartLinkSessionRefused(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, env *servertest.Env) {
+		ctx := context.Background()
+		svc := env.Service
+		pr, err := svc.Authenticate(ctx, env.SecretTest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prod, err := svc.CreateProduct(ctx, pr, service.ProductParams{Name: "Tea tin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		price, err := svc.CreatePrice(ctx, pr, service.PriceParams{ProductID: prod.ID, UnitAmount: 1250, Currency: "USD", Type: paylinks.PriceOneTime})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, _, err := svc.CreateCartLink(ctx, pr, service.CartLinkParams{LineItems: []service.CartItemParams{{PriceID: price.ID, Quantity: 2}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := client{t, env.URL, env.SecretTest}
+		id := api.do("GET", "/api/v1/payment_links?limit=1", "").body["data"].([]any)[0].(map[string]any)["id"].(string)
+		r := api.json("POST", "/api/v1/checkout_sessions", map[string]any{"linkId": id})
+		r.wantError(t, 400, "invalid_request", service.CodeLinkSellsCart, "linkId")
+		msg, _ := r.body["error"].(map[string]any)["message"].(string)
+		if want := "a link that sells line items is paid on its own page: " + env.URL + "/l/" + l.Slug; msg != want {
+			t.Errorf("message %q, want %q", msg, want)
+		}
+		if list := api.do("GET", "/api/v1/checkout_sessions", ""); len(list.body["data"].([]any)) != 0 {
+			t.Errorf("sessions after the refusal: %s", list.raw)
+		}
+	})
+}

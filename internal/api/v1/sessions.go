@@ -292,6 +292,7 @@ func (h *Handler) CreateSession(w http.ResponseWriter, q *request) error {
 	if p.ExpiresAt, err = b.timestamp("expiresAt"); err != nil {
 		return err
 	}
+	p.PublicURL = h.publicURL
 	s, err := h.svc.CreateSession(q.Context(), q.pr, p)
 	if err != nil {
 		return err
