@@ -82,9 +82,11 @@ func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Logf("screenshot %s (%d bytes)", filepath.Join(dir, name), len(png))
 }
 
+// text is the page's text once it has loaded completely ("" before: a
+// half-parsed receipt must not be read as the whole of it).
 func text(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState === "complete" && document.body ? document.body.innerText : ""`))
 	if err != nil {
 		return "" // navigating: the old document is gone
 	}
