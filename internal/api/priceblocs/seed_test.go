@@ -23,8 +23,6 @@ import (
 //   - mode "payment" (the seed's is "subscription") and the line's interval
 //     null (its price is one-time);
 //   - payment_intent_data.transfer_data null (the seed's names an account);
-//   - shipping_options left out (the hosted page does not charge shipping
-//     on this branch);
 //   - expires_at in the future (the seed's is in 2021, and a link is not
 //     created expired).
 const seedLink = `{
@@ -60,6 +58,7 @@ const seedLink = `{
   "consent_collection": {"promotions": "auto"},
   "after_expiration": {"recovery": {"enabled": true, "allow_promotion_codes": true}},
   "expires_at": EXPIRES,
+  "shipping_options": [{"shipping_rate": "SHR456"}],
   "payment_intent_data": {"capture_method": "automatic", "transfer_data": null},
   "trial_period_days": null,
   "trial_end": null,
@@ -78,6 +77,7 @@ func seedBody(t *testing.T, c client) string {
 		`"COUPON"`, fmt.Sprintf("%q", id("/v1/coupons", `{"amount_off": 500, "currency": "usd", "duration": "once"}`)),
 		`"TXR123"`, fmt.Sprintf("%q", id("/v1/tax-rates", `{"display_name": "Sales tax", "percentage": 5, "inclusive": false}`)),
 		`"TXR456"`, fmt.Sprintf("%q", id("/v1/tax-rates", `{"display_name": "CA", "percentage": 7.25, "inclusive": false, "country": "US", "state": "CA"}`)),
+		`"SHR456"`, fmt.Sprintf("%q", id("/v1/shipping-rates", `{"display_name": "Courier", "fixed_amount": {"amount": 500, "currency": "usd"}}`)),
 		"EXPIRES", fmt.Sprint(time.Now().Add(30*24*time.Hour).Unix()),
 	).Replace(seedLink)
 }
