@@ -150,10 +150,20 @@ func (c *simChain) payNonce(to common.Address, wei int64, nonce uint64, tip int6
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	if err := c.sim.Client().SendTransaction(ctx, tx); err != nil {
-		c.t.Fatalf("SendTransaction: %v", err)
+	// After a Fork the simulated node's transaction pool resets to the new
+	// head in the background: until it has, a nonce the fork made free
+	// again is still "too low". Retry for a bounded while.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := c.sim.Client().SendTransaction(ctx, tx)
+		if err == nil {
+			return tx
+		}
+		if !strings.Contains(err.Error(), "nonce too low") || time.Now().After(deadline) {
+			c.t.Fatalf("SendTransaction: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return tx
 }
 
 // pay sends wei to `to` from the payer's next nonce.
