@@ -5,6 +5,8 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"math/big"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +84,34 @@ func (c *simPayer) sendNonce(to string, wei *big.Int, nonce uint64, tip int64) *
 		c.t.Fatalf("SendTransaction: %v", err)
 	}
 	return tx
+}
+
+// sendNonceWhenReset is sendNonce retried while the pool (resetting to a
+// forked head in the background) refuses the nonce as too low.
+func (c *simPayer) sendNonceWhenReset(to common.Address, wei *big.Int, nonce uint64, tip int64) {
+	c.t.Helper()
+	ctx := c.t.Context()
+	head, err := c.node.HeaderByNumber(ctx, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	feeCap := new(big.Int).Add(new(big.Int).Mul(head.BaseFee, big.NewInt(2)), big.NewInt(tip))
+	tx, err := types.SignTx(types.NewTx(&types.DynamicFeeTx{
+		ChainID: c.chainID, Nonce: nonce, GasTipCap: big.NewInt(tip), GasFeeCap: feeCap,
+		Gas: 60_000, To: &to, Value: wei,
+	}), types.LatestSignerForChainID(c.chainID), c.key)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		err := c.sim.Client().SendTransaction(ctx, tx)
+		if err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "nonce too low") || time.Now().After(deadline) {
+			c.t.Fatalf("SendTransaction: %v", err)
+		}
+	}
 }
 
 // send sends wei to `to` from the payer's next nonce.
@@ -234,6 +264,16 @@ func TestCryptoOnSimulatedChain(t *testing.T) {
 			t.Errorf("session %s: status %s, want complete", s.ID, got.Status)
 		}
 	}
+	// Each change once, although the watcher gave every address to the
+	// service at each block up to its depth. (The test clock stands
+	// still: the events are at one instant, in any order.)
+	for _, s := range []*paylinks.CheckoutSession{exact, split} {
+		keys := e.events(t, s.ID)
+		slices.Sort(keys)
+		if keys := strings.Join(keys, " "); keys != "session.complete session.create session.detected" {
+			t.Errorf("session %s events: %s", s.ID, keys)
+		}
+	}
 	if got, err := e.svc.GetSession(context.Background(), e.secret, under.ID, "x"); err != nil || got.Status == paylinks.SessionComplete {
 		t.Errorf("underpaid session: %v, status %v; want not complete", err, got)
 	}
@@ -261,7 +301,9 @@ func TestCryptoOnSimulatedChainReorg(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The double spend: the same nonce, a higher tip, to another address.
-	e.c.sendNonce("0x3000000000000000000000000000000000000003", q, 0, 10_000_000_000)
+	// The pool resets to the forked head in the background: until it has,
+	// it refuses nonce 0 as too low.
+	e.c.sendNonceWhenReset(common.HexToAddress("0x3000000000000000000000000000000000000003"), q, 0, 10_000_000_000)
 	for range 3 {
 		e.c.commit()
 	}
@@ -272,6 +314,11 @@ func TestCryptoOnSimulatedChainReorg(t *testing.T) {
 	}
 	e.sync(t)
 	e.want(t, "after the fork", s.ID, paylinks.CryptoPending, new(big.Int))
+	keys := e.events(t, s.ID)
+	slices.Sort(keys)
+	if keys := strings.Join(keys, " "); keys != "session.create session.detected session.pending" {
+		t.Errorf("events: %s", keys)
+	}
 }
 
 // TestCryptoOnSimulatedChainLate: a payment mined after expiresAt (the
